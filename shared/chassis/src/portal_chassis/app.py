@@ -1,0 +1,100 @@
+"""build_service(): one FastAPI app and one Kafka broker, started and stopped together."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+
+from portal_chassis import health
+from portal_chassis.broker import document_publishers, wire_consumers
+from portal_chassis.consumers import EventHandlers
+from portal_chassis.context import work_context
+from portal_chassis.logging import configure_logging, get_logger
+from portal_chassis.problems import install_problem_handlers
+from portal_chassis.runtime import ServiceRuntime
+from portal_chassis.settings import ServiceSettings
+
+log = get_logger(__name__)
+
+Hook = Callable[[ServiceRuntime], Awaitable[None]]
+
+
+def build_service(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter] = (),
+    handlers: EventHandlers | None = None,
+    produces: Sequence[str] = (),
+    on_startup: Sequence[Hook] = (),
+    on_shutdown: Sequence[Hook] = (),
+) -> FastAPI:
+    service = settings.service_name
+    configure_logging(service, settings.log_level)
+    runtime = ServiceRuntime.create(settings)
+    if handlers is not None:
+        wire_consumers(runtime.broker, runtime.dead_letters, service, handlers, runtime.new_uow)
+    document_publishers(runtime.broker, list(produces))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime.start_messaging()
+        for hook in on_startup:
+            await hook(runtime)
+        log.info("service started")
+        try:
+            yield
+        finally:
+            for hook in on_shutdown:
+                await hook(runtime)
+            await runtime.shutdown()
+            log.info("service stopped")
+
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="1.0.0",
+        lifespan=lifespan,
+        root_path=f"/{service}",  # the gateway's prefix, for the OpenAPI servers entry
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.runtime = runtime
+    install_problem_handlers(app)
+    app.include_router(health.router)
+    for router in routers:
+        app.include_router(router)
+
+    @app.middleware("http")
+    async def request_context(request: Request, call_next: Callable[..., Awaitable[Response]]) -> Response:
+        incoming = request.headers.get("x-correlation-id") or request.headers.get("x-request-id")
+        started = time.perf_counter()
+        with work_context(incoming) as correlation:
+            response = await call_next(request)
+            response.headers["X-Correlation-ID"] = correlation
+            if request.url.path not in ("/health", "/ready"):
+                log.info(
+                    "request",
+                    method=request.method,
+                    path=request.url.path,
+                    status=response.status_code,
+                    duration_ms=round((time.perf_counter() - started) * 1000, 1),
+                )
+        return response
+
+    FastAPIInstrumentor.instrument_app(app, tracer_provider=runtime.tracer_provider)
+    SQLAlchemyInstrumentor().instrument(
+        engine=runtime.engine.sync_engine, tracer_provider=runtime.tracer_provider
+    )
+    return app
+
+
+def runtime_of(app: FastAPI) -> ServiceRuntime:
+    runtime: ServiceRuntime = app.state.runtime
+    return runtime

@@ -1,0 +1,77 @@
+"""``python -m <service> serve | migrate | asyncapi``, the same for every service."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import uvicorn
+from fastapi import FastAPI
+from faststream.specification import AsyncAPI
+
+from portal_chassis.migrations import upgrade
+from portal_chassis.runtime import ServiceRuntime
+from portal_chassis.settings import ServiceSettings
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def asyncapi_document(app: FastAPI) -> dict[str, object]:
+    runtime: ServiceRuntime = app.state.runtime
+    spec = AsyncAPI(
+        runtime.broker,
+        title=f"{runtime.settings.service_name} events",
+        version="1.0.0",
+        description=app.description,
+    )
+    document: dict[str, object] = json.loads(spec.to_json())
+    return document
+
+
+def run(
+    *,
+    create_app: Callable[[], FastAPI],
+    settings: Callable[[], ServiceSettings],
+    migrations_dir: Path,
+    commands: dict[str, tuple[str, Command, Callable[[argparse.ArgumentParser], None]]]
+    | None = None,
+    argv: list[str] | None = None,
+) -> int:
+    parser = argparse.ArgumentParser(prog=settings().service_name)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the HTTP API and the event consumers")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    sub.add_parser("migrate", help="upgrade the database to the latest migration")
+    spec = sub.add_parser("asyncapi", help="print the AsyncAPI document of this service")
+    spec.add_argument("--output", type=Path)
+    extra = commands or {}
+    for name, (help_text, _, configure) in extra.items():
+        configure(sub.add_parser(name, help=help_text))
+    args = parser.parse_args(argv)
+
+    if args.command == "serve":
+        uvicorn.run(
+            create_app(),
+            host=args.host,
+            port=args.port,
+            log_config=None,  # the chassis' structlog setup owns logging
+            proxy_headers=True,
+            forwarded_allow_ips="127.0.0.1",
+            timeout_graceful_shutdown=20,
+        )
+        return 0
+    if args.command == "migrate":
+        upgrade(migrations_dir, settings().database_url)
+        return 0
+    if args.command == "asyncapi":
+        text = json.dumps(asyncapi_document(create_app()), indent=2, sort_keys=True) + "\n"
+        if args.output:
+            args.output.write_text(text)
+        else:
+            sys.stdout.write(text)
+        return 0
+    return extra[args.command][1](args)

@@ -1,0 +1,157 @@
+"""Bounded retries and the dead-letter topic, as a FastStream broker middleware.
+
+A message that cannot be read (bad JSON, an envelope or payload that fails validation) goes
+to ``<service>.dead-letter.v1`` at once; one whose handler keeps failing goes there after
+``max_attempts``. Failures of the service's own infrastructure (database or broker down) are
+not the message's fault: they are retried until they pass, so an outage sends nothing to the
+dead-letter topic. The original offset is committed only after the dead letter was written,
+and the consumer goes on with the next message.
+
+Dead letters keep the original key, value and headers, plus ``dlt-*`` headers naming the
+error, the original topic/partition/offset, the consumer group and the attempts made. The
+error text never includes the message's field values (they may be personal data).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from faststream import BaseMiddleware
+from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from portal_chassis.logging import get_logger
+
+if TYPE_CHECKING:
+    from faststream._internal.basic_types import AsyncFuncAny
+    from faststream._internal.context.repository import ContextRepo
+    from faststream.kafka import KafkaBroker
+    from faststream.message import StreamMessage
+
+log = get_logger(__name__)
+
+TRANSIENT = (OperationalError, ConnectionError, TimeoutError, OSError)
+
+
+class PermanentError(Exception):
+    """Raised by a handler for an event that can never be applied; no retries."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, TRANSIENT)
+
+
+def describe(exc: BaseException) -> str:
+    """An error text without input values."""
+    if isinstance(exc, ValidationError):
+        parts = [
+            f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}"
+            for err in exc.errors(include_input=False, include_url=False)
+        ]
+        return f"validation failed: {'; '.join(parts)}"[:1000]
+    return f"{type(exc).__name__}: {exc}"[:1000]
+
+
+@dataclass
+class DeadLetterPolicy:
+    service: str
+    topic: str
+    max_attempts: int = 5
+    first_backoff: float = 0.2
+    max_backoff: float = 30.0
+    groups: dict[str, str] = field(default_factory=dict)  # source topic -> consumer group
+    broker: KafkaBroker | None = None
+
+    def middleware(self, msg: Any, /, *, context: ContextRepo) -> DeadLetterMiddleware:
+        return DeadLetterMiddleware(msg, context=context, policy=self)
+
+    async def send(self, msg: StreamMessage[Any], exc: BaseException, attempts: int) -> None:
+        assert self.broker is not None, "policy not bound to a broker"
+        record = msg.raw_message
+        source_topic = getattr(record, "topic", "")
+        if source_topic == self.topic:
+            # A reader of the dead-letter topic failed: never loop a dead letter onto itself.
+            log.error("dead letter could not be handled", error=describe(exc))
+            return
+        headers = {k: v for k, v in (msg.headers or {}).items() if isinstance(v, str)}
+        headers.update(
+            {
+                "dlt-error": describe(exc),
+                "dlt-error-type": type(exc).__name__,
+                "dlt-original-topic": str(source_topic),
+                "dlt-original-partition": str(getattr(record, "partition", "")),
+                "dlt-original-offset": str(getattr(record, "offset", "")),
+                "dlt-consumer-group": self.groups.get(source_topic, self.service),
+                "dlt-attempts": str(attempts),
+                "dlt-failed-at": datetime.now(UTC).isoformat(),
+            }
+        )
+        await self.broker.publish(
+            msg.body, topic=self.topic, key=getattr(record, "key", None), headers=headers
+        )
+        log.error(
+            "message sent to dead-letter topic",
+            source_topic=source_topic,
+            offset=getattr(record, "offset", None),
+            error=headers["dlt-error"],
+            attempts=attempts,
+        )
+
+
+class DeadLetterMiddleware(BaseMiddleware):  # type: ignore[type-arg]
+    def __init__(self, msg: Any, /, *, context: ContextRepo, policy: DeadLetterPolicy) -> None:
+        super().__init__(msg, context=context)
+        self.policy = policy
+        self.message: StreamMessage[Any] | None = None
+
+    async def consume_scope(self, call_next: AsyncFuncAny, msg: StreamMessage[Any]) -> Any:
+        self.message = msg
+        attempt = 0
+        backoff = self.policy.first_backoff
+        while True:
+            attempt += 1
+            try:
+                return await call_next(msg)
+            except (ValidationError, PermanentError) as exc:
+                await self.policy.send(msg, exc, attempt)
+                return None
+            except Exception as exc:
+                if is_transient(exc):
+                    log.warning("transient failure; retrying", error=describe(exc), attempt=attempt)
+                elif attempt >= self.policy.max_attempts:
+                    await self.policy.send(msg, exc, attempt)
+                    return None
+                else:
+                    log.warning("handler failed; retrying", error=describe(exc), attempt=attempt)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self.policy.max_backoff)
+
+    async def after_processed(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_val: BaseException | None = None,
+        exc_tb: TracebackType | None = None,
+    ) -> bool | None:
+        # Errors raised before the handler ran (undecodable body) arrive here only.
+        if isinstance(exc_val, Exception) and self.msg is not None:
+            await self.policy.send(self._stream_message(), exc_val, 1)
+            return True
+        return False
+
+    def _stream_message(self) -> StreamMessage[Any]:
+        if self.message is not None:
+            return self.message
+        from faststream.kafka.message import KafkaMessage
+
+        record = self.msg
+        return KafkaMessage(  # the raw record, wrapped the way send() reads it
+            raw_message=record,
+            body=getattr(record, "value", b"") or b"",
+            headers={k: v.decode(errors="replace") for k, v in getattr(record, "headers", ())},
+        )

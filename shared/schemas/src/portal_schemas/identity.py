@@ -1,0 +1,39 @@
+"""Events produced by the identity service."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+from pydantic import AwareDatetime, EmailStr, Field
+
+from portal_schemas.envelope import EventData
+from portal_schemas.types import Language
+
+
+class AccountCreated(EventData):
+    event_type: ClassVar[str] = "AccountCreated"
+    domain: ClassVar[str] = "identity"
+    summary: ClassVar[str] = "A portal account exists for a customer; its email is the contact address."
+
+    account_id: str
+    customer_number: str = Field(min_length=1, max_length=20)
+    email: EmailStr
+    language: Language = "nl"
+
+
+class PasswordResetRequested(EventData):
+    """The reset token travels sealed: only holders of the event sealing key can open it."""
+
+    event_type: ClassVar[str] = "PasswordResetRequested"
+    domain: ClassVar[str] = "identity"
+    summary: ClassVar[str] = "Someone asked to reset an existing account's password."
+
+    account_id: str
+    email: EmailStr
+    language: Language = "nl"
+    sealed_token: str = Field(min_length=1)
+    expires_at: AwareDatetime
+
+    def expired(self, now: datetime) -> bool:
+        return now >= self.expires_at

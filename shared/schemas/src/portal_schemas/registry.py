@@ -1,0 +1,49 @@
+"""Every event type of the suite: (event_type, major version) -> payload model and topic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from portal_schemas.billing import InvoiceIssued
+from portal_schemas.contracts import ContractCreated, ContractTerminated
+from portal_schemas.envelope import EventData
+from portal_schemas.identity import AccountCreated, PasswordResetRequested
+from portal_schemas.metering import MeterReadingReceived
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    model: type[EventData]
+
+    @property
+    def event_type(self) -> str:
+        return self.model.event_type
+
+    @property
+    def version(self) -> int:
+        return self.model.schema_version
+
+    @property
+    def topic(self) -> str:
+        return self.model.topic()
+
+
+_MODELS: tuple[type[EventData], ...] = (
+    AccountCreated,
+    PasswordResetRequested,
+    ContractCreated,
+    ContractTerminated,
+    MeterReadingReceived,
+    InvoiceIssued,
+)
+
+REGISTRY: dict[tuple[str, int], EventSpec] = {
+    (m.event_type, m.schema_version): EventSpec(m) for m in _MODELS
+}
+
+
+def spec_for(event_type: str, version: int) -> EventSpec:
+    try:
+        return REGISTRY[(event_type, version)]
+    except KeyError:
+        raise LookupError(f"unknown event type {event_type} v{version}") from None
