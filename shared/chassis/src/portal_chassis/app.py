@@ -11,6 +11,7 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 
 from portal_chassis import health
+from portal_chassis.auth import JwksCache
 from portal_chassis.broker import document_publishers, wire_consumers
 from portal_chassis.consumers import EventHandlers
 from portal_chassis.context import work_context
@@ -61,11 +62,12 @@ def build_service(
         description=description,
         version="1.0.0",
         lifespan=lifespan,
-        root_path=f"/{service}",  # the gateway's prefix, for the OpenAPI servers entry
+        servers=[{"url": f"/{service}", "description": "through the API gateway"}],
         docs_url="/docs",
         openapi_url="/openapi.json",
     )
     app.state.runtime = runtime
+    app.state.jwks = JwksCache(settings.jwks_url)
     install_problem_handlers(app)
     app.include_router(health.router)
     for router in routers:

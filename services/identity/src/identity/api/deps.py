@@ -1,0 +1,24 @@
+"""Identity's route dependencies."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from portal_chassis.sealing import Sealer
+
+from identity.settings import IdentitySettings
+
+
+def get_settings(request: Request) -> IdentitySettings:
+    settings: IdentitySettings = request.app.state.runtime.settings
+    return settings
+
+
+def get_sealer(request: Request) -> Sealer:
+    sealer: Sealer = request.app.state.sealer
+    return sealer
+
+
+SettingsDep = Annotated[IdentitySettings, Depends(get_settings)]
+SealerDep = Annotated[Sealer, Depends(get_sealer)]

@@ -1,0 +1,31 @@
+"""/v1/password-resets: forgotten password."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+from portal_chassis.deps import UowDep
+
+from identity.api.deps import SealerDep, SettingsDep
+from identity.api.schemas import Accepted, PasswordResetConfirmation, PasswordResetRequest
+from identity.use_cases.password_reset import confirm_password_reset, request_password_reset
+
+router = APIRouter(prefix="/v1/password-resets", tags=["password reset"])
+
+ACCEPTED = Accepted(
+    detail="If an account exists for this address, an email with a reset link is on its way."
+)
+
+
+@router.post("", status_code=status.HTTP_202_ACCEPTED, summary="Ask for a reset link")
+async def request_reset(
+    body: PasswordResetRequest, uow: UowDep, settings: SettingsDep, sealer: SealerDep
+) -> Accepted:
+    await request_password_reset(uow, settings, sealer, str(body.email))
+    return ACCEPTED  # the same answer whether or not the account exists
+
+
+@router.post(
+    "/confirm", status_code=status.HTTP_204_NO_CONTENT, summary="Set a new password with the token"
+)
+async def confirm_reset(body: PasswordResetConfirmation, uow: UowDep) -> None:
+    await confirm_password_reset(uow, body.token, body.new_password)

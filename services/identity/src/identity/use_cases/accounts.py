@@ -1,0 +1,45 @@
+"""Creating an account (operations and tests; the registration flows build on it)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from portal_chassis.problems import ProblemError
+from portal_chassis.uow import UnitOfWork
+from portal_schemas.identity import AccountCreated
+from portal_schemas.types import Language
+
+from identity.db.repositories import Accounts
+from identity.db.tables import Account
+from identity.domain.secrets import hash_password
+
+
+async def create_account(
+    uow: UnitOfWork, *, email: str, password: str, customer_number: str, language: Language
+) -> Account:
+    accounts = Accounts(uow.session)
+    if await accounts.by_email(email) is not None:
+        raise ProblemError(409, "account-exists", "An account with this email already exists.")
+    now = datetime.now(UTC)
+    account = Account(
+        id=str(uuid.uuid4()),
+        email=email.strip().lower(),
+        customer_number=customer_number,
+        password_hash=hash_password(password),
+        language=language,
+        created_at=now,
+        password_changed_at=now,
+    )
+    accounts.add(account)
+    uow.emit(
+        AccountCreated(
+            account_id=account.id,
+            customer_number=customer_number,
+            email=account.email,
+            language=language,
+        ),
+        subject=account.id,
+    )
+    await uow.commit()
+    return account

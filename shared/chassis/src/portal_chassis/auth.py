@@ -1,0 +1,97 @@
+"""Access-token verification, done by every service itself.
+
+Tokens are ES256 JWTs signed by identity; the public keys come from identity's JWKS endpoint
+(the one cross-service call allowed) and are cached. An unknown key id triggers one refetch
+(at most every 30 s), so a rotated key is picked up without a restart.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import httpx
+import jwt
+from fastapi import Depends, Request
+
+from portal_chassis.logging import get_logger
+from portal_chassis.problems import ProblemError
+
+log = get_logger(__name__)
+
+ISSUER = "identity"
+AUDIENCE = "portal"
+ALGORITHMS = ["ES256"]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the account and the customer it acts for."""
+
+    account_id: str
+    customer_number: str
+
+
+class JwksCache:
+    def __init__(self, url: str, *, ttl_seconds: float = 300, refetch_seconds: float = 30) -> None:
+        self.url = url
+        self._ttl = ttl_seconds
+        self._refetch = refetch_seconds
+        self._keys: dict[str, Any] = {}
+        self._fetched_at = 0.0
+        self._static = False
+
+    def use_static(self, jwks: dict[str, Any]) -> None:
+        """Tests: trust exactly these keys, fetch nothing."""
+        self._keys = {k["kid"]: jwt.PyJWK(k).key for k in jwks["keys"]}
+        self._static = True
+
+    async def key(self, kid: str) -> Any:
+        age = time.monotonic() - self._fetched_at
+        if not self._static and (age > self._ttl or (kid not in self._keys and age > self._refetch)):
+            await self._fetch()
+        try:
+            return self._keys[kid]
+        except KeyError:
+            raise ProblemError(401, "not-authenticated", "The access token is not valid.") from None
+
+    async def _fetch(self) -> None:
+        try:
+            async with httpx.AsyncClient(timeout=3) as client:
+                response = await client.get(self.url)
+                response.raise_for_status()
+            self._keys = {k["kid"]: jwt.PyJWK(k).key for k in response.json()["keys"]}
+            self._fetched_at = time.monotonic()
+        except (httpx.HTTPError, KeyError, ValueError, jwt.PyJWKError) as exc:
+            log.warning("could not fetch the JWKS", error=type(exc).__name__)
+            if not self._keys:
+                raise ProblemError(
+                    503, "auth-unavailable", "Access tokens cannot be checked right now."
+                ) from exc
+
+
+async def current_principal(request: Request) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise ProblemError(
+            401, "not-authenticated", "Log in first: this needs a bearer access token."
+        )
+    cache: JwksCache = request.app.state.jwks
+    try:
+        kid = jwt.get_unverified_header(token).get("kid", "")
+        claims = jwt.decode(
+            token,
+            await cache.key(kid),
+            algorithms=ALGORITHMS,
+            audience=AUDIENCE,
+            issuer=ISSUER,
+            options={"require": ["exp", "sub", "aud", "iss"]},
+        )
+    except jwt.PyJWTError:
+        raise ProblemError(401, "not-authenticated", "The access token is not valid.") from None
+    return Principal(account_id=claims["sub"], customer_number=str(claims.get("customer_number")))
+
+
+CustomerDep = Annotated[Principal, Depends(current_principal)]
