@@ -49,9 +49,7 @@ async def test_reset_event_carries_the_token_sealed(service: Harness, settings) 
     assert again.status_code == 400
     assert again.json()["type"] == "/problems/reset-token-invalid"
 
-    old = await service.client.post(
-        "/v1/sessions", json={"email": "jan@example.nl", "password": PASSWORD}
-    )
+    old = await service.client.post("/v1/sessions", json={"email": "jan@example.nl", "password": PASSWORD})
     assert old.status_code == 401
     new = await service.client.post(
         "/v1/sessions", json={"email": "jan@example.nl", "password": new_password}

@@ -21,9 +21,7 @@ async def test_login_token_verifies_against_the_jwks(service: Harness) -> None:
     [key] = jwks["keys"]
     assert "d" not in key  # never the private part
     assert jwt.get_unverified_header(token)["kid"] == key["kid"]
-    claims = jwt.decode(
-        token, jwt.PyJWK(key).key, algorithms=["ES256"], audience="portal", issuer="identity"
-    )
+    claims = jwt.decode(token, jwt.PyJWK(key).key, algorithms=["ES256"], audience="portal", issuer="identity")
     assert claims["sub"] == account.id
     assert claims["customer_number"] == "42"
 
@@ -33,12 +31,8 @@ async def test_wrong_password_and_unknown_email_look_the_same(service: Harness) 
         await create_account(
             uow, email="an@example.nl", password="long enough pw", customer_number="42", language="en"
         )
-    wrong = await service.client.post(
-        "/v1/sessions", json={"email": "an@example.nl", "password": "nope"}
-    )
-    unknown = await service.client.post(
-        "/v1/sessions", json={"email": "who@example.nl", "password": "nope"}
-    )
+    wrong = await service.client.post("/v1/sessions", json={"email": "an@example.nl", "password": "nope"})
+    unknown = await service.client.post("/v1/sessions", json={"email": "who@example.nl", "password": "nope"})
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.json()["detail"] == unknown.json()["detail"]
 

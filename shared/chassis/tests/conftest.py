@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
 from portal_chassis.settings import ServiceSettings
+from portal_schemas.metering import MeterReadingReceived
 from pydantic_settings import SettingsConfigDict
 
 
@@ -21,3 +24,22 @@ def settings(tmp_path: Path) -> DemoSettings:
         consumer_max_attempts=2,
         outbox_poll_seconds=0.05,
     )
+
+
+def _reading(value: str = "1234.5") -> MeterReadingReceived:
+    return MeterReadingReceived(
+        reading_id="r-1",
+        meter_id="m-1",
+        customer_number="100001",
+        register_type="electricity_single",
+        value=Decimal(value),
+        unit="kWh",
+        read_at=datetime(2026, 3, 29, 1, 30, tzinfo=UTC),
+        source="customer",
+        quality="actual",
+    )
+
+
+@pytest.fixture
+def reading():
+    return _reading

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -18,20 +17,6 @@ from portal_schemas.topics import dead_letter_topic
 from sqlalchemy import select
 
 
-def reading(value: str = "1234.5") -> MeterReadingReceived:
-    return MeterReadingReceived(
-        reading_id="r-1",
-        meter_id="m-1",
-        customer_number="100001",
-        register_type="electricity_single",
-        value=Decimal(value),
-        unit="kWh",
-        read_at=datetime(2026, 3, 29, 1, 30, tzinfo=UTC),
-        source="customer",
-        quality="actual",
-    )
-
-
 async def make_runtime(settings, handlers: EventHandlers) -> ServiceRuntime:
     from portal_chassis.broker import wire_consumers
 
@@ -42,7 +27,7 @@ async def make_runtime(settings, handlers: EventHandlers) -> ServiceRuntime:
     return runtime
 
 
-async def test_handler_applies_each_event_once(settings) -> None:
+async def test_handler_applies_each_event_once(settings, reading) -> None:
     seen: list[Decimal] = []
     handlers = EventHandlers()
 
@@ -61,7 +46,7 @@ async def test_handler_applies_each_event_once(settings) -> None:
     assert [(r.consumer, r.event_id) for r in rows] == [("demo.demo-readings", str(envelope.event_id))]
 
 
-async def test_invalid_event_goes_to_dead_letter_and_next_is_handled(settings) -> None:
+async def test_invalid_event_goes_to_dead_letter_and_next_is_handled(settings, reading) -> None:
     seen: list[str] = []
     handlers = EventHandlers()
 
@@ -92,7 +77,7 @@ async def test_invalid_event_goes_to_dead_letter_and_next_is_handled(settings) -
     assert dead[1].body == b"not json at all"
 
 
-async def test_failing_handler_is_retried_then_dead_lettered(settings) -> None:
+async def test_failing_handler_is_retried_then_dead_lettered(settings, reading) -> None:
     calls = 0
     handlers = EventHandlers()
 
@@ -122,7 +107,7 @@ async def test_failing_handler_is_retried_then_dead_lettered(settings) -> None:
 
 
 @pytest.mark.parametrize("emit", [True, False])
-async def test_outbox_row_only_with_commit(settings, emit: bool) -> None:
+async def test_outbox_row_only_with_commit(settings, reading, emit: bool) -> None:
     runtime = await make_runtime(settings, EventHandlers())
     async with runtime.new_uow() as uow:
         uow.emit(reading(), subject="m-1")

@@ -55,9 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         settings=IdentitySettings,
         migrations_dir=MIGRATIONS,
         commands={
-            "create-account": (
-                "create an account (password on stdin)", _create_account, _create_account_args
-            )
+            "create-account": ("create an account (password on stdin)", _create_account, _create_account_args)
         },
         argv=argv,
     )

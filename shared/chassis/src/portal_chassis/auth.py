@@ -75,9 +75,7 @@ async def current_principal(request: Request) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
-        raise ProblemError(
-            401, "not-authenticated", "Log in first: this needs a bearer access token."
-        )
+        raise ProblemError(401, "not-authenticated", "Log in first: this needs a bearer access token.")
     cache: JwksCache = request.app.state.jwks
     try:
         kid = jwt.get_unverified_header(token).get("kid", "")

@@ -24,9 +24,7 @@ def make_broker(
     tracer_provider: TracerProvider,
     max_attempts: int,
 ) -> tuple[KafkaBroker, DeadLetterPolicy]:
-    policy = DeadLetterPolicy(
-        service=service, topic=dead_letter_topic(service), max_attempts=max_attempts
-    )
+    policy = DeadLetterPolicy(service=service, topic=dead_letter_topic(service), max_attempts=max_attempts)
     broker = KafkaBroker(
         bootstrap_servers,
         client_id=service,

@@ -27,7 +27,7 @@ def asyncapi_document(app: FastAPI) -> dict[str, object]:
         version="1.0.0",
         description=app.description,
     )
-    document: dict[str, object] = json.loads(spec.to_json())
+    document: dict[str, object] = json.loads(spec.to_specification().to_json())
     return document
 
 
@@ -36,8 +36,7 @@ def run(
     create_app: Callable[[], FastAPI],
     settings: Callable[[], ServiceSettings],
     migrations_dir: Path,
-    commands: dict[str, tuple[str, Command, Callable[[argparse.ArgumentParser], None]]]
-    | None = None,
+    commands: dict[str, tuple[str, Command, Callable[[argparse.ArgumentParser], None]]] | None = None,
     argv: list[str] | None = None,
 ) -> int:
     parser = argparse.ArgumentParser(prog=settings().service_name)

@@ -76,7 +76,7 @@ def subscribe(
     registration: Registration[Any],
     new_uow: Callable[[], UnitOfWork],
 ) -> None:
-    envelope_type = typed_envelope(registration.model)
+    envelope_type = typed_envelope(registration.model)  # type: ignore[arg-type]
     group = group_id(service, registration)
 
     async def consume(body: envelope_type) -> None:  # type: ignore[valid-type]
@@ -86,7 +86,7 @@ def subscribe(
                 if not await inbox.claim(uow.session, group, str(event.event_id)):
                     log.info("event already applied", event_id=str(event.event_id), group=group)
                     return
-                await registration.handler(uow, event, event.data)  # type: ignore[arg-type]
+                await registration.handler(uow, event, event.data)
                 await uow.commit()
             log.info(
                 "event applied",

@@ -71,15 +71,22 @@ class DeadLetterPolicy:
     def middleware(self, msg: Any, /, *, context: ContextRepo) -> DeadLetterMiddleware:
         return DeadLetterMiddleware(msg, context=context, policy=self)
 
-    async def send(self, msg: StreamMessage[Any], exc: BaseException, attempts: int) -> None:
+    async def send(
+        self,
+        record: Any,
+        body: bytes,
+        original_headers: dict[str, Any],
+        exc: BaseException,
+        attempts: int,
+    ) -> None:
+        """Publish ``record`` (an aiokafka ConsumerRecord) to the dead-letter topic."""
         assert self.broker is not None, "policy not bound to a broker"
-        record = msg.raw_message
         source_topic = getattr(record, "topic", "")
         if source_topic == self.topic:
             # A reader of the dead-letter topic failed: never loop a dead letter onto itself.
             log.error("dead letter could not be handled", error=describe(exc))
             return
-        headers = {k: v for k, v in (msg.headers or {}).items() if isinstance(v, str)}
+        headers = {k: v for k, v in original_headers.items() if isinstance(v, str)}
         headers.update(
             {
                 "dlt-error": describe(exc),
@@ -92,9 +99,7 @@ class DeadLetterPolicy:
                 "dlt-failed-at": datetime.now(UTC).isoformat(),
             }
         )
-        await self.broker.publish(
-            msg.body, topic=self.topic, key=getattr(record, "key", None), headers=headers
-        )
+        await self.broker.publish(body, topic=self.topic, key=getattr(record, "key", None), headers=headers)
         log.error(
             "message sent to dead-letter topic",
             source_topic=source_topic,
@@ -104,14 +109,12 @@ class DeadLetterPolicy:
         )
 
 
-class DeadLetterMiddleware(BaseMiddleware):  # type: ignore[type-arg]
+class DeadLetterMiddleware(BaseMiddleware):
     def __init__(self, msg: Any, /, *, context: ContextRepo, policy: DeadLetterPolicy) -> None:
         super().__init__(msg, context=context)
         self.policy = policy
-        self.message: StreamMessage[Any] | None = None
 
     async def consume_scope(self, call_next: AsyncFuncAny, msg: StreamMessage[Any]) -> Any:
-        self.message = msg
         attempt = 0
         backoff = self.policy.first_backoff
         while True:
@@ -119,13 +122,13 @@ class DeadLetterMiddleware(BaseMiddleware):  # type: ignore[type-arg]
             try:
                 return await call_next(msg)
             except (ValidationError, PermanentError) as exc:
-                await self.policy.send(msg, exc, attempt)
+                await self.policy.send(msg.raw_message, msg.body, msg.headers, exc, attempt)
                 return None
             except Exception as exc:
                 if is_transient(exc):
                     log.warning("transient failure; retrying", error=describe(exc), attempt=attempt)
                 elif attempt >= self.policy.max_attempts:
-                    await self.policy.send(msg, exc, attempt)
+                    await self.policy.send(msg.raw_message, msg.body, msg.headers, exc, attempt)
                     return None
                 else:
                     log.warning("handler failed; retrying", error=describe(exc), attempt=attempt)
@@ -140,18 +143,8 @@ class DeadLetterMiddleware(BaseMiddleware):  # type: ignore[type-arg]
     ) -> bool | None:
         # Errors raised before the handler ran (undecodable body) arrive here only.
         if isinstance(exc_val, Exception) and self.msg is not None:
-            await self.policy.send(self._stream_message(), exc_val, 1)
+            record = self.msg
+            headers = {k: v.decode(errors="replace") for k, v in (getattr(record, "headers", None) or ())}
+            await self.policy.send(record, getattr(record, "value", b"") or b"", headers, exc_val, 1)
             return True
         return False
-
-    def _stream_message(self) -> StreamMessage[Any]:
-        if self.message is not None:
-            return self.message
-        from faststream.kafka.message import KafkaMessage
-
-        record = self.msg
-        return KafkaMessage(  # the raw record, wrapped the way send() reads it
-            raw_message=record,
-            body=getattr(record, "value", b"") or b"",
-            headers={k: v.decode(errors="replace") for k, v in getattr(record, "headers", ())},
-        )

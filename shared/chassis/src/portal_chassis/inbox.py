@@ -19,7 +19,7 @@ async def claim(session: AsyncSession, consumer: str, event_id: str) -> bool:
     finds the row, so two instances racing on a redelivery apply it once.
     """
     values = {"consumer": consumer, "event_id": event_id, "handled_at": datetime.now(UTC)}
-    dialect = session.bind.dialect.name if session.bind is not None else ""
+    dialect = session.get_bind().dialect.name
     stmt: object
     if dialect == "postgresql":
         stmt = pg_insert(inbox).values(values).on_conflict_do_nothing()
@@ -27,5 +27,5 @@ async def claim(session: AsyncSession, consumer: str, event_id: str) -> bool:
         stmt = sqlite_insert(inbox).values(values).on_conflict_do_nothing()
     else:  # pragma: no cover - only the two databases above are supported
         stmt = insert(inbox).values(values)
-    result = await session.execute(stmt)  # type: ignore[call-overload]
-    return bool(result.rowcount)
+    result = await session.execute(stmt)
+    return bool(getattr(result, "rowcount", 0))

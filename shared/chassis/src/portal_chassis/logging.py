@@ -17,9 +17,24 @@ from opentelemetry import trace
 
 PERSONAL_KEYS = frozenset(
     {
-        "email", "password", "new_password", "token", "code", "iban", "name", "first_name",
-        "last_name", "postcode", "postal_code", "address", "street", "phone", "sealed_token",
-        "authorization", "refresh_token", "access_token",
+        "email",
+        "password",
+        "new_password",
+        "token",
+        "code",
+        "iban",
+        "name",
+        "first_name",
+        "last_name",
+        "postcode",
+        "postal_code",
+        "address",
+        "street",
+        "phone",
+        "sealed_token",
+        "authorization",
+        "refresh_token",
+        "access_token",
     }
 )
 REDACTED = "[redacted]"

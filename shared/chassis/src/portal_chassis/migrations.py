@@ -49,9 +49,7 @@ def run_env(service_metadata: MetaData) -> None:
         return
 
     def migrate(connection: Connection) -> None:
-        context.configure(
-            connection=connection, target_metadata=target, render_as_batch=is_sqlite
-        )
+        context.configure(connection=connection, target_metadata=target, render_as_batch=is_sqlite)
         with context.begin_transaction():
             context.run_migrations()
 

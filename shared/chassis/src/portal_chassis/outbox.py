@@ -9,6 +9,7 @@ producer), so a crash in between publishes it again and consumers' inboxes drop 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import zlib
 from collections.abc import Awaitable, Callable, Sequence
@@ -94,10 +95,8 @@ class OutboxRelay:
             await self._sleep(self._poll_seconds)
 
     async def _sleep(self, seconds: float) -> None:
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wakeup.wait(), timeout=seconds)
-        except TimeoutError:
-            pass
         self._wakeup.clear()
 
     async def publish_pending(self) -> int:
@@ -120,14 +119,14 @@ class OutboxRelay:
         log.debug("outbox published", count=len(rows))
         return len(rows)
 
-    async def _claim(self, session: AsyncSession) -> Sequence[Row[Any]]:
+    async def _claim(self, session: AsyncSession) -> Sequence[Row[Any, Any, Any, Any, Any]]:
         query = (
             select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.payload, outbox.c.headers)
             .where(outbox.c.published_at.is_(None))
             .order_by(outbox.c.id)
             .limit(self._batch_size)
         )
-        if session.bind.dialect.name == "postgresql":
+        if session.get_bind().dialect.name == "postgresql":
             elected = await session.scalar(select(func.pg_try_advisory_xact_lock(self._lock_key)))
             if not elected:
                 return []

@@ -93,7 +93,11 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
         return problem_response(
-            exc.status, exc.slug, exc.detail, title=exc.title, instance=request.url.path,
+            exc.status,
+            exc.slug,
+            exc.detail,
+            title=exc.title,
+            instance=request.url.path,
             **exc.extra,
         )
 
@@ -109,23 +113,32 @@ def install_problem_handlers(app: FastAPI) -> None:
         ]
         fields = ", ".join(e["field"] for e in errors)
         return problem_response(
-            422, "validation", f"The request has invalid fields: {fields}.",
-            instance=request.url.path, errors=errors,
+            422,
+            "validation",
+            f"The request has invalid fields: {fields}.",
+            instance=request.url.path,
+            errors=errors,
         )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return problem_response(
-            exc.status_code, _slug_for(exc.status_code), str(exc.detail),
-            instance=request.url.path, headers=getattr(exc, "headers", None),
+            exc.status_code,
+            _slug_for(exc.status_code),
+            str(exc.detail),
+            instance=request.url.path,
+            headers=getattr(exc, "headers", None),
         )
 
     @app.exception_handler(OperationalError)
     async def _database_down(request: Request, exc: OperationalError) -> JSONResponse:
         log.error("database unavailable", error=type(exc).__name__)
         return problem_response(
-            503, "database-unavailable", "The service cannot reach its database; try again.",
-            instance=request.url.path, headers={"Retry-After": "5"},
+            503,
+            "database-unavailable",
+            "The service cannot reach its database; try again.",
+            instance=request.url.path,
+            headers={"Retry-After": "5"},
         )
 
     @app.exception_handler(DBAPIError)
@@ -138,6 +151,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", path=request.url.path)
         return problem_response(
-            500, "internal", "Something went wrong on our side. Nothing was changed.",
+            500,
+            "internal",
+            "Something went wrong on our side. Nothing was changed.",
             instance=request.url.path,
         )

@@ -21,20 +21,14 @@ class ServiceSettings(BaseSettings):
     service_name: ClassVar[str]
 
     database_url: str = ""
-    kafka_bootstrap_servers: str = Field(
-        "127.0.0.1:9092", validation_alias="KAFKA_BOOTSTRAP_SERVERS"
-    )
+    kafka_bootstrap_servers: str = Field("127.0.0.1:9092", validation_alias="KAFKA_BOOTSTRAP_SERVERS")
     data_dir: Path = Field(Path(".run/data"), validation_alias="PORTAL_DATA_DIR")
     public_url: str = Field("http://127.0.0.1:8080", validation_alias="PORTAL_PUBLIC_URL")
     timezone: str = Field("Europe/Amsterdam", validation_alias="PORTAL_TIMEZONE")
     log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
-    traces_exporter: Literal["none", "console"] = Field(
-        "none", validation_alias="OTEL_TRACES_EXPORTER"
-    )
+    traces_exporter: Literal["none", "console"] = Field("none", validation_alias="OTEL_TRACES_EXPORTER")
     event_sealing_key: SecretStr | None = Field(None, validation_alias="EVENT_SEALING_KEY")
-    jwks_url: str = Field(
-        "http://127.0.0.1:8101/.well-known/jwks.json", validation_alias="IDENTITY_JWKS_URL"
-    )
+    jwks_url: str = Field("http://127.0.0.1:8101/.well-known/jwks.json", validation_alias="IDENTITY_JWKS_URL")
     consumer_max_attempts: int = Field(5, ge=1, validation_alias="CONSUMER_MAX_ATTEMPTS")
     outbox_poll_seconds: float = Field(1.0, gt=0, validation_alias="OUTBOX_POLL_SECONDS")
 

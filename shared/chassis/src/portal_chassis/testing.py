@@ -31,9 +31,7 @@ class Harness:
     async def outbox(self, event_type: str | None = None) -> list[Envelope]:
         """Events the service has written to its outbox, oldest first."""
         async with self.runtime.sessions() as session:
-            query = select(tables.outbox.c.payload, tables.outbox.c.event_type).order_by(
-                tables.outbox.c.id
-            )
+            query = select(tables.outbox.c.payload, tables.outbox.c.event_type).order_by(tables.outbox.c.id)
             rows = (await session.execute(query)).all()
         return [
             Envelope.model_validate(json.loads(r.payload))
@@ -91,8 +89,12 @@ class TokenFactory:
 
         now = int(time.time())
         claims = {
-            "sub": account_id, "customer_number": customer_number, "iss": "identity",
-            "aud": "portal", "iat": now, "exp": now + ttl,
+            "sub": account_id,
+            "customer_number": customer_number,
+            "iss": "identity",
+            "aud": "portal",
+            "iat": now,
+            "exp": now + ttl,
         }
         return jwt.encode(claims, self._key, algorithm="ES256", headers={"kid": self.kid})
 

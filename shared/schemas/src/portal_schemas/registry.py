@@ -37,9 +37,7 @@ _MODELS: tuple[type[EventData], ...] = (
     InvoiceIssued,
 )
 
-REGISTRY: dict[tuple[str, int], EventSpec] = {
-    (m.event_type, m.schema_version): EventSpec(m) for m in _MODELS
-}
+REGISTRY: dict[tuple[str, int], EventSpec] = {(m.event_type, m.schema_version): EventSpec(m) for m in _MODELS}
 
 
 def spec_for(event_type: str, version: int) -> EventSpec:

@@ -11,9 +11,7 @@ from identity.use_cases.password_reset import confirm_password_reset, request_pa
 
 router = APIRouter(prefix="/v1/password-resets", tags=["password reset"])
 
-ACCEPTED = Accepted(
-    detail="If an account exists for this address, an email with a reset link is on its way."
-)
+ACCEPTED = Accepted(detail="If an account exists for this address, an email with a reset link is on its way.")
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, summary="Ask for a reset link")
@@ -24,8 +22,6 @@ async def request_reset(
     return ACCEPTED  # the same answer whether or not the account exists
 
 
-@router.post(
-    "/confirm", status_code=status.HTTP_204_NO_CONTENT, summary="Set a new password with the token"
-)
+@router.post("/confirm", status_code=status.HTTP_204_NO_CONTENT, summary="Set a new password with the token")
 async def confirm_reset(body: PasswordResetConfirmation, uow: UowDep) -> None:
     await confirm_password_reset(uow, body.token, body.new_password)

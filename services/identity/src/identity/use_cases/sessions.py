@@ -47,9 +47,7 @@ async def public_jwks(uow: UnitOfWork) -> dict[str, list[dict[str, str]]]:
     return {"keys": [json.loads(k.public_jwk) for k in keys]}
 
 
-async def log_in(
-    uow: UnitOfWork, settings: IdentitySettings, email: str, password: str
-) -> tuple[str, int]:
+async def log_in(uow: UnitOfWork, settings: IdentitySettings, email: str, password: str) -> tuple[str, int]:
     account = await Accounts(uow.session).by_email(email)
     if not verify_password(account.password_hash if account else None, password):
         raise ProblemError(401, "invalid-credentials", "The email or the password is not right.")
