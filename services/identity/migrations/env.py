@@ -1,5 +1,4 @@
-from portal_chassis.migrations import run_env
-
 from identity.db.tables import Base
+from portal_chassis.migrations import run_env
 
 run_env(Base.metadata)

@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+
 from identity.app import create_app
 from identity.db.tables import Base
 from identity.settings import IdentitySettings

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import jwt
+
 from identity.use_cases.accounts import create_account
 from portal_chassis.testing import Harness
 

@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
+from pydantic_settings import SettingsConfigDict
+
 from portal_chassis.settings import ServiceSettings
 from portal_schemas.metering import MeterReadingReceived
-from pydantic_settings import SettingsConfigDict
 
 
 class DemoSettings(ServiceSettings):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import httpx
 from fastapi import APIRouter
+from sqlalchemy import MetaData
+
 from portal_chassis.app import build_service
 from portal_chassis.auth import CustomerDep
 from portal_chassis.testing import TokenFactory, service_under_test
-from sqlalchemy import MetaData
 
 router = APIRouter()
 

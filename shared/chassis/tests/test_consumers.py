@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 from faststream.kafka import KafkaMessage, TestKafkaBroker
+from sqlalchemy import select
+
 from portal_chassis import tables
 from portal_chassis.consumers import EventHandlers
 from portal_chassis.runtime import ServiceRuntime
@@ -14,7 +16,6 @@ from portal_chassis.uow import UnitOfWork
 from portal_schemas import Envelope
 from portal_schemas.metering import MeterReadingReceived
 from portal_schemas.topics import dead_letter_topic
-from sqlalchemy import select
 
 
 async def make_runtime(settings, handlers: EventHandlers) -> ServiceRuntime:

@@ -7,11 +7,12 @@ import contextlib
 import json
 from typing import Any
 
+from sqlalchemy import select
+
 from portal_chassis import tables
 from portal_chassis.db import make_engine, make_sessions
 from portal_chassis.outbox import OutboxRelay
 from portal_chassis.uow import UnitOfWork
-from sqlalchemy import select
 
 
 class Recorder:

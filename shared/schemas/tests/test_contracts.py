@@ -9,12 +9,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
+
 from portal_schemas import REGISTRY, Envelope
 from portal_schemas.billing import InvoiceIssued
 from portal_schemas.export import DEFAULT_DIR, render, schemas
 from portal_schemas.metering import MeterReadingReceived
 from portal_schemas.topics import ALL_TOPICS, dead_letter_topic
-from pydantic import ValidationError
 
 ROOT = Path(__file__).resolve().parents[3]
 

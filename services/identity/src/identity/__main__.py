@@ -7,12 +7,11 @@ import asyncio
 import sys
 from pathlib import Path
 
-from portal_chassis.cli import run
-from portal_chassis.runtime import ServiceRuntime
-
 from identity.app import create_app
 from identity.settings import IdentitySettings
 from identity.use_cases.accounts import create_account
+from portal_chassis.cli import run
+from portal_chassis.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from portal_chassis.app import build_service
-from portal_chassis.runtime import ServiceRuntime
-from portal_chassis.sealing import Sealer
 
 from identity.api import password_resets, sessions
 from identity.settings import IdentitySettings
 from identity.use_cases.sessions import ensure_signing_key
+from portal_chassis.app import build_service
+from portal_chassis.runtime import ServiceRuntime
+from portal_chassis.sealing import Sealer
 
 
 def create_app(settings: IdentitySettings | None = None) -> FastAPI:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import ClassVar
 
-from portal_chassis.settings import ServiceSettings
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
+
+from portal_chassis.settings import ServiceSettings
 
 
 class IdentitySettings(ServiceSettings):
@@ -16,8 +17,8 @@ class IdentitySettings(ServiceSettings):
 
     reset_token_hours: int = Field(24, ge=1, le=72)
     access_token_minutes: int = Field(15, ge=1, le=60)
-    token_issuer: str = "identity"
-    token_audience: str = "portal"
+    token_issuer: str = "identity"  # noqa: S105 - a claim value, not a secret
+    token_audience: str = "portal"  # noqa: S105 - a claim value, not a secret
 
     @property
     def reset_token_ttl(self) -> timedelta:

@@ -8,13 +8,13 @@ from typing import Any
 from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from opentelemetry.sdk.trace import TracerProvider
-from portal_schemas import REGISTRY
-from portal_schemas.topics import dead_letter_topic
 
 from portal_chassis.consumers import EventHandlers, group_id, subscribe, typed_envelope
 from portal_chassis.dead_letter import DeadLetterPolicy
 from portal_chassis.logging import get_logger
 from portal_chassis.uow import UnitOfWork
+from portal_schemas import REGISTRY
+from portal_schemas.topics import dead_letter_topic
 
 
 def make_broker(

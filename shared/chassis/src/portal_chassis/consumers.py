@@ -24,12 +24,12 @@ from typing import Any, Generic, TypeVar
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
-from portal_schemas import Envelope, EventData
 
 from portal_chassis import inbox
 from portal_chassis.context import work_context
 from portal_chassis.logging import get_logger
 from portal_chassis.uow import UnitOfWork
+from portal_schemas import Envelope, EventData
 
 log = get_logger(__name__)
 

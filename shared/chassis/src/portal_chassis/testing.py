@@ -15,11 +15,11 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 from faststream.kafka import TestKafkaBroker
-from portal_schemas import Envelope, EventData
 from sqlalchemy import MetaData, select
 
 from portal_chassis import tables
 from portal_chassis.runtime import ServiceRuntime
+from portal_schemas import Envelope, EventData
 
 
 @dataclass

@@ -12,13 +12,13 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Self
 
-from portal_schemas import Envelope, EventData
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from portal_chassis import context
 from portal_chassis.tables import outbox
 from portal_chassis.tracing import current_trace_headers
+from portal_schemas import Envelope, EventData
 
 
 class UnitOfWork:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
-from portal_chassis.sealing import Sealer
 
 from identity.settings import IdentitySettings
+from portal_chassis.sealing import Sealer
 
 
 def get_settings(request: Request) -> IdentitySettings:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, status
-from portal_chassis.deps import UowDep
 
 from identity.api.deps import SealerDep, SettingsDep
 from identity.api.schemas import Accepted, PasswordResetConfirmation, PasswordResetRequest
 from identity.use_cases.password_reset import confirm_password_reset, request_password_reset
+from portal_chassis.deps import UowDep
 
 router = APIRouter(prefix="/v1/password-resets", tags=["password reset"])
 

@@ -26,5 +26,5 @@ class Credentials(BaseModel):
 
 class SessionTokens(BaseModel):
     access_token: str
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105 - the OAuth token type, not a secret
     expires_in: int

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, status
-from portal_chassis.deps import UowDep
 
 from identity.api.deps import SettingsDep
 from identity.api.schemas import Credentials, SessionTokens
 from identity.use_cases.sessions import log_in, public_jwks
+from portal_chassis.deps import UowDep
 
 router = APIRouter(tags=["sessions"])
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+from identity.db.repositories import Accounts
+from identity.db.tables import Account
+from identity.domain.secrets import hash_password
 from portal_chassis.problems import ProblemError
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.identity import AccountCreated
 from portal_schemas.types import Language
-
-from identity.db.repositories import Accounts
-from identity.db.tables import Account
-from identity.domain.secrets import hash_password
 
 
 async def create_account(

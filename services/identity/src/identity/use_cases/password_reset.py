@@ -9,15 +9,14 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from portal_chassis.problems import ProblemError
-from portal_chassis.sealing import Sealer
-from portal_chassis.uow import UnitOfWork
-from portal_schemas.identity import PasswordResetRequested
-
 from identity.db.repositories import Accounts, PasswordResets
 from identity.db.tables import PasswordReset
 from identity.domain.secrets import hash_password, new_token, token_digest
 from identity.settings import IdentitySettings
+from portal_chassis.problems import ProblemError
+from portal_chassis.sealing import Sealer
+from portal_chassis.uow import UnitOfWork
+from portal_schemas.identity import PasswordResetRequested
 
 
 async def request_password_reset(
@@ -41,7 +40,7 @@ async def request_password_reset(
         PasswordResetRequested(
             account_id=account.id,
             email=account.email,
-            language=account.language,  # type: ignore[arg-type]
+            language=account.language,
             sealed_token=sealer.seal(token),
             expires_at=reset.expires_at,
         ),

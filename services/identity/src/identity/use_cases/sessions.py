@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from portal_chassis.problems import ProblemError
-from portal_chassis.uow import UnitOfWork
-
 from identity.db.repositories import Accounts, SigningKeys
 from identity.db.tables import SigningKey
 from identity.domain.secrets import hash_password, needs_rehash, verify_password
 from identity.domain.signing import KeyPair, generate_key, issue_access_token
 from identity.settings import IdentitySettings
+from portal_chassis.problems import ProblemError
+from portal_chassis.uow import UnitOfWork
 
 
 async def ensure_signing_key(uow: UnitOfWork) -> None:
