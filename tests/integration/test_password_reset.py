@@ -1,0 +1,48 @@
+"""Forgotten password: the request at the gateway, the email in the catcher, the new password."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+
+from portal_stack import MailCatcherClient
+
+
+def test_reset_email_arrives_with_a_working_link(
+    gateway: httpx.Client, mail: MailCatcherClient, customer: Any, helpers: Any
+) -> None:
+    response = gateway.post("/identity/v1/password-resets", json={"email": customer.email})
+    assert response.status_code == 202
+    message = mail.wait_for(lambda m: customer.email in m.to, timeout=30)
+    assert message.text and message.html
+    links = re.findall(r"^(https?://\S+reset-password\?token=\S+)$", message.text, re.M)
+    assert len(links) == 1, message.text  # alone on its line: survives copy and paste
+    token = links[0].split("token=", 1)[1]
+    assert token in message.html
+
+    new_password = "another sturdy passphrase"
+    confirmed = gateway.post(
+        "/identity/v1/password-resets/confirm", json={"token": token, "new_password": new_password}
+    )
+    assert confirmed.status_code == 204, confirmed.text
+    helpers.log_in(gateway, customer.email, new_password)
+    old = gateway.post("/identity/v1/sessions", json={"email": customer.email, "password": customer.password})
+    assert old.status_code == 401
+    reused = gateway.post(
+        "/identity/v1/password-resets/confirm", json={"token": token, "new_password": "yet another one!"}
+    )
+    assert reused.status_code == 400
+
+
+def test_unknown_address_gets_the_same_answer_and_no_email(
+    gateway: httpx.Client, mail: MailCatcherClient, customer: Any
+) -> None:
+    known = gateway.post("/identity/v1/password-resets", json={"email": customer.email})
+    unknown_address = "nobody-" + customer.email
+    unknown = gateway.post("/identity/v1/password-resets", json={"email": unknown_address})
+    assert known.status_code == unknown.status_code == 202
+    assert known.json() == unknown.json()
+    mail.wait_for(lambda m: customer.email in m.to, timeout=30)
+    assert not [m for m in mail.list() if unknown_address in m.to]
