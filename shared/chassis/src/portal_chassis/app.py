@@ -91,8 +91,12 @@ def build_service(
         return response
 
     FastAPIInstrumentor.instrument_app(app, tracer_provider=runtime.tracer_provider)
+    # The instrumentation declares SQLAlchemy < 2.1 but only uses the stable engine events API,
+    # which 2.1 keeps; its version check would otherwise refuse and log an error.
     SQLAlchemyInstrumentor().instrument(
-        engine=runtime.engine.sync_engine, tracer_provider=runtime.tracer_provider
+        engine=runtime.engine.sync_engine,
+        tracer_provider=runtime.tracer_provider,
+        skip_dep_check=True,
     )
     return app
 

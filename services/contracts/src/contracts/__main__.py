@@ -1,0 +1,99 @@
+"""``python -m contracts serve | migrate | asyncapi | create-contract``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from contracts.app import create_app
+from contracts.domain.calendar import calendar_day
+from contracts.domain.errors import DomainError
+from contracts.settings import ContractsSettings
+from contracts.use_cases.create_contract import NewCustomer, create_contract
+from portal_chassis.cli import run
+from portal_chassis.problems import ProblemError
+from portal_chassis.runtime import ServiceRuntime
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+def _create_contract_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--customer-number", required=True)
+    parser.add_argument("--name", required=True, help="customer's name (used if the customer is new)")
+    parser.add_argument("--commodity", required=True, choices=["electricity", "gas", "heat"])
+    parser.add_argument("--product-code", required=True)
+    parser.add_argument("--start-date", required=True, type=date.fromisoformat)
+    parser.add_argument(
+        "--fixed-term-end",
+        type=date.fromisoformat,
+        help="last day of the fixed term; leave out for an indefinite variable contract",
+    )
+    parser.add_argument(
+        "--concluded-on",
+        type=date.fromisoformat,
+        help="day the contract was concluded (starts the withdrawal period); "
+        "default: today, or the start date if that is earlier",
+    )
+    parser.add_argument("--language", default="nl", choices=["nl", "en", "fr", "de"])
+    parser.add_argument("--segment", default="private", choices=["private", "business"])
+
+
+def _create_contract(args: argparse.Namespace) -> int:
+    settings = ContractsSettings()
+    now = datetime.now(UTC)
+    concluded_on = args.concluded_on or min(calendar_day(now, settings.zone), args.start_date)
+
+    async def go() -> str:
+        runtime = ServiceRuntime.create(settings)
+        try:
+            async with runtime.new_uow() as uow:
+                contract = await create_contract(
+                    uow,
+                    customer=NewCustomer(
+                        customer_number=args.customer_number,
+                        name=args.name,
+                        language=args.language,
+                        segment=args.segment,
+                    ),
+                    commodity=args.commodity,
+                    product_code=args.product_code,
+                    start_date=args.start_date,
+                    fixed_term_end=args.fixed_term_end,
+                    concluded_on=concluded_on,
+                    now=now,
+                )
+            return contract.id
+        finally:
+            await runtime.engine.dispose()
+
+    try:
+        contract_id = asyncio.run(go())
+    except (DomainError, ProblemError) as exc:
+        print(exc.detail, file=sys.stderr)
+        return 2
+    print(contract_id)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    code: int = run(
+        create_app=create_app,
+        settings=ContractsSettings,
+        migrations_dir=MIGRATIONS,
+        commands={
+            "create-contract": (
+                "create a contract (and the customer if new); prints the contract id",
+                _create_contract,
+                _create_contract_args,
+            )
+        },
+        argv=argv,
+    )
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

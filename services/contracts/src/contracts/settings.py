@@ -1,0 +1,85 @@
+"""Contracts' configuration: the chassis settings plus the inputs of the termination fee.
+
+The fee formula needs, per contract, the expected remaining consumption and the gap between
+the contract's unit price and today's price of the same kind of contract. Neither the
+connection register (expected annual volume) nor the product catalogue (prices) exists in
+this service yet, so the values below are stand-ins, one set per commodity, overridable per
+environment (e.g. ``CONTRACTS_FEE_ELECTRICITY_PRICE_GAP_EUR_PER_KWH=0.04``). They are
+placeholders for a walking skeleton, not market data.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import ClassVar
+
+from pydantic import Field, field_validator
+from pydantic_settings import SettingsConfigDict
+
+from contracts.domain.termination_fee import FeeInputs, MonthlyProfile, check_profile
+from portal_chassis.settings import ServiceSettings
+
+# Rough shapes of residential consumption over the year (January first), standing in for
+# the grid operators' published profile fractions: electricity peaks mildly in winter,
+# gas (heating) strongly. Each sums to exactly 1.
+ELECTRICITY_PROFILE: MonthlyProfile = tuple(
+    Decimal(v)
+    for v in (
+        "0.100", "0.088", "0.089", "0.078", "0.072", "0.066",
+        "0.068", "0.071", "0.075", "0.086", "0.098", "0.109",
+    )
+)
+GAS_PROFILE: MonthlyProfile = tuple(
+    Decimal(v)
+    for v in (
+        "0.170", "0.150", "0.130", "0.080", "0.045", "0.030",
+        "0.025", "0.025", "0.035", "0.070", "0.110", "0.130",
+    )
+)
+
+
+class ContractsSettings(ServiceSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CONTRACTS_", extra="ignore", validate_by_name=True
+    )
+    service_name: ClassVar[str] = "contracts"
+
+    # Calendar days after the contract was concluded in which the customer may withdraw;
+    # a termination asked for within them costs nothing.
+    withdrawal_days: int = Field(14, ge=0, le=60)
+    vat_rate: Decimal = Field(Decimal("0.21"), ge=0, le=1)
+
+    # Placeholder: expected annual consumption of one connection (kWh, m3).
+    fee_electricity_annual_kwh: Decimal = Field(Decimal("2500"), ge=0)
+    fee_gas_annual_m3: Decimal = Field(Decimal("1200"), ge=0)
+    # Placeholder: contract unit price minus today's unit price of the same kind of
+    # contract, euro per unit excluding VAT. Zero or negative means no fee.
+    fee_electricity_price_gap_eur_per_kwh: Decimal = Decimal("0.05")
+    fee_gas_price_gap_eur_per_m3: Decimal = Decimal("0.20")
+    # Share of the annual volume per month, January first (JSON list in the environment).
+    fee_electricity_profile: MonthlyProfile = ELECTRICITY_PROFILE
+    fee_gas_profile: MonthlyProfile = GAS_PROFILE
+
+    @field_validator("fee_electricity_profile", "fee_gas_profile")
+    @classmethod
+    def _twelve_shares(cls, value: MonthlyProfile) -> MonthlyProfile:
+        check_profile(value)
+        return value
+
+    def fee_inputs(self, commodity: str) -> FeeInputs | None:
+        """What the fee formula needs for one commodity; None where no fee applies (heat)."""
+        if commodity == "electricity":
+            return FeeInputs(
+                annual_volume=self.fee_electricity_annual_kwh,
+                price_gap=self.fee_electricity_price_gap_eur_per_kwh,
+                profile=self.fee_electricity_profile,
+                vat_rate=self.vat_rate,
+            )
+        if commodity == "gas":
+            return FeeInputs(
+                annual_volume=self.fee_gas_annual_m3,
+                price_gap=self.fee_gas_price_gap_eur_per_m3,
+                profile=self.fee_gas_profile,
+                vat_rate=self.vat_rate,
+            )
+        return None

@@ -1,0 +1,46 @@
+"""What customers read: their contracts, one contract, an indicative termination fee."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from contracts.db.repositories import Contracts
+from contracts.db.tables import Contract
+from contracts.domain.calendar import calendar_day
+from contracts.domain.contract import check_termination
+from contracts.domain.termination_fee import FeeQuote
+from contracts.settings import ContractsSettings
+from contracts.use_cases.terminate_contract import owned_contract, quote_for
+from portal_chassis.pagination import PageParams
+from portal_chassis.uow import UnitOfWork
+
+
+async def list_contracts(
+    uow: UnitOfWork, customer_number: str, page: PageParams
+) -> tuple[Sequence[Contract], int]:
+    return await Contracts(uow.session).page_of_customer(
+        customer_number, limit=page.limit, offset=page.offset
+    )
+
+
+async def get_contract(uow: UnitOfWork, customer_number: str, contract_id: str) -> Contract:
+    return await owned_contract(uow, customer_number, contract_id)
+
+
+async def indicative_fee(
+    uow: UnitOfWork,
+    settings: ContractsSettings,
+    *,
+    customer_number: str,
+    contract_id: str,
+    end_date: date,
+    now: datetime,
+) -> FeeQuote:
+    """The fee a termination with this end date would cost today; nothing is recorded."""
+    contract = await owned_contract(uow, customer_number, contract_id)
+    today = calendar_day(now, settings.zone)
+    check_termination(
+        status=contract.status, start_date=contract.start_date, end_date=end_date, today=today
+    )
+    return quote_for(contract, settings, end_date=end_date, today=today)

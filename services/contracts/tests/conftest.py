@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+
+from contracts.app import create_app
+from contracts.db.tables import Base
+from contracts.settings import ContractsSettings
+from contracts.use_cases.create_contract import NewCustomer, create_contract
+from portal_chassis.testing import Harness, TokenFactory, service_under_test
+
+# 23:30 UTC on 9 March is already 10 March in Amsterdam (UTC+1 in winter): the customer's
+# "today" in every test is 2026-03-10.
+NOW = datetime(2026, 3, 9, 23, 30, tzinfo=UTC)
+TODAY = date(2026, 3, 10)
+
+MakeContract = Callable[..., Awaitable[str]]  # what the make_contract fixture returns
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> ContractsSettings:
+    return ContractsSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/contracts.sqlite3")
+
+
+@pytest.fixture
+def tokens() -> TokenFactory:
+    return TokenFactory()
+
+
+@pytest.fixture
+def app(settings: ContractsSettings, tokens: TokenFactory) -> FastAPI:
+    app = create_app(settings)
+    tokens.install(app)
+    app.state.clock = lambda: NOW
+    return app
+
+
+@pytest.fixture
+async def service(app: FastAPI) -> AsyncIterator[Harness]:
+    async with service_under_test(app, Base.metadata) as harness:
+        yield harness
+
+
+@pytest.fixture
+def make_contract(service: Harness) -> MakeContract:
+    """Create a contract the way the operations CLI does; returns its id."""
+
+    async def make(
+        customer_number: str = "100200300",
+        *,
+        commodity: str = "electricity",
+        start_date: date = date(2025, 7, 1),
+        fixed_term_end: date | None = date(2026, 12, 31),
+        concluded_on: date = date(2025, 6, 1),
+        product_code: str = "FIX-3Y-GREEN",
+    ) -> str:
+        async with service.runtime.new_uow() as uow:
+            contract = await create_contract(
+                uow,
+                customer=NewCustomer(customer_number=customer_number, name="J. de Vries"),
+                commodity=commodity,  # type: ignore[arg-type]
+                product_code=product_code,
+                start_date=start_date,
+                fixed_term_end=fixed_term_end,
+                concluded_on=concluded_on,
+                now=NOW,
+            )
+        return contract.id
+
+    return make

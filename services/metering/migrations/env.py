@@ -1,0 +1,4 @@
+from metering.db.tables import Base
+from portal_chassis.migrations import run_env
+
+run_env(Base.metadata)

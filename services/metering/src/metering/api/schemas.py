@@ -1,0 +1,98 @@
+"""Metering's HTTP request and response bodies (never the event models)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
+
+from portal_schemas.metering import ReadingQuality, ReadingSource, Register, Unit
+
+
+def _read_at(value: object) -> datetime | date:
+    """``YYYY-MM-DD`` is a customer day; anything longer must be a datetime with an offset."""
+    if isinstance(value, datetime | date):
+        moment = value
+    elif isinstance(value, str) and len(value) == 10:
+        moment = date.fromisoformat(value)
+    elif isinstance(value, str):
+        moment = datetime.fromisoformat(value)
+    else:
+        raise ValueError("expected an ISO 8601 date or datetime string")
+    if isinstance(moment, datetime) and moment.tzinfo is None:
+        raise ValueError("a datetime needs a UTC offset (or send just the date)")
+    return moment
+
+
+ReadAt = Annotated[
+    datetime | date,
+    PlainValidator(_read_at),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "format": "date-time"},
+                {"type": "string", "format": "date"},
+            ],
+            "description": (
+                "When the meter was read: a datetime with a UTC offset, or a date, which "
+                "means the start (00:00) of that day in the customer's time zone "
+                "(Europe/Amsterdam)."
+            ),
+            "examples": ["2026-03-01", "2026-03-01T09:30:00+01:00"],
+        }
+    ),
+]
+
+
+class ReadingSubmission(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    contract_id: str = Field(min_length=1, max_length=64)
+    register_type: Register
+    value: Decimal = Field(
+        ge=0,
+        max_digits=15,
+        decimal_places=3,
+        description="The index shown on the register, as a decimal string or number.",
+        examples=["12345.678"],
+    )
+    read_at: ReadAt
+
+
+class ReadingOut(BaseModel):
+    reading_id: str
+    meter_id: str
+    contract_id: str
+    register_type: Register
+    value: Decimal = Field(description="Index with three decimals, as a string.")
+    unit: Unit
+    read_at: datetime
+    source: ReadingSource
+    quality: ReadingQuality
+    received_at: datetime
+
+
+class LatestReading(BaseModel):
+    reading_id: str
+    value: Decimal
+    read_at: datetime
+    source: ReadingSource
+    quality: ReadingQuality
+
+
+class RegisterOut(BaseModel):
+    register_type: Register
+    unit: Unit
+    latest_reading: LatestReading | None
+
+
+class MeterOut(BaseModel):
+    meter_id: str
+    contract_id: str
+    commodity: str
+    contract_status: str = Field(description="active, or ended after a termination")
+    contract_end_date: date | None
+    readings_expected: bool = Field(description="False once the contract ended: no reminders")
+    registers: list[RegisterOut]

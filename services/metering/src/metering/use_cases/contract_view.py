@@ -1,0 +1,110 @@
+"""Keeping the contract read model (and each contract's meter) from contracts' events.
+
+Called by the event handlers in consumers.py, inside the unit of work that also claims the
+event in the inbox; the chassis commits, so nothing here commits.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+from metering.db.repositories import Contracts, EarlyTerminations, Meters
+from metering.db.tables import (
+    CONTRACT_ACTIVE,
+    CONTRACT_ENDED,
+    ContractView,
+    EarlyTermination,
+    Meter,
+    MeterRegister,
+)
+from metering.domain.registers import registers_for, unit_of
+from portal_chassis.logging import get_logger
+from portal_chassis.uow import UnitOfWork
+from portal_schemas.contracts import ContractCreated, ContractTerminated
+
+log = get_logger(__name__)
+
+
+async def open_contract(uow: UnitOfWork, data: ContractCreated) -> None:
+    """Add the contract and give it a meter with the registers of its commodity.
+
+    Idempotent by contract id as well: the inbox stops a redelivered event, and this check
+    stops a second ContractCreated for the same contract (a republish by contracts).
+    """
+    contracts = Contracts(uow.session)
+    if await contracts.get(data.contract_id) is not None:
+        log.info("contract already known; ContractCreated ignored", contract_id=data.contract_id)
+        return
+    now = datetime.now(UTC)
+    contract = ContractView(
+        contract_id=data.contract_id,
+        customer_number=data.customer_number,
+        commodity=data.commodity,
+        product_code=data.product_code,
+        start_date=data.start_date,
+        status=CONTRACT_ACTIVE,
+        end_date=None,
+        end_reason=None,
+        readings_expected=True,
+        updated_at=now,
+    )
+    contracts.add(contract)
+    # The contract row is flushed first so the meter's foreign key finds it on PostgreSQL.
+    await uow.session.flush()
+    meter = Meter(
+        meter_id=str(uuid.uuid4()),
+        contract_id=contract.contract_id,
+        customer_number=data.customer_number,
+        commodity=data.commodity,
+        created_at=now,
+    )
+    Meters(uow.session).add(
+        meter,
+        [
+            MeterRegister(meter_id=meter.meter_id, register_type=r, unit=unit_of(r))
+            for r in registers_for(data.commodity)
+        ],
+    )
+    early = EarlyTerminations(uow.session)
+    pending = await early.get(data.contract_id)
+    if pending is not None:
+        _end(contract, pending.end_date, pending.reason, now)
+        await early.remove(pending)
+        log.info("applied a termination that arrived first", contract_id=data.contract_id)
+
+
+async def end_contract(uow: UnitOfWork, data: ContractTerminated) -> None:
+    """Mark the contract ended: later readings are refused and reminders stop.
+
+    A termination of a contract not known yet is kept in early_terminations and applied by
+    open_contract (why: see consumers.py).
+    """
+    now = datetime.now(UTC)
+    contract = await Contracts(uow.session).get(data.contract_id)
+    if contract is not None:
+        _end(contract, data.end_date, data.reason, now)
+        return
+    early = EarlyTerminations(uow.session)
+    pending = await early.get(data.contract_id)
+    if pending is None:
+        early.add(
+            EarlyTermination(
+                contract_id=data.contract_id,
+                end_date=data.end_date,
+                reason=data.reason,
+                received_at=now,
+            )
+        )
+    else:  # a corrected termination before the contract itself: the latest one counts
+        pending.end_date, pending.reason, pending.received_at = data.end_date, data.reason, now
+    log.info("termination kept until its contract arrives", contract_id=data.contract_id)
+
+
+def _end(contract: ContractView, end_date: date, reason: str, now: datetime) -> None:
+    # A later ContractTerminated for the same contract (a corrected end date) overwrites.
+    contract.status = CONTRACT_ENDED
+    contract.end_date = end_date
+    contract.end_reason = reason
+    contract.readings_expected = False
+    contract.updated_at = now

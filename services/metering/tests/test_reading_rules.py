@@ -1,0 +1,95 @@
+"""The pure rules behind accepting a reading: customer days, the supply period, monotony."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from metering.domain.calendar import as_instant, end_of_day, start_of_day
+from metering.domain.errors import ReadingRejected
+from metering.domain.readings import (
+    KnownReading,
+    SupplyPeriod,
+    check_monotonic,
+    check_read_at,
+    normalise_value,
+)
+from metering.domain.registers import registers_for, unit_of
+
+AMS = ZoneInfo("Europe/Amsterdam")
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+SKEW = timedelta(minutes=5)
+
+
+@pytest.mark.parametrize(
+    ("day", "hours"),
+    [(date(2026, 3, 29), 23), (date(2026, 10, 25), 25), (date(2026, 6, 1), 24)],
+)
+def test_customer_days_follow_daylight_saving(day: date, hours: int) -> None:
+    assert end_of_day(day, AMS) - start_of_day(day, AMS) == timedelta(hours=hours)
+
+
+def test_a_date_is_local_midnight_and_a_datetime_keeps_its_instant() -> None:
+    assert as_instant(date(2026, 1, 1), AMS) == datetime(2025, 12, 31, 23, tzinfo=UTC)
+    plus_two = datetime(2026, 7, 1, 8, tzinfo=ZoneInfo("Europe/Amsterdam"))
+    assert as_instant(plus_two, AMS) == datetime(2026, 7, 1, 6, tzinfo=UTC)
+    with pytest.raises(ValueError):
+        as_instant(datetime(2026, 7, 1, 8), AMS)  # noqa: DTZ001 - naive on purpose
+
+
+def check(read_at: datetime, period: SupplyPeriod) -> str | None:
+    try:
+        check_read_at(read_at, now=NOW, clock_skew=SKEW, period=period, zone=AMS)
+    except ReadingRejected as rejected:
+        return rejected.slug
+    return None
+
+
+def test_the_supply_period_includes_its_whole_last_day() -> None:
+    period = SupplyPeriod(date(2026, 1, 1), date(2026, 10, 25))
+    # 25 October ends at 26 October 00:00 CET = 25 October 23:00 UTC (a 25-hour day).
+    last = datetime(2026, 10, 25, 23, tzinfo=UTC)
+    assert check(last - timedelta(microseconds=1), period) is None
+    assert check(last, period) == "reading-after-contract-end"
+    assert check(datetime(2025, 12, 31, 23, tzinfo=UTC), period) is None  # 1 Jan 00:00 CET
+    assert check(datetime(2025, 12, 31, 22, 59, tzinfo=UTC), period) == (
+        "reading-before-contract-start"
+    )
+
+
+def test_the_future_starts_after_the_clock_skew() -> None:
+    period = SupplyPeriod(date(2026, 1, 1), None)
+    assert check(NOW + SKEW, period) is None
+    assert check(NOW + SKEW + timedelta(seconds=1), period) == "reading-in-future"
+
+
+def test_an_index_never_goes_down() -> None:
+    before = KnownReading(Decimal("100.000"), datetime(2026, 2, 1, tzinfo=UTC))
+    after = KnownReading(Decimal("200.000"), datetime(2026, 4, 1, tzinfo=UTC))
+    for value in ("100", "150.5", "200"):  # equal to a neighbour is fine
+        check_monotonic(Decimal(value), previous=before, following=after)
+    with pytest.raises(ReadingRejected) as low:
+        check_monotonic(Decimal("99.999"), previous=before, following=after)
+    assert low.value.extra == {
+        "previous_value": "100.000",
+        "previous_read_at": "2026-02-01T00:00:00Z",
+    }
+    check_monotonic(Decimal("200.001"), previous=before, following=None)  # no upper bound
+    with pytest.raises(ReadingRejected) as high:
+        check_monotonic(Decimal("200.001"), previous=None, following=after)
+    assert high.value.extra == {"next_value": "200.000", "next_read_at": "2026-04-01T00:00:00Z"}
+
+
+def test_values_keep_three_decimals_exactly() -> None:
+    assert str(normalise_value(Decimal("1E+3"))) == "1000.000"
+    assert str(normalise_value(Decimal("0.1"))) == "0.100"
+
+
+def test_registers_and_units_per_commodity() -> None:
+    assert registers_for("heat") == ("heat", "hot_water")
+    assert [unit_of(r) for r in registers_for("heat")] == ["GJ", "m3"]
+    assert unit_of(registers_for("electricity")[0]) == "kWh"
+    assert unit_of(registers_for("gas")[0]) == "m3"

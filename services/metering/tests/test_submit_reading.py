@@ -1,0 +1,210 @@
+"""POST /v1/readings: a customer's reading is checked, stored and announced exactly once."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from metering.db.tables import Reading
+from portal_chassis.testing import Harness, TokenFactory
+from portal_schemas.metering import MeterReadingReceived
+
+CUSTOMER = "100001"
+OTHER = "200002"
+
+
+async def post_reading(
+    service: Harness, tokens: TokenFactory, customer: str = CUSTOMER, **fields: Any
+) -> httpx.Response:
+    body = {"contract_id": "C-1", "register_type": "electricity_single", **fields}
+    return await service.client.post("/v1/readings", json=body, headers=tokens.headers(customer))
+
+
+async def meter_of(service: Harness, tokens: TokenFactory, customer: str = CUSTOMER) -> str:
+    meters = (await service.client.get("/v1/meters", headers=tokens.headers(customer))).json()
+    meter_id: str = meters["items"][0]["meter_id"]
+    return meter_id
+
+
+async def test_reading_is_stored_and_emitted_once(service: Harness, tokens, contracts) -> None:
+    await contracts.created()
+    response = await post_reading(
+        service, tokens, value="1234.5", read_at="2026-03-01T09:30:00+01:00"
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    meter_id = await meter_of(service, tokens)
+    assert body["meter_id"] == meter_id
+    assert body["value"] == "1234.500"  # always three decimals
+    assert body["unit"] == "kWh"
+    assert body["read_at"] == "2026-03-01T08:30:00Z"  # 09:30 at +01:00 is 08:30 UTC
+    assert (body["source"], body["quality"]) == ("customer", "actual")
+
+    [event] = await service.outbox("MeterReadingReceived")
+    assert event.subject == meter_id  # the Kafka key: one meter's readings stay in order
+    assert event.producer == "metering"
+    data = MeterReadingReceived.model_validate(event.data)
+    assert data.reading_id == body["reading_id"]
+    assert (data.customer_number, data.contract_id) == (CUSTOMER, "C-1")
+    assert data.register_type == "electricity_single"
+    assert str(data.value) == "1234.500"
+    assert data.unit == "kWh"
+    assert data.read_at == datetime(2026, 3, 1, 8, 30, tzinfo=UTC)
+    assert event.data["value"] == "1234.500"  # a string on the wire, never a float
+
+
+async def test_a_plain_date_is_the_start_of_that_day_in_amsterdam(
+    service: Harness, tokens, contracts
+) -> None:
+    await contracts.created(commodity="gas")
+    # 29 March 2026 is the spring-forward day, but the clocks move at 02:00: midnight is
+    # still CET (+01:00), so the day starts at 23:00 UTC on the 28th.
+    spring = await post_reading(
+        service, tokens, register_type="gas", value=100, read_at="2026-03-29"
+    )
+    # In summer (CEST, +02:00) the day starts at 22:00 UTC the day before.
+    summer = await post_reading(
+        service, tokens, register_type="gas", value=250, read_at="2026-07-01"
+    )
+    assert spring.status_code == summer.status_code == 201, (spring.text, summer.text)
+    assert spring.json()["read_at"] == "2026-03-28T23:00:00Z"
+    assert summer.json()["read_at"] == "2026-06-30T22:00:00Z"
+    assert spring.json()["unit"] == "m3"
+
+
+async def test_a_lower_value_is_refused_with_the_previous_one(
+    service: Harness, tokens, contracts, rows
+) -> None:
+    await contracts.created()
+    first = await post_reading(service, tokens, value="1000", read_at="2026-02-01")
+    assert first.status_code == 201
+    lower = await post_reading(service, tokens, value="999.999", read_at="2026-03-01")
+    assert lower.status_code == 422
+    assert lower.headers["content-type"] == "application/problem+json"
+    problem = lower.json()
+    assert problem["type"] == "/problems/reading-not-monotonic"
+    assert problem["previous_value"] == "1000.000"
+    assert problem["previous_read_at"] == "2026-01-31T23:00:00Z"  # 1 Feb 00:00 CET
+    assert len(await service.outbox("MeterReadingReceived")) == 1  # only the first one
+    assert await rows(Reading) == 1
+
+    same = await post_reading(service, tokens, value="1000", read_at="2026-03-01")
+    assert same.status_code == 201  # an unchanged index is fine (an empty holiday home)
+
+
+async def test_a_value_above_a_later_reading_is_refused(
+    service: Harness, tokens, contracts, rows
+) -> None:
+    await contracts.created()
+    await post_reading(service, tokens, value="500", read_at="2026-02-01")
+    await post_reading(service, tokens, value="900", read_at="2026-04-01")
+    between = await post_reading(service, tokens, value="901", read_at="2026-03-01")
+    assert between.status_code == 422
+    assert between.json()["type"] == "/problems/reading-not-monotonic"
+    assert between.json()["next_value"] == "900.000"
+    fits = await post_reading(service, tokens, value="700", read_at="2026-03-01")
+    assert fits.status_code == 201
+    assert await rows(Reading) == 3
+
+
+async def test_a_future_reading_is_refused(service: Harness, tokens, contracts, rows) -> None:
+    await contracts.created()
+    tomorrow = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
+    in_an_hour = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    for read_at in (tomorrow, in_an_hour):
+        response = await post_reading(service, tokens, value="10", read_at=read_at)
+        assert response.status_code == 422, read_at
+        assert response.json()["type"] == "/problems/reading-in-future"
+    assert await service.outbox() == []
+    assert await rows(Reading) == 0
+
+
+async def test_a_reading_before_the_contract_start_is_refused(
+    service: Harness, tokens, contracts
+) -> None:
+    await contracts.created(start_date=date(2026, 2, 1))
+    # 31 January 23:30 in Amsterdam is 22:30 UTC: still before 1 February 00:00 CET.
+    early = await post_reading(service, tokens, value="1", read_at="2026-01-31T22:30:00Z")
+    assert early.status_code == 422
+    assert early.json()["type"] == "/problems/reading-before-contract-start"
+    assert early.json()["start_date"] == "2026-02-01"
+    # 23:00 UTC on 31 January is 00:00 CET on 1 February: the start reading itself.
+    start = await post_reading(service, tokens, value="1", read_at="2026-01-31T23:00:00Z")
+    assert start.status_code == 201
+    assert len(await service.outbox("MeterReadingReceived")) == 1
+
+
+async def test_another_customers_contract_is_not_found(
+    service: Harness, tokens, contracts, rows
+) -> None:
+    await contracts.created("C-1", customer_number=OTHER)
+    foreign = await post_reading(service, tokens, CUSTOMER, value="10", read_at="2026-02-01")
+    unknown = await post_reading(
+        service, tokens, CUSTOMER, contract_id="C-404", value="10", read_at="2026-02-01"
+    )
+    assert foreign.status_code == unknown.status_code == 404
+    assert foreign.json()["type"] == unknown.json()["type"] == "/problems/contract-not-found"
+    assert foreign.json()["detail"] == unknown.json()["detail"]  # nothing to tell them apart
+    assert await service.outbox() == []
+    assert await rows(Reading) == 0
+
+
+async def test_a_register_the_meter_lacks_is_refused(service: Harness, tokens, contracts) -> None:
+    await contracts.created(commodity="heat")
+    response = await post_reading(
+        service, tokens, register_type="electricity_single", value="1", read_at="2026-02-01"
+    )
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["type"] == "/problems/register-not-on-meter"
+    assert problem["registers"] == ["heat", "hot_water"]
+    assert await service.outbox() == []
+
+
+async def test_a_second_reading_at_the_same_moment_conflicts(
+    service: Harness, tokens, contracts
+) -> None:
+    await contracts.created()
+    assert (await post_reading(service, tokens, value="5", read_at="2026-02-01")).status_code == 201
+    again = await post_reading(service, tokens, value="6", read_at="2026-02-01")
+    assert again.status_code == 409
+    assert again.json()["type"] == "/problems/reading-exists"
+    assert len(await service.outbox("MeterReadingReceived")) == 1
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"value": "-1", "read_at": "2026-02-01"}, "value"),
+        ({"value": "1.2345", "read_at": "2026-02-01"}, "value"),  # four decimals
+        ({"value": "NaN", "read_at": "2026-02-01"}, "value"),
+        ({"value": "12", "read_at": "2026-02-01T10:00:00"}, "read_at"),  # no offset
+        ({"value": "12", "read_at": "1 Feb 2026"}, "read_at"),
+        ({"value": "12", "read_at": 1769900000}, "read_at"),  # epoch seconds are ambiguous
+        ({"value": "12", "read_at": "2026-02-01", "register_type": "water"}, "register_type"),
+    ],
+)
+async def test_bad_input_is_a_validation_problem_and_changes_nothing(
+    service: Harness, tokens, contracts, rows, fields: dict[str, Any], field: str
+) -> None:
+    await contracts.created()
+    response = await post_reading(service, tokens, **fields)
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["type"] == "/problems/validation"
+    assert [e["field"] for e in problem["errors"]] == [field]
+    assert await service.outbox() == []
+    assert await rows(Reading) == 0
+
+
+async def test_a_reading_needs_an_access_token(service: Harness, contracts) -> None:
+    await contracts.created()
+    response = await service.client.post(
+        "/v1/readings",
+        json={"contract_id": "C-1", "register_type": "gas", "value": 1, "read_at": "2026-02-01"},
+    )
+    assert response.status_code == 401
+    assert response.json()["type"] == "/problems/not-authenticated"
