@@ -1,0 +1,26 @@
+"""The billing service: invoices from contracts' and metering's events, shown to customers."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from billing.api import invoices
+from billing.consumers import build_handlers
+from billing.settings import BillingSettings
+from portal_chassis.app import build_service
+
+
+def create_app(settings: BillingSettings | None = None) -> FastAPI:
+    settings = settings or BillingSettings()
+    return build_service(
+        settings,
+        title="Billing",
+        description=(
+            "Invoices and final settlements. Keeps contracts and meter readings as read models "
+            "fed by events, issues a final invoice when a contract ends and announces every "
+            "invoice with InvoiceIssued."
+        ),
+        routers=[invoices.router],
+        handlers=build_handlers(settings),
+        produces=["InvoiceIssued"],
+    )

@@ -1,0 +1,107 @@
+"""Final settlement: when a contract ends, one final invoice for it.
+
+Called from the ContractTerminated consumer, inside its unit of work (the consumer commits,
+together with the inbox claim, the invoice, its number and the InvoiceIssued outbox row).
+
+Simple for now, and what later issues change:
+- energy is priced with the placeholder tariff from settings; real tariffs will come from the
+  contracts' events;
+- the settlement uses the readings billing holds when the event arrives. Metering takes the
+  final reading in reaction to the same event, so a later issue waits for it (or estimates);
+- advances already paid are not yet deducted.
+
+A contract billing never heard of (its ContractCreated was lost to a retention limit, or came
+before billing existed) still gets its final invoice: the termination fee is owed whatever
+billing knows, and readings that carry the contract id are still settled (with no start date
+to bound them).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from billing.db.repositories import ContractViews, Invoices, InvoiceSequences, ReadingViews
+from billing.domain.invoice import Invoice, InvoiceKind, issue_date_of
+from billing.domain.numbering import format_number, series_for
+from billing.domain.settlement import final_settlement_lines, register_usage, settlement_window
+from billing.settings import BillingSettings
+from portal_chassis.logging import get_logger
+from portal_chassis.uow import UnitOfWork
+from portal_schemas.billing import InvoiceIssued
+from portal_schemas.contracts import ContractTerminated
+
+log = get_logger(__name__)
+
+KIND: InvoiceKind = "final_settlement"
+
+
+async def issue_final_invoice(
+    uow: UnitOfWork,
+    settings: BillingSettings,
+    termination: ContractTerminated,
+    *,
+    now: datetime | None = None,
+) -> Invoice | None:
+    """Issue the final invoice; None when the contract already has one (a repeated event)."""
+    invoices = Invoices(uow.session)
+    contract_id = termination.contract_id
+    if await invoices.final_settlement_of(contract_id) is not None:
+        # The inbox stops the same event twice; this stops the same termination announced
+        # again under a new event id (a replay by the producer).
+        log.info("final settlement already issued", contract_id=contract_id)
+        return None
+
+    contract = await ContractViews(uow.session).get(contract_id)
+    start = contract.start_date if contract is not None else None
+    if contract is not None:
+        contract.end_date = termination.end_date
+
+    since, until = settlement_window(start, termination.end_date, settings.zone)
+    reads = await ReadingViews(uow.session).for_contract(contract_id, since, until)
+    lines = final_settlement_lines(
+        termination_fee=termination.termination_fee,
+        fee_vat_rate=settings.termination_fee_vat_rate,
+        usages=register_usage(reads),
+        tariff=settings.placeholder_tariff,
+    )
+
+    issued_at = now or datetime.now(UTC)
+    year = issue_date_of(issued_at, settings.zone).year
+    series = series_for(KIND)
+    sequence = await InvoiceSequences(uow.session).next_number(series, year)
+    invoice = Invoice.issue(
+        invoice_id=str(uuid.uuid4()),
+        number=format_number(series, year, sequence),
+        kind=KIND,
+        customer_number=termination.customer_number,
+        contract_id=contract_id,
+        lines=lines,
+        issued_at=issued_at,
+        zone=settings.zone,
+        payment_term_days=settings.payment_term_days,
+        period_start=start,
+        period_end=termination.end_date,
+    )
+    invoices.add(invoice)
+    uow.emit(
+        InvoiceIssued(
+            invoice_id=invoice.id,
+            invoice_number=invoice.number,
+            customer_number=invoice.customer_number,
+            contract_id=invoice.contract_id,
+            kind=invoice.kind,
+            issued_at=invoice.issued_at,
+            due_date=invoice.due_date,
+            total_incl_vat=invoice.totals.incl_vat,
+        ),
+        subject=invoice.id,
+    )
+    log.info(
+        "final invoice issued",
+        contract_id=contract_id,
+        invoice_number=invoice.number,
+        known_contract=contract is not None,
+        lines=len(lines),
+    )
+    return invoice

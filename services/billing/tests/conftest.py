@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from billing.app import create_app
+from billing.db.tables import Base
+from billing.settings import BillingSettings
+from portal_chassis.testing import Harness, TokenFactory, service_under_test
+from portal_schemas.contracts import ContractCreated, ContractTerminated
+from portal_schemas.metering import MeterReadingReceived
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> BillingSettings:
+    # The placeholder tariff spelled out, so the hand-worked sums in the tests do not hang on
+    # the defaults.
+    return BillingSettings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/billing.sqlite3",
+        placeholder_price_per_kwh=Decimal("0.30"),
+        placeholder_price_per_m3=Decimal("1.40"),
+        placeholder_price_per_gj=Decimal("50.00"),
+        supply_vat_rate=Decimal("0.21"),
+        termination_fee_vat_rate=Decimal("0"),
+        payment_term_days=14,
+        consumer_max_attempts=2,
+    )
+
+
+@pytest.fixture
+def tokens() -> TokenFactory:
+    return TokenFactory()
+
+
+@pytest.fixture
+async def service(settings: BillingSettings, tokens: TokenFactory) -> AsyncIterator[Harness]:
+    app = create_app(settings)
+    tokens.install(app)
+    async with service_under_test(app, Base.metadata) as harness:
+        yield harness
+
+
+class Events:
+    """Event payloads as contracts and metering would publish them."""
+
+    def contract(self, contract_id: str = "C-1", customer: str = "100200300", **kw: Any) -> ContractCreated:
+        fields: dict[str, Any] = {
+            "commodity": "electricity",
+            "product_code": "FIXED-3Y",
+            "start_date": date(2026, 1, 1),
+        }
+        return ContractCreated(contract_id=contract_id, customer_number=customer, **{**fields, **kw})
+
+    def reading(
+        self,
+        reading_id: str,
+        value: str,
+        read_at: datetime,
+        *,
+        contract_id: str | None = "C-1",
+        register: str = "electricity_normal",
+        meter_id: str = "M-1",
+        unit: str = "kWh",
+        customer: str = "100200300",
+    ) -> MeterReadingReceived:
+        return MeterReadingReceived(
+            reading_id=reading_id,
+            meter_id=meter_id,
+            customer_number=customer,
+            contract_id=contract_id,
+            register_type=register,  # type: ignore[arg-type]
+            value=Decimal(value),
+            unit=unit,  # type: ignore[arg-type]
+            read_at=read_at,
+            source="customer",
+            quality="actual",
+        )
+
+    def termination(
+        self,
+        contract_id: str = "C-1",
+        customer: str = "100200300",
+        fee: str = "125.00",
+        end_date: date = date(2026, 10, 31),
+    ) -> ContractTerminated:
+        return ContractTerminated(
+            contract_id=contract_id,
+            customer_number=customer,
+            end_date=end_date,
+            reason="move",
+            termination_fee=Decimal(fee),
+        )
+
+
+@pytest.fixture
+def events() -> Events:
+    return Events()
+
+
+async def deliver_all(service: Harness, *payloads: Any) -> None:
+    for payload in payloads:
+        subject = payload.meter_id if isinstance(payload, MeterReadingReceived) else payload.contract_id
+        await service.deliver(payload, subject=subject)
+
+
+@pytest.fixture
+def deliver() -> Any:
+    return deliver_all

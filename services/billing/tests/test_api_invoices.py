@@ -1,0 +1,123 @@
+"""GET /v1/invoices and /v1/invoices/{id}: only the caller's invoices, paginated."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from billing.db.tables import InvoiceRow
+from billing.settings import BillingSettings
+from billing.use_cases.issue_final_invoice import issue_final_invoice
+from portal_chassis.testing import Harness, TokenFactory
+
+ME, OTHER = "100200300", "999888777"
+
+
+async def issue(service: Harness, events, contract_id: str, customer: str, at: datetime, fee: str) -> str:
+    settings: BillingSettings = service.runtime.settings  # type: ignore[assignment]
+    async with service.runtime.new_uow() as uow:
+        invoice = await issue_final_invoice(
+            uow, settings, events.termination(contract_id, customer=customer, fee=fee), now=at
+        )
+        await uow.commit()
+    assert invoice is not None
+    return invoice.id
+
+
+async def test_list_shows_only_my_invoices_newest_first(
+    service: Harness, events, tokens: TokenFactory
+) -> None:
+    older = await issue(service, events, "C-1", ME, datetime(2026, 3, 1, 9, tzinfo=UTC), "10.00")
+    await issue(service, events, "C-2", OTHER, datetime(2026, 4, 1, 9, tzinfo=UTC), "20.00")
+    newer = await issue(service, events, "C-3", ME, datetime(2026, 5, 1, 9, tzinfo=UTC), "30.00")
+
+    response = await service.client.get("/v1/invoices", headers=tokens.headers(ME))
+    assert response.status_code == 200
+    page = response.json()
+    assert (page["total"], page["limit"], page["offset"]) == (2, 20, 0)
+    assert [i["id"] for i in page["items"]] == [newer, older]
+    first = page["items"][0]
+    assert first["number"] == "F2026-000003"  # the other customer's invoice took number 2
+    assert (first["kind"], first["status"], first["currency"]) == ("final_settlement", "open", "EUR")
+    assert (first["issue_date"], first["due_date"]) == ("2026-05-01", "2026-05-15")
+    # fee only, no VAT: 30.00 excl., 0.00 VAT, 30.00 incl.
+    assert (first["total_excl_vat"], first["vat_total"], first["total_incl_vat"]) == (
+        "30.00", "0.00", "30.00"
+    )
+
+    second_page = await service.client.get(
+        "/v1/invoices", params={"limit": 1, "offset": 1}, headers=tokens.headers(ME)
+    )
+    assert [i["id"] for i in second_page.json()["items"]] == [older]
+    assert second_page.json()["total"] == 2
+
+
+async def test_detail_has_lines_and_vat(service: Harness, events, deliver, tokens: TokenFactory) -> None:
+    await deliver(
+        service,
+        events.contract("C-1"),
+        events.reading("R-1", "40", datetime(2026, 1, 5, tzinfo=UTC), register="gas", unit="m3"),
+        events.reading("R-2", "1234.5", datetime(2026, 10, 1, tzinfo=UTC), register="gas", unit="m3"),
+    )
+    invoice_id = await issue(service, events, "C-1", ME, datetime(2026, 11, 2, 9, tzinfo=UTC), "0")
+
+    response = await service.client.get(f"/v1/invoices/{invoice_id}", headers=tokens.headers(ME))
+    assert response.status_code == 200
+    body = response.json()
+    # gas 1234.5 - 40 = 1194.5 m3 x 1.40 = 1672.30; VAT 1672.30 x 0.21 = 351.183 -> 351.18;
+    # incl. 1672.30 + 351.18 = 2023.48. No fee line: the fee is zero.
+    assert body["lines"] == [
+        {
+            "position": 1,
+            "kind": "consumption",
+            "description": "Gas, meter index 40 to 1234.5",
+            "quantity": "1194.5",
+            "unit": "m3",
+            "unit_price": "1.4",
+            "vat_rate": "0.21",
+            "amount_excl_vat": "1672.30",
+            "meter_id": "M-1",
+            "register_type": "gas",
+        }
+    ]
+    assert body["vat"] == [{"rate": "0.21", "base": "1672.30", "vat": "351.18"}]
+    assert (body["total_excl_vat"], body["vat_total"], body["total_incl_vat"]) == (
+        "1672.30", "351.18", "2023.48"
+    )
+    assert (body["period_start"], body["period_end"]) == ("2026-01-01", "2026-10-31")
+
+
+async def test_someone_elses_invoice_is_not_found(
+    service: Harness, events, tokens: TokenFactory
+) -> None:
+    theirs = await issue(service, events, "C-2", OTHER, datetime(2026, 4, 1, 9, tzinfo=UTC), "20.00")
+    response = await service.client.get(f"/v1/invoices/{theirs}", headers=tokens.headers(ME))
+    missing = await service.client.get("/v1/invoices/no-such-id", headers=tokens.headers(ME))
+    assert response.status_code == missing.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"] == "/problems/invoice-not-found"
+    assert response.json()["detail"] == missing.json()["detail"]  # nothing to tell them apart
+    mine = await service.client.get("/v1/invoices", headers=tokens.headers(ME))
+    assert mine.json()["items"] == []
+
+
+async def test_without_a_token_nothing_is_shown(service: Harness) -> None:
+    response = await service.client.get("/v1/invoices")
+    assert response.status_code == 401
+    assert response.json()["type"] == "/problems/not-authenticated"
+
+
+async def test_bad_paging_is_a_validation_problem_and_changes_nothing(
+    service: Harness, tokens: TokenFactory
+) -> None:
+    response = await service.client.get(
+        "/v1/invoices", params={"limit": 0, "offset": -1}, headers=tokens.headers(ME)
+    )
+    assert response.status_code == 422
+    body = response.json()
+    assert body["type"] == "/problems/validation"
+    assert {e["field"] for e in body["errors"]} == {"query.limit", "query.offset"}
+    async with service.runtime.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(InvoiceRow)) == 0
+    assert await service.outbox() == []
