@@ -1,0 +1,151 @@
+"""The five portal services: ports, environment, and a handle to migrate, run and restart one."""
+
+from __future__ import annotations
+
+import base64
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from portal_stack.ports import LOOPBACK
+from portal_stack.processes import ManagedProcess, run_logged
+
+SERVICE_NAMES: tuple[str, ...] = ("identity", "contracts", "metering", "billing", "notifications")
+DEFAULT_PORTS: dict[str, int] = {
+    "identity": 8101,
+    "contracts": 8102,
+    "metering": 8103,
+    "billing": 8104,
+    "notifications": 8105,
+}
+
+
+def database_url_env(service: str) -> str:
+    return f"{service.upper()}_DATABASE_URL"
+
+
+def service_ports(env: Mapping[str, str] | None = None) -> dict[str, int]:
+    """Default ports, each overridable with `<SERVICE>_PORT`."""
+    env = os.environ if env is None else env
+    return {
+        name: int(env.get(f"{name.upper()}_PORT", default))
+        for name, default in DEFAULT_PORTS.items()
+    }
+
+
+def sqlite_url(run_dir: Path, service: str) -> str:
+    return f"sqlite+aiosqlite:///{run_dir / 'data' / f'{service}.sqlite3'}"
+
+
+def event_sealing_key(run_dir: Path) -> str:
+    """The Fernet key services seal secrets in events with: `EVENT_SEALING_KEY` if set, else
+    generated once per run dir into `secrets/event-sealing.key` (mode 600, never in git)."""
+    from_env = os.environ.get("EVENT_SEALING_KEY")
+    if from_env:
+        return from_env
+    secrets_dir = run_dir / "secrets"
+    secrets_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    key_file = secrets_dir / "event-sealing.key"
+    if not key_file.exists():
+        key = base64.urlsafe_b64encode(os.urandom(32)).decode()
+        # O_EXCL: two stacks starting at once must not each write a different key.
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(key + "\n")
+    return key_file.read_text().strip()
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Where the infrastructure a service talks to can be found."""
+
+    kafka_bootstrap: str
+    smtp_port: int
+    gateway_port: int
+    identity_port: int
+    smtp_host: str = LOOPBACK
+
+
+def service_environment(
+    service: str,
+    *,
+    database_url: str,
+    endpoints: Endpoints,
+    sealing_key: str,
+    log_level: str | None = None,
+    base_env: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The process environment of one service: the caller's, plus what the service reads."""
+    base = dict(os.environ if base_env is None else base_env)
+    return {
+        **base,
+        database_url_env(service): database_url,
+        "KAFKA_BOOTSTRAP_SERVERS": endpoints.kafka_bootstrap,
+        "SMTP_HOST": endpoints.smtp_host,
+        "SMTP_PORT": str(endpoints.smtp_port),
+        "PORTAL_PUBLIC_URL": f"http://{LOOPBACK}:{endpoints.gateway_port}",
+        "IDENTITY_JWKS_URL": f"http://{LOOPBACK}:{endpoints.identity_port}/.well-known/jwks.json",
+        "EVENT_SEALING_KEY": sealing_key,
+        "LOG_LEVEL": log_level or base.get("LOG_LEVEL", "INFO"),
+        "OTEL_TRACES_EXPORTER": base.get("OTEL_TRACES_EXPORTER", "none"),
+        # Logs go to a file: unbuffered, so a crash leaves its last lines behind.
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def http_ready(url: str) -> bool:
+    """True when GET url answers 200 (a readiness probe)."""
+    try:
+        return httpx.get(url, timeout=1.0).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+class ServiceProcess(ManagedProcess):
+    """One service: `python -m <service> migrate` once, then `... serve` until stopped.
+
+    Ready when `GET /ready` answers 200 (its database and Kafka are reachable).
+    `stop()`, `kill()` and `restart()` come from ManagedProcess; restart does not migrate again.
+    """
+
+    def __init__(
+        self,
+        service: str,
+        *,
+        port: int,
+        env: Mapping[str, str],
+        log_dir: Path,
+        python: str | None = None,
+        ready_timeout: float = 60.0,
+    ) -> None:
+        self.service = service
+        self.port = port
+        self.python = python or sys.executable
+        self.url = f"http://{LOOPBACK}:{port}"
+        super().__init__(
+            service,
+            [self.python, "-m", service, "serve", "--host", LOOPBACK, "--port", str(port)],
+            log_file=log_dir / f"{service}.log",
+            env=env,
+            ready=lambda: http_ready(f"{self.url}/ready"),
+            ready_timeout=ready_timeout,
+            stop_timeout=25.0,  # uvicorn drains for up to 20 s (chassis), then the broker closes
+        )
+
+    def migrate(self, timeout: float = 120.0) -> None:
+        """Apply the service's migrations; raises ProcessError with the log tail on failure."""
+        run_logged(
+            f"{self.service} migrate",
+            [self.python, "-m", self.service, "migrate"],
+            self.log_file,
+            env=self.env,
+            timeout=timeout,
+        )
