@@ -1,0 +1,4 @@
+from notifications.db.tables import Base
+from portal_chassis.migrations import run_env
+
+run_env(Base.metadata)

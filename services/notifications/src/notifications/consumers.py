@@ -1,0 +1,46 @@
+"""The events notifications reacts to; each handler is thin and calls one use case.
+
+Handlers run inside the chassis' unit of work, after the inbox claim and before its commit.
+They need the mail room (templates, sealing key, sender), so the set is built per app by
+``event_handlers``; handler names are inbox keys and consumer groups: never rename them.
+"""
+
+from __future__ import annotations
+
+from notifications.use_cases.invoice_email import queue_invoice_email
+from notifications.use_cases.password_reset_email import queue_password_reset_email
+from notifications.use_cases.queue_email import MailRoom
+from notifications.use_cases.reading_confirmation import queue_reading_confirmation
+from notifications.use_cases.recipients import keep_recipient
+from portal_chassis.consumers import EventHandlers
+from portal_chassis.uow import UnitOfWork
+from portal_schemas import Envelope
+from portal_schemas.billing import InvoiceIssued
+from portal_schemas.identity import AccountCreated, PasswordResetRequested
+from portal_schemas.metering import MeterReadingReceived
+
+
+def event_handlers(room: MailRoom) -> EventHandlers:
+    handlers = EventHandlers()
+
+    @handlers.on(AccountCreated, name="recipients")
+    async def on_account_created(uow: UnitOfWork, event: Envelope, data: AccountCreated) -> None:
+        await keep_recipient(uow, data, as_of=event.occurred_at)
+
+    @handlers.on(PasswordResetRequested, name="password-reset-email")
+    async def on_password_reset_requested(
+        uow: UnitOfWork, event: Envelope, data: PasswordResetRequested
+    ) -> None:
+        await queue_password_reset_email(uow, room, str(event.event_id), data)
+
+    @handlers.on(MeterReadingReceived, name="reading-confirmation-email")
+    async def on_meter_reading_received(
+        uow: UnitOfWork, event: Envelope, data: MeterReadingReceived
+    ) -> None:
+        await queue_reading_confirmation(uow, room, str(event.event_id), data)
+
+    @handlers.on(InvoiceIssued, name="invoice-email")
+    async def on_invoice_issued(uow: UnitOfWork, event: Envelope, data: InvoiceIssued) -> None:
+        await queue_invoice_email(uow, room, str(event.event_id), data)
+
+    return handlers

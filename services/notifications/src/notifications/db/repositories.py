@@ -1,0 +1,112 @@
+"""Every query notifications makes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from notifications.db.tables import Delivery, Recipient
+from notifications.domain.delivery import DeliveryStatus
+
+
+def aware(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything is stored in UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class Recipients:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def for_account(self, account_id: str) -> Recipient | None:
+        return await self.session.get(Recipient, account_id)
+
+    async def for_customer(self, customer_number: str) -> Recipient | None:
+        """The most recently registered account of the customer receives their mail."""
+        result: Recipient | None = await self.session.scalar(
+            select(Recipient)
+            .where(Recipient.customer_number == customer_number)
+            .order_by(Recipient.updated_at.desc(), Recipient.account_id)
+            .limit(1)
+        )
+        return result
+
+    def add(self, recipient: Recipient) -> None:
+        self.session.add(recipient)
+
+
+class Deliveries:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, delivery: Delivery) -> None:
+        self.session.add(delivery)
+
+    async def get(self, delivery_id: str) -> Delivery | None:
+        return await self.session.get(Delivery, delivery_id)
+
+    async def exists(self, event_id: str, kind: str) -> bool:
+        found = await self.session.scalar(
+            select(Delivery.id).where(Delivery.event_id == event_id, Delivery.kind == kind)
+        )
+        return found is not None
+
+    async def due_ids(self, now: datetime, limit: int) -> list[str]:
+        rows = await self.session.scalars(
+            select(Delivery.id)
+            .where(Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now)
+            .order_by(Delivery.next_attempt_at, Delivery.created_at)
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def claim(self, delivery_id: str, now: datetime, until: datetime) -> bool:
+        """Take a due delivery for one send by pushing its next attempt to ``until``.
+
+        A compare-and-set, so of two senders racing for the same row exactly one wins; no lock
+        is held during the SMTP exchange.
+        """
+        result = await self.session.execute(
+            update(Delivery)
+            .where(
+                Delivery.id == delivery_id,
+                Delivery.status == DeliveryStatus.PENDING,
+                Delivery.next_attempt_at <= now,
+            )
+            .values(next_attempt_at=until)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def with_status(self, status: DeliveryStatus, limit: int) -> Sequence[Delivery]:
+        rows = await self.session.scalars(
+            select(Delivery)
+            .where(Delivery.status == status)
+            .order_by(Delivery.created_at)
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def counts(self) -> dict[tuple[str, str], int]:
+        """Deliveries per (kind, status)."""
+        rows = await self.session.execute(
+            select(Delivery.kind, Delivery.status, func.count()).group_by(
+                Delivery.kind, Delivery.status
+            )
+        )
+        return {(kind, status): count for kind, status, count in rows}
+
+    async def requeue_failed(self, now: datetime, delivery_id: str | None = None) -> int:
+        query = (
+            update(Delivery)
+            .where(Delivery.status == DeliveryStatus.FAILED)
+            .values(status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if delivery_id is not None:
+            query = query.where(Delivery.id == delivery_id)
+        result = await self.session.execute(query)
+        return int(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,58 @@
+"""Notifications' tables: who receives mail (a read model) and every email ever queued."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Recipient(Base):
+    """A portal account's contact address and language, fed by identity's AccountCreated."""
+
+    __tablename__ = "recipients"
+
+    account_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    customer_number: Mapped[str] = mapped_column(String(20), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(2))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # of the event
+
+
+class Delivery(Base):
+    """One email for one event, written in the same transaction as the inbox claim.
+
+    The bodies are stored sealed (Fernet, the event sealing key): a reset link works like a
+    password until it expires, and this table is read by backups and operators.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("event_id", "kind", name="uq_deliveries_event_kind"),
+        Index("ix_deliveries_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # also the Message-ID
+    event_id: Mapped[str] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(40))
+    customer_number: Mapped[str | None] = mapped_column(String(20), index=True)
+    recipient: Mapped[str | None] = mapped_column(String(254))  # None when nobody is known
+    language: Mapped[str] = mapped_column(String(2))
+    subject: Mapped[str | None] = mapped_column(String(300))
+    sealed_text: Mapped[str | None] = mapped_column(Text)
+    sealed_html: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10))
+    skip_reason: Mapped[str | None] = mapped_column(String(100))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # When the sender may (next) try; also pushed ahead as a lease while a sender holds it.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # After this moment the email is useless (a reset link that has expired): never sent.
+    send_before: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

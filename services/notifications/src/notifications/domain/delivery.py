@@ -1,0 +1,27 @@
+"""What a delivery is: one email for one event, and the states it goes through."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class EmailKind(StrEnum):
+    """One kind per email the portal sends; also the template name."""
+
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a template name, not a secret
+    READING_CONFIRMATION = "reading_confirmation"
+    INVOICE_ISSUED = "invoice_issued"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"  # rendered and waiting for the sender (also between retries)
+    SENT = "sent"  # the SMTP relay accepted it
+    SKIPPED = "skipped"  # deliberately not sent; the row says why
+    FAILED = "failed"  # given up after retries or refused for good; kept for operators
+
+
+class SkipReason(StrEnum):
+    """Why an event did not become an email (stable values, operators filter on them)."""
+
+    EXPIRED = "expired-before-sending"  # e.g. a reset link whose token is no longer valid
+    NO_RECIPIENT = "no-recipient-known-for-customer"

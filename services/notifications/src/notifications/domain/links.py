@@ -1,0 +1,21 @@
+"""Links into the portal's web front end that emails carry; all front-end paths live here."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+
+def _base(public_url: str) -> str:
+    return public_url.rstrip("/")
+
+
+def password_reset_link(public_url: str, token: str) -> str:
+    return f"{_base(public_url)}/reset-password?token={quote(token, safe='')}"
+
+
+def invoice_link(public_url: str, invoice_id: str) -> str:
+    return f"{_base(public_url)}/invoices/{quote(invoice_id, safe='')}"
+
+
+def readings_link(public_url: str) -> str:
+    return f"{_base(public_url)}/readings"

@@ -1,0 +1,120 @@
+"""Turning an event into a queued email (or a recorded reason for not sending one).
+
+Consumers call these inside the unit of work that claims the event in the inbox, so the
+delivery row exists exactly when the event counts as handled. No SMTP here: the sender
+(delivery/sender.py) picks pending rows up after the commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from notifications.db.repositories import Deliveries
+from notifications.db.tables import Delivery
+from notifications.delivery.templates import EmailTemplates
+from notifications.domain.delivery import DeliveryStatus, EmailKind, SkipReason
+from notifications.settings import NotificationsSettings
+from portal_chassis.sealing import Sealer
+from portal_chassis.uow import UnitOfWork
+from portal_schemas.types import Language
+
+
+@dataclass(frozen=True)
+class MailRoom:
+    """What the use cases need to compose an email: links and time zone, the templates, the
+    key that seals stored bodies, and a way to wake the sender once the row is committed."""
+
+    settings: NotificationsSettings
+    sealer: Sealer
+    templates: EmailTemplates
+    wake_sender: Callable[[], None]
+
+
+@dataclass(frozen=True)
+class Addressee:
+    email: str
+    language: Language
+    customer_number: str | None = None
+
+
+async def queue_email(
+    uow: UnitOfWork,
+    room: MailRoom,
+    *,
+    event_id: str,
+    kind: EmailKind,
+    to: Addressee,
+    values: Mapping[str, Any],
+    send_before: datetime | None = None,
+) -> Delivery | None:
+    """Render and store one pending email; None if this event already has one of this kind."""
+    deliveries = Deliveries(uow.session)
+    if await deliveries.exists(event_id, kind):  # the inbox guards too; this also holds
+        return None  # when an operator resets the consumer group and the inbox is pruned
+    rendered = room.templates.render(kind, to.language, values)
+    now = datetime.now(UTC)
+    delivery = Delivery(
+        id=str(uuid.uuid4()),
+        event_id=event_id,
+        kind=kind.value,
+        customer_number=to.customer_number,
+        recipient=to.email,
+        language=to.language,
+        subject=rendered.subject,
+        sealed_text=room.sealer.seal(rendered.text),
+        sealed_html=room.sealer.seal(rendered.html),
+        status=DeliveryStatus.PENDING.value,
+        attempts=0,
+        created_at=now,
+        next_attempt_at=now,
+        send_before=send_before,
+    )
+    deliveries.add(delivery)
+    _after_commit(uow, room.wake_sender)
+    return delivery
+
+
+async def skip_email(
+    uow: UnitOfWork,
+    *,
+    event_id: str,
+    kind: EmailKind,
+    reason: SkipReason,
+    language: Language,
+    recipient: str | None = None,
+    customer_number: str | None = None,
+) -> None:
+    """Record that an event deliberately produced no email, and why."""
+    deliveries = Deliveries(uow.session)
+    if await deliveries.exists(event_id, kind):
+        return
+    deliveries.add(
+        Delivery(
+            id=str(uuid.uuid4()),
+            event_id=event_id,
+            kind=kind.value,
+            customer_number=customer_number,
+            recipient=recipient,
+            language=language,
+            status=DeliveryStatus.SKIPPED.value,
+            skip_reason=reason.value,
+            attempts=0,
+            created_at=datetime.now(UTC),
+        )
+    )
+
+
+def _after_commit(uow: UnitOfWork, callback: Callable[[], None]) -> None:
+    # The chassis wakes only the outbox relay after a commit; this session-level hook wakes
+    # the sender the moment the consumer's transaction (delivery + inbox claim) is durable.
+    def fire(_: Session) -> None:
+        callback()
+
+    event.listen(uow.session.sync_session, "after_commit", fire, once=True)

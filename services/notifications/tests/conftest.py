@@ -1,0 +1,193 @@
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from notifications.app import create_app
+from notifications.db.tables import Base, Delivery
+from notifications.delivery.sender import DeliverySender
+from notifications.settings import NotificationsSettings
+from portal_chassis.sealing import Sealer
+from portal_chassis.testing import Harness, service_under_test
+from portal_schemas.identity import AccountCreated
+
+logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class MailSink:
+    """An in-process SMTP server (aiosmtpd, in its own thread) that keeps what it receives."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.received: list[EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self._lock = threading.Lock()
+        self._controller: Controller | None = None
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if address.startswith("nobody@"):
+            return "550 5.1.1 mailbox unavailable"  # a permanent refusal of this message
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = message_from_bytes(envelope.original_content, policy=policy.default)
+        with self._lock:
+            self.received.append(message)  # type: ignore[arg-type]
+            self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        return "250 accepted"
+
+    def start(self) -> None:
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        with self._lock:
+            return list(self.received)
+
+
+@pytest.fixture
+def smtp_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def mail(smtp_port: int) -> Iterator[MailSink]:
+    """The relay, up; tests of an outage start it themselves (`mail_down`)."""
+    sink = MailSink(smtp_port)
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def mail_down(smtp_port: int) -> Iterator[MailSink]:
+    sink = MailSink(smtp_port)
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def sealing_key() -> str:
+    return Sealer.new_key()
+
+
+@pytest.fixture
+def sealer(sealing_key: str) -> Sealer:
+    """Seals as identity does: the same key the service under test opens with."""
+    return Sealer(sealing_key)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, smtp_port: int, sealing_key: str) -> NotificationsSettings:
+    return NotificationsSettings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/notifications.sqlite3",
+        event_sealing_key=sealing_key,
+        public_url="https://portal.example.test/",
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_port,
+        smtp_timeout_seconds=2,
+        send_poll_seconds=0.05,
+        retry_first_delay_seconds=0.05,
+        retry_max_delay_seconds=0.2,
+    )
+
+
+@pytest.fixture
+def app(settings: NotificationsSettings) -> FastAPI:
+    return create_app(settings)
+
+
+@pytest.fixture
+async def service(app: FastAPI) -> AsyncIterator[Harness]:
+    async with service_under_test(app, Base.metadata) as harness:
+        yield harness
+
+
+@pytest.fixture
+def sender(app: FastAPI) -> DeliverySender:
+    sender: DeliverySender = app.state.sender
+    return sender
+
+
+class Probe:
+    """Looks into the service under test: its delivery log, and events as other services
+    would publish them."""
+
+    def __init__(self, service: Harness) -> None:
+        self.service = service
+
+    async def deliveries(self) -> list[Delivery]:
+        async with self.service.runtime.sessions() as session:
+            rows = await session.scalars(select(Delivery).order_by(Delivery.created_at))
+            return list(rows)
+
+    async def delivery(self) -> Delivery:
+        [only] = await self.deliveries()
+        return only
+
+    async def eventually(self, check: Callable[[], Awaitable[bool]], within: float = 5.0) -> None:
+        deadline = time.monotonic() + within
+        while not await check():
+            if time.monotonic() > deadline:
+                raise AssertionError("condition not reached in time")
+            await asyncio.sleep(0.02)
+
+    async def received(self, sink: MailSink, count: int) -> list[EmailMessage]:
+        """Wait for ``count`` messages at the relay and as many deliveries marked sent (the
+        relay has a message a moment before the sender records it)."""
+
+        async def enough() -> bool:
+            sent = [d for d in await self.deliveries() if d.status == "sent"]
+            return len(sink.messages) >= count and len(sent) >= count
+
+        await self.eventually(enough)
+        return sink.messages
+
+    async def register(
+        self, *, customer_number: str, email: str, language: str = "nl", account_id: str = ""
+    ) -> None:
+        """Identity's AccountCreated, as notifications receives it."""
+        account_id = account_id or f"account-{customer_number}"
+        await self.service.deliver(
+            AccountCreated(
+                account_id=account_id,
+                customer_number=customer_number,
+                email=email,
+                language=language,  # type: ignore[arg-type]
+            ),
+            subject=account_id,
+            producer="identity",
+        )
+
+
+@pytest.fixture
+def probe(service: Harness) -> Probe:
+    return Probe(service)

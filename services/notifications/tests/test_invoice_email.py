@@ -1,0 +1,99 @@
+"""InvoiceIssued → "new document in your mailbox" to the customer's recipient, or a recorded
+skip when notifications knows no address for the customer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from portal_chassis.testing import Harness
+from portal_schemas.billing import InvoiceIssued
+
+
+def invoice(
+    customer_number: str = "100200300",
+    *,
+    number: str = "2026-000123",
+    total: str = "1234.57",
+    kind: str = "annual_settlement",
+) -> InvoiceIssued:
+    return InvoiceIssued(
+        invoice_id="inv-1",
+        invoice_number=number,
+        customer_number=customer_number,
+        kind=kind,  # type: ignore[arg-type]
+        issued_at=dt.datetime(2026, 3, 18, 9, 0, tzinfo=dt.UTC),
+        due_date=dt.date(2026, 4, 1),
+        total_incl_vat=Decimal(total),
+    )
+
+
+async def test_no_known_recipient_records_a_skipped_delivery(
+    service: Harness, probe, mail, sender
+) -> None:
+    await service.deliver(invoice("999000111"), subject="inv-1", producer="billing")
+    await sender.send_due()
+
+    delivery = await probe.delivery()
+    assert delivery.kind == "invoice_issued"
+    assert delivery.status == "skipped"
+    assert delivery.skip_reason == "no-recipient-known-for-customer"
+    assert delivery.customer_number == "999000111"
+    assert delivery.recipient is None
+    assert mail.messages == []
+
+
+async def test_new_document_email_in_the_recipients_language(
+    service: Harness, probe, mail
+) -> None:
+    await probe.register(customer_number="100200300", email="client@example.fr", language="fr")
+    await service.deliver(invoice(), subject="inv-1", producer="billing")
+
+    [message] = await probe.received(mail, 1)
+    assert message["To"] == "client@example.fr"
+    assert message["Subject"] == "Nouveau dans votre messagerie : décompte annuel 2026-000123"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    # French: narrow no-break space between thousands, decimal comma, euro sign after.
+    assert "1\u202f234,57\u00a0€" in text
+    assert "1er avril 2026" in text
+    assert "https://portal.example.test/invoices/inv-1" in text.splitlines()
+    assert 'href="https://portal.example.test/invoices/inv-1"' in html
+
+
+async def test_amounts_and_dates_follow_the_language(service: Harness, probe, mail) -> None:
+    await probe.register(customer_number="1", email="a@example.nl", language="nl")
+    await probe.register(customer_number="2", email="b@example.com", language="en")
+    await probe.register(customer_number="3", email="c@example.de", language="de")
+    for customer in ("1", "2", "3"):
+        await service.deliver(invoice(customer), subject="inv-1", producer="billing")
+
+    messages = await probe.received(mail, 3)
+    texts = {m["To"]: m.get_body(("plain",)).get_content() for m in messages}
+    assert "€\u00a01.234,57" in texts["a@example.nl"] and "1 april 2026" in texts["a@example.nl"]
+    assert "€1,234.57" in texts["b@example.com"] and "1 April 2026" in texts["b@example.com"]
+    assert "1.234,57\u00a0€" in texts["c@example.de"] and "1. April 2026" in texts["c@example.de"]
+
+
+async def test_html_is_escaped_and_text_is_not(service: Harness, probe, mail) -> None:
+    await probe.register(customer_number="100200300", email="klant@example.nl")
+    await service.deliver(invoice(number="A<b>&1"), subject="inv-1", producer="billing")
+
+    [message] = await probe.received(mail, 1)
+    assert "A<b>&1" in message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert "A&lt;b&gt;&amp;1" in html
+    assert "A<b>" not in html
+
+
+async def test_a_credit_note_has_no_due_date(service: Harness, probe, mail) -> None:
+    await probe.register(customer_number="100200300", email="klant@example.nl", language="en")
+    await service.deliver(
+        invoice(kind="credit_note", total="-12.50"), subject="inv-1", producer="billing"
+    )
+
+    [message] = await probe.received(mail, 1)
+    text = message.get_body(("plain",)).get_content()
+    assert message["Subject"] == "New in your mailbox: credit note 2026-000123"
+    assert "-€12.50" in text
+    assert "Due by" not in text

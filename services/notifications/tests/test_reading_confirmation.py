@@ -1,0 +1,67 @@
+"""MeterReadingReceived → a confirmation for readings the customer entered themselves."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from portal_chassis.testing import Harness
+from portal_schemas.metering import MeterReadingReceived
+
+
+def reading(source: str = "customer", customer_number: str = "100200300") -> MeterReadingReceived:
+    return MeterReadingReceived(
+        reading_id="reading-1",
+        meter_id="meter-1",
+        customer_number=customer_number,
+        register_type="electricity_normal",
+        value=Decimal("1234.500"),
+        unit="kWh",
+        # 23:30 UTC on 28 March 2026 is already 29 March in Amsterdam (00:30 CET).
+        read_at=dt.datetime(2026, 3, 28, 23, 30, tzinfo=dt.UTC),
+        source=source,  # type: ignore[arg-type]
+        quality="actual",
+    )
+
+
+async def test_a_customer_reading_is_confirmed_in_their_language(
+    service: Harness, probe, mail
+) -> None:
+    await probe.register(customer_number="100200300", email="jo@example.com", language="en")
+    await service.deliver(reading(), subject="meter-1", producer="metering")
+
+    [message] = await probe.received(mail, 1)
+    assert message["To"] == "jo@example.com"
+    assert message["Subject"] == "We have received your meter reading"
+    text = message.get_body(("plain",)).get_content()
+    assert "electricity, normal rate" in text
+    assert "1,234.5 kWh" in text  # trailing zeros of the index dropped
+    assert "29 March 2026" in text  # the customer's calendar day, not UTC's
+    delivery = await probe.delivery()
+    assert delivery.customer_number == "100200300"
+    assert delivery.language == "en"
+
+
+async def test_readings_nobody_typed_in_are_not_confirmed(
+    service: Harness, probe, mail, sender
+) -> None:
+    await probe.register(customer_number="100200300", email="jo@example.com")
+    for source in ("smart_meter", "estimated", "technician"):
+        await service.deliver(reading(source), subject="meter-1", producer="metering")
+    await sender.send_due()
+
+    assert await probe.deliveries() == []
+    assert mail.messages == []
+
+
+async def test_no_known_recipient_records_a_skipped_delivery(
+    service: Harness, probe, mail, sender
+) -> None:
+    envelope = await service.deliver(reading(customer_number="555"), subject="m", producer="metering")
+    await service.redeliver(envelope, MeterReadingReceived.topic())
+    await sender.send_due()
+
+    delivery = await probe.delivery()  # one row, even though the event came twice
+    assert delivery.status == "skipped"
+    assert delivery.skip_reason == "no-recipient-known-for-customer"
+    assert mail.messages == []

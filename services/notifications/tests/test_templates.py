@@ -1,0 +1,49 @@
+"""Every email in every language renders, with the wording and escaping it should have."""
+
+from __future__ import annotations
+
+import pytest
+
+from notifications.delivery.templates import EmailTemplates
+from notifications.domain.delivery import EmailKind
+from notifications.domain.locale import LANGUAGES
+
+LINK = "https://portal.example.test/reset-password?token=" + "x" * 43  # longer than 78 chars
+VALUES = {
+    EmailKind.PASSWORD_RESET: {"link": LINK, "expires_at": "2099"},
+    EmailKind.READING_CONFIRMATION: {
+        "register": "gas", "value": "12,5", "unit": "m3", "read_on": "2026", "link": LINK,
+    },
+    EmailKind.INVOICE_ISSUED: {
+        "kind": "final_settlement", "invoice_number": "F-1", "total": "€ 1,00",
+        "due_date": "2026", "link": LINK,
+    },
+}  # fmt: skip
+
+templates = EmailTemplates()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", list(EmailKind))
+def test_renders_with_the_link_alone_on_its_line(kind: EmailKind, language: str) -> None:
+    email = templates.render(kind, language, VALUES[kind])  # type: ignore[arg-type]
+    assert email.subject and "\n" not in email.subject
+    assert LINK in email.text.splitlines()  # copyable as a whole, never wrapped
+    assert f'<html lang="{language}">' in email.html
+    assert f"<title>{email.subject}</title>" in email.html
+    assert f'href="{LINK}"' in email.html
+
+
+def test_languages_differ() -> None:
+    subjects = {
+        language: templates.render(
+            EmailKind.READING_CONFIRMATION, language, VALUES[EmailKind.READING_CONFIRMATION]
+        ).subject
+        for language in LANGUAGES
+    }
+    assert len(set(subjects.values())) == len(LANGUAGES)
+
+
+def test_a_missing_value_is_an_error_not_a_gap() -> None:
+    with pytest.raises(Exception, match="expires_at"):
+        templates.render(EmailKind.PASSWORD_RESET, "nl", {"link": LINK})
