@@ -55,8 +55,7 @@ class _Echo(BaseHTTPRequestHandler):
 
     def _reply(self) -> None:
         body = (
-            f"{self.path}|{self.headers.get('X-Request-ID')}|"
-            f"{self.headers.get('X-Forwarded-Prefix')}"
+            f"{self.path}|{self.headers.get('X-Request-ID')}|{self.headers.get('X-Forwarded-Prefix')}"
         ).encode()
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))

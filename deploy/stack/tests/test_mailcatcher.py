@@ -57,17 +57,13 @@ def test_a_sent_message_can_be_read_back(catcher: MailCatcher, client: MailCatch
     assert b"Subject: Wachtwoord herstellen" in client.raw(summary.id)
 
 
-def test_html_parts_and_attachments_are_exposed(
-    catcher: MailCatcher, client: MailCatcherClient
-) -> None:
+def test_html_parts_and_attachments_are_exposed(catcher: MailCatcher, client: MailCatcherClient) -> None:
     send(catcher.smtp_port, "klant@example.nl", "Nieuwe factuur", html=True)
 
     mail = client.wait_for(lambda m: m.subject == "Nieuwe factuur", timeout=5)
 
     assert mail.html is not None and "<b>123456</b>" in mail.html
-    assert mail.attachments == [
-        {"filename": "factuur.pdf", "content_type": "application/pdf", "size": 13}
-    ]
+    assert mail.attachments == [{"filename": "factuur.pdf", "content_type": "application/pdf", "size": 13}]
 
 
 def test_wait_for_picks_the_matching_message_and_times_out_clearly(

@@ -43,7 +43,9 @@ async def test_list_shows_only_my_invoices_newest_first(
     assert (first["issue_date"], first["due_date"]) == ("2026-05-01", "2026-05-15")
     # fee only, no VAT: 30.00 excl., 0.00 VAT, 30.00 incl.
     assert (first["total_excl_vat"], first["vat_total"], first["total_incl_vat"]) == (
-        "30.00", "0.00", "30.00"
+        "30.00",
+        "0.00",
+        "30.00",
     )
 
     second_page = await service.client.get(
@@ -83,14 +85,14 @@ async def test_detail_has_lines_and_vat(service: Harness, events, deliver, token
     ]
     assert body["vat"] == [{"rate": "0.21", "base": "1672.30", "vat": "351.18"}]
     assert (body["total_excl_vat"], body["vat_total"], body["total_incl_vat"]) == (
-        "1672.30", "351.18", "2023.48"
+        "1672.30",
+        "351.18",
+        "2023.48",
     )
     assert (body["period_start"], body["period_end"]) == ("2026-01-01", "2026-10-31")
 
 
-async def test_someone_elses_invoice_is_not_found(
-    service: Harness, events, tokens: TokenFactory
-) -> None:
+async def test_someone_elses_invoice_is_not_found(service: Harness, events, tokens: TokenFactory) -> None:
     theirs = await issue(service, events, "C-2", OTHER, datetime(2026, 4, 1, 9, tzinfo=UTC), "20.00")
     response = await service.client.get(f"/v1/invoices/{theirs}", headers=tokens.headers(ME))
     missing = await service.client.get("/v1/invoices/no-such-id", headers=tokens.headers(ME))

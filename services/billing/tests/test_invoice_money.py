@@ -93,7 +93,10 @@ def test_totals_reconcile_across_rates() -> None:
 def test_an_invoice_without_lines_totals_zero() -> None:
     totals = compute_totals([])
     assert (totals.excl_vat, totals.vat_total, totals.incl_vat, totals.vat) == (
-        D("0.00"), D("0.00"), D("0.00"), ()
+        D("0.00"),
+        D("0.00"),
+        D("0.00"),
+        (),
     )
 
 

@@ -78,11 +78,16 @@ async def test_final_invoice_settles_readings_and_fee(service: Harness, events, 
     ]
     # excl. 125.00 + 388.99 = 513.99; incl. 513.99 + 81.69 = 595.68
     assert (invoice.total_excl_vat, invoice.vat_total, invoice.total_incl_vat) == (
-        D("513.99"), D("81.69"), D("595.68")
+        D("513.99"),
+        D("81.69"),
+        D("595.68"),
     )
     assert invoice.number == f"F{this_year()}-000001"
     assert (invoice.kind, invoice.status, invoice.customer_number, invoice.contract_id) == (
-        "final_settlement", "open", "100200300", "C-1"
+        "final_settlement",
+        "open",
+        "100200300",
+        "C-1",
     )
     assert (invoice.period_start, invoice.period_end) == (date(2026, 1, 1), date(2026, 10, 31))
     assert invoice.due_date == invoice.issue_date + timedelta(days=14)
@@ -92,10 +97,15 @@ async def test_final_invoice_settles_readings_and_fee(service: Harness, events, 
     assert issued.subject == invoice.id
     assert issued.causation_id == str(envelope.event_id)  # traceable to the termination
     assert (data.invoice_id, data.invoice_number, data.kind, data.contract_id) == (
-        invoice.id, invoice.number, "final_settlement", "C-1"
+        invoice.id,
+        invoice.number,
+        "final_settlement",
+        "C-1",
     )
     assert (data.customer_number, data.total_incl_vat, data.due_date) == (
-        "100200300", D("595.68"), invoice.due_date
+        "100200300",
+        D("595.68"),
+        invoice.due_date,
     )
     assert issued.data["total_incl_vat"] == "595.68"  # a string on the wire, never a float
 
@@ -117,11 +127,11 @@ async def test_unknown_contract_still_gets_a_fee_only_invoice(service: Harness, 
     await service.deliver(events.termination("C-404", customer="555", fee="89.95"), subject="C-404")
     [invoice] = await invoices(service)
     # Only the fee: 89.95 at 0 % VAT -> 89.95 in total.
-    assert [(ln.kind, ln.amount_excl_vat) for ln in invoice.lines] == [
-        ("termination_fee", D("89.95"))
-    ]
+    assert [(ln.kind, ln.amount_excl_vat) for ln in invoice.lines] == [("termination_fee", D("89.95"))]
     assert (invoice.customer_number, invoice.total_incl_vat, invoice.period_start) == (
-        "555", D("89.95"), None
+        "555",
+        D("89.95"),
+        None,
     )
     [issued] = await service.outbox("InvoiceIssued")
     assert issued.data["customer_number"] == "555"
@@ -143,9 +153,7 @@ async def test_concurrent_issuers_never_share_a_number(service: Harness, events)
 
     async def issue(contract_id: str) -> str:
         async with service.runtime.new_uow() as uow:
-            invoice = await issue_final_invoice(
-                uow, settings, events.termination(contract_id), now=now
-            )
+            invoice = await issue_final_invoice(uow, settings, events.termination(contract_id), now=now)
             await uow.commit()
         assert invoice is not None
         return invoice.number

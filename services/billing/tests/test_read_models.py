@@ -27,7 +27,9 @@ async def test_contract_created_fills_the_contract_view(service: Harness, events
         contract = await session.get(ContractView, "C-1")
     assert contract is not None
     assert (contract.customer_number, contract.commodity, contract.product_code) == (
-        "100200300", "electricity", "FIXED-3Y"
+        "100200300",
+        "electricity",
+        "FIXED-3Y",
     )
     assert (contract.start_date, contract.end_date) == (date(2026, 2, 1), None)
 
@@ -42,7 +44,10 @@ async def test_reading_is_stored_exactly_and_in_utc(service: Harness, events) ->
     assert reading.read_at == datetime(2026, 7, 1, 6, 15, tzinfo=UTC)
     assert reading.read_at.tzinfo is not None
     assert (reading.meter_id, reading.contract_id, reading.register_type, reading.unit) == (
-        "M-1", "C-1", "electricity_normal", "kWh"
+        "M-1",
+        "C-1",
+        "electricity_normal",
+        "kWh",
     )
 
 

@@ -60,7 +60,8 @@ def test_window_covers_whole_amsterdam_days_including_the_end_date() -> None:
     assert until == datetime(2026, 3, 29, 22, tzinfo=UTC)
     # Winter time, unknown start: no lower bound; 1 November 00:00 CET = 31 October 23:00 UTC.
     assert settlement_window(None, date(2026, 10, 31), AMSTERDAM) == (
-        None, datetime(2026, 10, 31, 23, tzinfo=UTC)
+        None,
+        datetime(2026, 10, 31, 23, tzinfo=UTC),
     )
 
 
@@ -72,9 +73,12 @@ def test_a_contract_ending_before_it_starts_is_refused() -> None:
 def test_final_lines_fee_first_then_energy_feed_in_as_credit() -> None:
     usages = register_usage(
         [
-            read("1000", 1), read("2234.567", 10),
-            read("100", 1, "feed_in_normal"), read("350.25", 10, "feed_in_normal"),
-            read("40", 1, "gas", "m3"), read("1234.5", 10, "gas", "m3"),
+            read("1000", 1),
+            read("2234.567", 10),
+            read("100", 1, "feed_in_normal"),
+            read("350.25", 10, "feed_in_normal"),
+            read("40", 1, "gas", "m3"),
+            read("1234.5", 10, "gas", "m3"),
         ]
     )
     lines = final_settlement_lines(
@@ -88,9 +92,7 @@ def test_final_lines_fee_first_then_energy_feed_in_as_credit() -> None:
     ]
     # 125.00 | 1234.567 x 0.30 = 370.3701 -> 370.37 | -250.25 x 0.30 = -75.075 -> -75.08
     # | 1194.5 x 1.40 = 1672.30
-    assert [ln.amount_excl_vat for ln in lines] == [
-        D("125.00"), D("370.37"), D("-75.08"), D("1672.30")
-    ]
+    assert [ln.amount_excl_vat for ln in lines] == [D("125.00"), D("370.37"), D("-75.08"), D("1672.30")]
     assert lines[1].description == "Electricity, normal rate, meter index 1000 to 2234.567"
 
 
@@ -105,6 +107,4 @@ def test_no_fee_line_when_the_fee_is_zero() -> None:
 def test_a_unit_without_a_price_is_refused() -> None:
     usages = register_usage([read("1", 1, "heat", "MWh"), read("2", 2, "heat", "MWh")])
     with pytest.raises(SettlementError, match="no price"):
-        final_settlement_lines(
-            termination_fee=D("0"), fee_vat_rate=D("0"), usages=usages, tariff=TARIFF
-        )
+        final_settlement_lines(termination_fee=D("0"), fee_vat_rate=D("0"), usages=usages, tariff=TARIFF)

@@ -33,9 +33,7 @@ async def test_list_shows_only_my_contracts_paginated(
     assert item["fixed_term_end"] == "2026-12-31"
     assert item["termination_fee"] is None
 
-    second = await service.client.get(
-        "/v1/contracts?limit=1&offset=1", headers=tokens.headers(CUSTOMER)
-    )
+    second = await service.client.get("/v1/contracts?limit=1&offset=1", headers=tokens.headers(CUSTOMER))
     assert [c["id"] for c in second.json()["items"]] == [older]
 
     too_big = await service.client.get("/v1/contracts?limit=1000", headers=tokens.headers(CUSTOMER))

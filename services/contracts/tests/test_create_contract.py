@@ -27,18 +27,14 @@ async def count(service: Harness, table: type[Customer] | type[Contract]) -> int
         return int(await session.scalar(sa.select(sa.func.count()).select_from(table)) or 0)
 
 
-async def test_contract_created_event_and_history(
-    service: Harness, make_contract: MakeContract
-) -> None:
+async def test_contract_created_event_and_history(service: Harness, make_contract: MakeContract) -> None:
     contract_id = await make_contract(commodity="gas", product_code="FIX-1Y-GAS")
     [event] = await service.outbox("ContractCreated")
     data = ContractCreated.model_validate(event.data)
     assert event.subject == contract_id
     assert event.producer == "contracts"
     assert (data.contract_id, data.customer_number) == (contract_id, "100200300")
-    assert (data.commodity, data.product_code, data.start_date) == (
-        "gas", "FIX-1Y-GAS", date(2025, 7, 1)
-    )
+    assert (data.commodity, data.product_code, data.start_date) == ("gas", "FIX-1Y-GAS", date(2025, 7, 1))
     assert "J. de Vries" not in event.model_dump_json()  # the name stays in this service
     async with service.runtime.new_uow() as uow:
         [created] = await ContractEvents(uow.session).of_contract(contract_id)
@@ -98,9 +94,19 @@ def test_cli_creates_a_contract_on_a_migrated_database(
     capsys.readouterr()
 
     args = [
-        "create-contract", "--customer-number", "100200300", "--name", "J. de Vries",
-        "--commodity", "electricity", "--product-code", "FIX-3Y-GREEN",
-        "--start-date", "2025-07-01", "--fixed-term-end", "2026-12-31",
+        "create-contract",
+        "--customer-number",
+        "100200300",
+        "--name",
+        "J. de Vries",
+        "--commodity",
+        "electricity",
+        "--product-code",
+        "FIX-3Y-GREEN",
+        "--start-date",
+        "2025-07-01",
+        "--fixed-term-end",
+        "2026-12-31",
     ]
     assert main(args) == 0
     contract_id = capsys.readouterr().out.strip()

@@ -28,9 +28,7 @@ NOW = datetime(2026, 3, 9, 23, 30, tzinfo=UTC)  # as in conftest
 MakeContract = Callable[..., Awaitable[str]]  # the make_contract fixture (conftest)
 
 
-async def terminate(
-    service: Harness, tokens: TokenFactory, contract_id: str, **body: str
-) -> httpx.Response:
+async def terminate(service: Harness, tokens: TokenFactory, contract_id: str, **body: str) -> httpx.Response:
     payload = {"end_date": "2026-06-30", "reason": "switch", **body}
     return await service.client.post(
         f"/v1/contracts/{contract_id}/termination", json=payload, headers=tokens.headers(CUSTOMER)
@@ -149,8 +147,13 @@ async def test_a_termination_that_loses_a_race_is_a_conflict(
             rival_ran = True
             async with service.runtime.new_uow() as rival:
                 await terminate_contract(
-                    rival, settings, customer_number=CUSTOMER, contract_id=cid,
-                    end_date=date(2026, 5, 31), reason="move", now=NOW,
+                    rival,
+                    settings,
+                    customer_number=CUSTOMER,
+                    contract_id=cid,
+                    end_date=date(2026, 5, 31),
+                    reason="move",
+                    now=NOW,
                 )
         return contract
 
@@ -158,8 +161,13 @@ async def test_a_termination_that_loses_a_race_is_a_conflict(
     async with service.runtime.new_uow() as uow:
         with pytest.raises(ContractNotActive, match="meanwhile"):
             await terminate_contract(
-                uow, settings, customer_number=CUSTOMER, contract_id=contract_id,
-                end_date=date(2026, 6, 30), reason="switch", now=NOW,
+                uow,
+                settings,
+                customer_number=CUSTOMER,
+                contract_id=contract_id,
+                end_date=date(2026, 6, 30),
+                reason="switch",
+                now=NOW,
             )
     [event] = await service.outbox("ContractTerminated")
     assert event.data["end_date"] == "2026-05-31"  # the rival's, and only the rival's

@@ -31,9 +31,7 @@ def inputs(annual: str = "3000", gap: str = "0.05") -> FeeInputs:
     return FeeInputs(annual_volume=D(annual), price_gap=D(gap), profile=TEST_PROFILE, vat_rate=VAT)
 
 
-def fixed(
-    term_end: date, *, commodity: str = "electricity", concluded: date = date(2025, 1, 1)
-) -> FeeTerms:
+def fixed(term_end: date, *, commodity: str = "electricity", concluded: date = date(2025, 1, 1)) -> FeeTerms:
     return FeeTerms(commodity=commodity, fixed_term_end=term_end, concluded_on=concluded)
 
 

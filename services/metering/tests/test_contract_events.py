@@ -68,9 +68,7 @@ async def test_contract_created_republished_under_a_new_event_id_makes_one_meter
     assert claimed == {str(first.event_id), str(second.event_id)}
 
 
-async def test_termination_stops_reminders_and_later_readings(
-    service: Harness, tokens, contracts
-) -> None:
+async def test_termination_stops_reminders_and_later_readings(service: Harness, tokens, contracts) -> None:
     await contracts.created(start_date=date(2026, 1, 1))
     envelope = await contracts.terminated(end_date=date(2026, 3, 31))
     await service.redeliver(envelope, ContractTerminated.topic())  # changes nothing more
@@ -118,9 +116,7 @@ async def test_a_termination_that_arrives_first_is_applied_on_creation(
     assert await rows(EarlyTermination) == 0
 
 
-async def test_a_later_termination_corrects_the_end_date(
-    service: Harness, tokens, contracts
-) -> None:
+async def test_a_later_termination_corrects_the_end_date(service: Harness, tokens, contracts) -> None:
     await contracts.created()
     await contracts.terminated(end_date=date(2026, 3, 31))
     await contracts.terminated(end_date=date(2026, 4, 30))

@@ -12,12 +12,8 @@ CUSTOMER = "100001"
 OTHER = "200002"
 
 
-async def post_reading(
-    service: Harness, tokens: TokenFactory, customer: str, **fields: Any
-) -> None:
-    response = await service.client.post(
-        "/v1/readings", json=fields, headers=tokens.headers(customer)
-    )
+async def post_reading(service: Harness, tokens: TokenFactory, customer: str, **fields: Any) -> None:
+    response = await service.client.post("/v1/readings", json=fields, headers=tokens.headers(customer))
     assert response.status_code == 201, response.text
 
 
@@ -31,12 +27,22 @@ async def test_readings_newest_first_and_paginated(service: Harness, tokens, con
     # Submitted out of date order: the list follows read_at, not submission order.
     for read_at, value in (("2026-03-01", "300"), ("2026-01-15", "100"), ("2026-02-01", "200")):
         await post_reading(
-            service, tokens, CUSTOMER, contract_id="C-1", register_type="electricity_single",
-            value=value, read_at=read_at,
+            service,
+            tokens,
+            CUSTOMER,
+            contract_id="C-1",
+            register_type="electricity_single",
+            value=value,
+            read_at=read_at,
         )
     await post_reading(
-        service, tokens, CUSTOMER, contract_id="C-2", register_type="gas",
-        value="50", read_at="2026-02-10",
+        service,
+        tokens,
+        CUSTOMER,
+        contract_id="C-2",
+        register_type="gas",
+        value="50",
+        read_at="2026-02-10",
     )
 
     everything = (await get(service, tokens, "/v1/readings", CUSTOMER)).json()
@@ -46,9 +52,7 @@ async def test_readings_newest_first_and_paginated(service: Harness, tokens, con
     first = (await get(service, tokens, "/v1/readings?contract_id=C-1&limit=2", CUSTOMER)).json()
     assert (first["total"], first["limit"], first["offset"]) == (3, 2, 0)
     assert [r["value"] for r in first["items"]] == ["300.000", "200.000"]
-    rest = (
-        await get(service, tokens, "/v1/readings?contract_id=C-1&limit=2&offset=2", CUSTOMER)
-    ).json()
+    rest = (await get(service, tokens, "/v1/readings?contract_id=C-1&limit=2&offset=2", CUSTOMER)).json()
     assert [r["value"] for r in rest["items"]] == ["100.000"]
 
 
@@ -56,8 +60,13 @@ async def test_readings_of_someone_else_stay_hidden(service: Harness, tokens, co
     await contracts.created("C-1", customer_number=CUSTOMER)
     await contracts.created("C-9", customer_number=OTHER)
     await post_reading(
-        service, tokens, OTHER, contract_id="C-9", register_type="electricity_single",
-        value="9", read_at="2026-02-01",
+        service,
+        tokens,
+        OTHER,
+        contract_id="C-9",
+        register_type="electricity_single",
+        value="9",
+        read_at="2026-02-01",
     )
     mine = (await get(service, tokens, "/v1/readings", CUSTOMER)).json()
     assert (mine["total"], mine["items"]) == (0, [])
@@ -68,15 +77,18 @@ async def test_readings_of_someone_else_stay_hidden(service: Harness, tokens, co
     assert [m["contract_id"] for m in meters["items"]] == ["C-1"]
 
 
-async def test_meters_show_the_latest_reading_per_register(
-    service: Harness, tokens, contracts
-) -> None:
+async def test_meters_show_the_latest_reading_per_register(service: Harness, tokens, contracts) -> None:
     await contracts.created("H-1", commodity="heat")
 
     async def read(register: str, value: str, read_at: str) -> None:
         await post_reading(
-            service, tokens, CUSTOMER, contract_id="H-1", register_type=register,
-            value=value, read_at=read_at,
+            service,
+            tokens,
+            CUSTOMER,
+            contract_id="H-1",
+            register_type=register,
+            value=value,
+            read_at=read_at,
         )
 
     await read("heat", "12.5", "2026-03-01")

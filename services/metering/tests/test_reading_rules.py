@@ -55,9 +55,7 @@ def test_the_supply_period_includes_its_whole_last_day() -> None:
     assert check(last - timedelta(microseconds=1), period) is None
     assert check(last, period) == "reading-after-contract-end"
     assert check(datetime(2025, 12, 31, 23, tzinfo=UTC), period) is None  # 1 Jan 00:00 CET
-    assert check(datetime(2025, 12, 31, 22, 59, tzinfo=UTC), period) == (
-        "reading-before-contract-start"
-    )
+    assert check(datetime(2025, 12, 31, 22, 59, tzinfo=UTC), period) == ("reading-before-contract-start")
 
 
 def test_the_future_starts_after_the_clock_skew() -> None:

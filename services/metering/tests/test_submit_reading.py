@@ -31,9 +31,7 @@ async def meter_of(service: Harness, tokens: TokenFactory, customer: str = CUSTO
 
 async def test_reading_is_stored_and_emitted_once(service: Harness, tokens, contracts) -> None:
     await contracts.created()
-    response = await post_reading(
-        service, tokens, value="1234.5", read_at="2026-03-01T09:30:00+01:00"
-    )
+    response = await post_reading(service, tokens, value="1234.5", read_at="2026-03-01T09:30:00+01:00")
     assert response.status_code == 201, response.text
     body = response.json()
     meter_id = await meter_of(service, tokens)
@@ -62,13 +60,9 @@ async def test_a_plain_date_is_the_start_of_that_day_in_amsterdam(
     await contracts.created(commodity="gas")
     # 29 March 2026 is the spring-forward day, but the clocks move at 02:00: midnight is
     # still CET (+01:00), so the day starts at 23:00 UTC on the 28th.
-    spring = await post_reading(
-        service, tokens, register_type="gas", value=100, read_at="2026-03-29"
-    )
+    spring = await post_reading(service, tokens, register_type="gas", value=100, read_at="2026-03-29")
     # In summer (CEST, +02:00) the day starts at 22:00 UTC the day before.
-    summer = await post_reading(
-        service, tokens, register_type="gas", value=250, read_at="2026-07-01"
-    )
+    summer = await post_reading(service, tokens, register_type="gas", value=250, read_at="2026-07-01")
     assert spring.status_code == summer.status_code == 201, (spring.text, summer.text)
     assert spring.json()["read_at"] == "2026-03-28T23:00:00Z"
     assert summer.json()["read_at"] == "2026-06-30T22:00:00Z"
@@ -95,9 +89,7 @@ async def test_a_lower_value_is_refused_with_the_previous_one(
     assert same.status_code == 201  # an unchanged index is fine (an empty holiday home)
 
 
-async def test_a_value_above_a_later_reading_is_refused(
-    service: Harness, tokens, contracts, rows
-) -> None:
+async def test_a_value_above_a_later_reading_is_refused(service: Harness, tokens, contracts, rows) -> None:
     await contracts.created()
     await post_reading(service, tokens, value="500", read_at="2026-02-01")
     await post_reading(service, tokens, value="900", read_at="2026-04-01")
@@ -122,9 +114,7 @@ async def test_a_future_reading_is_refused(service: Harness, tokens, contracts, 
     assert await rows(Reading) == 0
 
 
-async def test_a_reading_before_the_contract_start_is_refused(
-    service: Harness, tokens, contracts
-) -> None:
+async def test_a_reading_before_the_contract_start_is_refused(service: Harness, tokens, contracts) -> None:
     await contracts.created(start_date=date(2026, 2, 1))
     # 31 January 23:30 in Amsterdam is 22:30 UTC: still before 1 February 00:00 CET.
     early = await post_reading(service, tokens, value="1", read_at="2026-01-31T22:30:00Z")
@@ -137,9 +127,7 @@ async def test_a_reading_before_the_contract_start_is_refused(
     assert len(await service.outbox("MeterReadingReceived")) == 1
 
 
-async def test_another_customers_contract_is_not_found(
-    service: Harness, tokens, contracts, rows
-) -> None:
+async def test_another_customers_contract_is_not_found(service: Harness, tokens, contracts, rows) -> None:
     await contracts.created("C-1", customer_number=OTHER)
     foreign = await post_reading(service, tokens, CUSTOMER, value="10", read_at="2026-02-01")
     unknown = await post_reading(
@@ -164,9 +152,7 @@ async def test_a_register_the_meter_lacks_is_refused(service: Harness, tokens, c
     assert await service.outbox() == []
 
 
-async def test_a_second_reading_at_the_same_moment_conflicts(
-    service: Harness, tokens, contracts
-) -> None:
+async def test_a_second_reading_at_the_same_moment_conflicts(service: Harness, tokens, contracts) -> None:
     await contracts.created()
     assert (await post_reading(service, tokens, value="5", read_at="2026-02-01")).status_code == 201
     again = await post_reading(service, tokens, value="6", read_at="2026-02-01")

@@ -28,9 +28,7 @@ def invoice(
     )
 
 
-async def test_no_known_recipient_records_a_skipped_delivery(
-    service: Harness, probe, mail, sender
-) -> None:
+async def test_no_known_recipient_records_a_skipped_delivery(service: Harness, probe, mail, sender) -> None:
     await service.deliver(invoice("999000111"), subject="inv-1", producer="billing")
     await sender.send_due()
 
@@ -43,9 +41,7 @@ async def test_no_known_recipient_records_a_skipped_delivery(
     assert mail.messages == []
 
 
-async def test_new_document_email_in_the_recipients_language(
-    service: Harness, probe, mail
-) -> None:
+async def test_new_document_email_in_the_recipients_language(service: Harness, probe, mail) -> None:
     await probe.register(customer_number="100200300", email="client@example.fr", language="fr")
     await service.deliver(invoice(), subject="inv-1", producer="billing")
 
@@ -88,9 +84,7 @@ async def test_html_is_escaped_and_text_is_not(service: Harness, probe, mail) ->
 
 async def test_a_credit_note_has_no_due_date(service: Harness, probe, mail) -> None:
     await probe.register(customer_number="100200300", email="klant@example.nl", language="en")
-    await service.deliver(
-        invoice(kind="credit_note", total="-12.50"), subject="inv-1", producer="billing"
-    )
+    await service.deliver(invoice(kind="credit_note", total="-12.50"), subject="inv-1", producer="billing")
 
     [message] = await probe.received(mail, 1)
     text = message.get_body(("plain",)).get_content()

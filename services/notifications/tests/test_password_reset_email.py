@@ -77,12 +77,8 @@ async def test_each_language_is_its_own(service: Harness, probe, mail, sealer: S
     assert "1er juillet 2099 à 12h00" in texts["fr"]
 
 
-async def test_the_same_event_twice_sends_once(
-    service: Harness, probe, mail, sender, sealer: Sealer
-) -> None:
-    envelope = await service.deliver(
-        reset_requested(sealer), subject="account-1", producer="identity"
-    )
+async def test_the_same_event_twice_sends_once(service: Harness, probe, mail, sender, sealer: Sealer) -> None:
+    envelope = await service.deliver(reset_requested(sealer), subject="account-1", producer="identity")
     await probe.received(mail, 1)
 
     await service.redeliver(envelope, PasswordResetRequested.topic())
@@ -108,9 +104,7 @@ async def test_an_expired_token_sends_nothing_and_says_why(
     assert mail.messages == []
 
 
-async def test_a_token_sealed_with_another_key_is_refused(
-    service: Harness, probe, mail, sender
-) -> None:
+async def test_a_token_sealed_with_another_key_is_refused(service: Harness, probe, mail, sender) -> None:
     stranger = Sealer(Sealer.new_key())
     await service.deliver(reset_requested(stranger), subject="account-1", producer="identity")
     await sender.send_due()

@@ -24,9 +24,7 @@ def reading(source: str = "customer", customer_number: str = "100200300") -> Met
     )
 
 
-async def test_a_customer_reading_is_confirmed_in_their_language(
-    service: Harness, probe, mail
-) -> None:
+async def test_a_customer_reading_is_confirmed_in_their_language(service: Harness, probe, mail) -> None:
     await probe.register(customer_number="100200300", email="jo@example.com", language="en")
     await service.deliver(reading(), subject="meter-1", producer="metering")
 
@@ -42,9 +40,7 @@ async def test_a_customer_reading_is_confirmed_in_their_language(
     assert delivery.language == "en"
 
 
-async def test_readings_nobody_typed_in_are_not_confirmed(
-    service: Harness, probe, mail, sender
-) -> None:
+async def test_readings_nobody_typed_in_are_not_confirmed(service: Harness, probe, mail, sender) -> None:
     await probe.register(customer_number="100200300", email="jo@example.com")
     for source in ("smart_meter", "estimated", "technician"):
         await service.deliver(reading(source), subject="meter-1", producer="metering")
@@ -54,9 +50,7 @@ async def test_readings_nobody_typed_in_are_not_confirmed(
     assert mail.messages == []
 
 
-async def test_no_known_recipient_records_a_skipped_delivery(
-    service: Harness, probe, mail, sender
-) -> None:
+async def test_no_known_recipient_records_a_skipped_delivery(service: Harness, probe, mail, sender) -> None:
     envelope = await service.deliver(reading(customer_number="555"), subject="m", producer="metering")
     await service.redeliver(envelope, MeterReadingReceived.topic())
     await sender.send_due()

@@ -8,9 +8,7 @@ import pytest
 
 from notifications.domain.retry import RetryPolicy
 
-POLICY = RetryPolicy(
-    first_delay=timedelta(seconds=10), max_delay=timedelta(minutes=30), max_attempts=10
-)
+POLICY = RetryPolicy(first_delay=timedelta(seconds=10), max_delay=timedelta(minutes=30), max_attempts=10)
 
 
 def test_delays_double_from_the_first_and_stop_at_the_cap() -> None:

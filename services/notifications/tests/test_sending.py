@@ -49,9 +49,7 @@ async def test_a_link_that_expired_during_an_outage_is_never_sent(
     service: Harness, probe, mail_down, sealer: Sealer
 ) -> None:
     soon = datetime.now(UTC) + timedelta(seconds=0.5)
-    await service.deliver(
-        reset_requested(sealer, expires_at=soon), subject="account-1", producer="identity"
-    )
+    await service.deliver(reset_requested(sealer, expires_at=soon), subject="account-1", producer="identity")
 
     async def tried() -> bool:
         return (await probe.delivery()).attempts >= 1

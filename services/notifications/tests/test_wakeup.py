@@ -19,9 +19,7 @@ def settings(settings: NotificationsSettings) -> NotificationsSettings:
     return settings
 
 
-async def test_a_committed_delivery_goes_out_at_once(
-    service: Harness, probe, mail, sealer: Sealer
-) -> None:
+async def test_a_committed_delivery_goes_out_at_once(service: Harness, probe, mail, sealer: Sealer) -> None:
     started = time.monotonic()
     await service.deliver(
         PasswordResetRequested(

@@ -30,9 +30,7 @@ IMAGES = (KAFKA_IMAGE, POSTGRES_IMAGE)
 
 
 def _docker(*args: str, timeout: float = 5.0) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["docker", *args], capture_output=True, text=True, timeout=timeout, check=False
-    )
+    return subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout, check=False)
 
 
 @functools.cache
@@ -94,12 +92,9 @@ class ContainerKafka:
         settings = {
             "KAFKA_NODE_ID": "1",
             "KAFKA_PROCESS_ROLES": "broker,controller",
-            "KAFKA_LISTENERS": "HOST://0.0.0.0:9092,BROKER://localhost:29092,"
-            "CONTROLLER://localhost:9093",
-            "KAFKA_ADVERTISED_LISTENERS": f"HOST://{self.bootstrap_servers},"
-            "BROKER://localhost:29092",
-            "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP": "HOST:PLAINTEXT,BROKER:PLAINTEXT,"
-            "CONTROLLER:PLAINTEXT",
+            "KAFKA_LISTENERS": "HOST://0.0.0.0:9092,BROKER://localhost:29092,CONTROLLER://localhost:9093",
+            "KAFKA_ADVERTISED_LISTENERS": f"HOST://{self.bootstrap_servers},BROKER://localhost:29092",
+            "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP": "HOST:PLAINTEXT,BROKER:PLAINTEXT,CONTROLLER:PLAINTEXT",
             "KAFKA_INTER_BROKER_LISTENER_NAME": "BROKER",
             "KAFKA_CONTROLLER_LISTENER_NAMES": "CONTROLLER",
             "KAFKA_CONTROLLER_QUORUM_VOTERS": "1@localhost:9093",

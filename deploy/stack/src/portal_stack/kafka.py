@@ -101,9 +101,7 @@ def load_topics(path: Path | None = None) -> list[TopicSpec]:
 
 
 async def list_topics_async(bootstrap: str, request_timeout: float = 5.0) -> set[str]:
-    admin = AIOKafkaAdminClient(
-        bootstrap_servers=bootstrap, request_timeout_ms=int(request_timeout * 1000)
-    )
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(request_timeout * 1000))
     await admin.start()
     try:
         return set(await admin.list_topics())
@@ -176,8 +174,7 @@ def kafka_classpath() -> str:
     home = kafka_home()
     if not (home / ".installed").is_file():
         raise KafkaNotInstalled(
-            f"Kafka {KAFKA_VERSION} jars are not in {home}/lib: run `make install` "
-            "(scripts/install.sh) first"
+            f"Kafka {KAFKA_VERSION} jars are not in {home}/lib: run `make install` (scripts/install.sh) first"
         )
     return str(home / "lib" / "*")
 
@@ -311,8 +308,7 @@ class LocalKafka:
                 self.reused = True
                 return 0.0
             raise ProcessError(
-                f"port {self.port} is taken by something that is not Kafka; "
-                "set KAFKA_PORT or stop it"
+                f"port {self.port} is taken by something that is not Kafka; set KAFKA_PORT or stop it"
             )
         properties = self._prepare()
         self.process = ManagedProcess(
@@ -344,9 +340,7 @@ class LocalKafka:
                 self.controller_port = _default_controller_port(self.port)
         ports_file.write_text(f"{self.controller_port}\n")
         properties.write_text(
-            server_properties(
-                data_dir=data_dir, port=self.port, controller_port=self.controller_port
-            )
+            server_properties(data_dir=data_dir, port=self.port, controller_port=self.controller_port)
         )
         if not (data_dir / "meta.properties").is_file():
             run_logged(

@@ -66,8 +66,7 @@ class MailStore:
         """Store one message atomically (temp file, then rename); returns its id."""
         message_id = f"{datetime.now(UTC).strftime(_TIME_FORMAT)}-{uuid.uuid4().hex}"
         envelope = (
-            f"X-Envelope-From: {_one_line(mail_from)}\r\n"
-            f"X-Envelope-To: {_one_line(', '.join(rcpt_tos))}\r\n"
+            f"X-Envelope-From: {_one_line(mail_from)}\r\nX-Envelope-To: {_one_line(', '.join(rcpt_tos))}\r\n"
         ).encode()
         fd, temp = tempfile.mkstemp(dir=self.directory, prefix=".incoming-", suffix=".tmp")
         try:
@@ -165,9 +164,7 @@ class _StoringHandler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         content = envelope.original_content or envelope.content or b""
         raw = content if isinstance(content, bytes) else content.encode()
-        await asyncio.to_thread(
-            self.store.save, raw, str(envelope.mail_from or ""), list(envelope.rcpt_tos)
-        )
+        await asyncio.to_thread(self.store.save, raw, str(envelope.mail_from or ""), list(envelope.rcpt_tos))
         return "250 Message accepted for delivery"
 
 
@@ -292,9 +289,7 @@ class MailCatcher:
         handler = type("Handler", (_Handler,), {"store": self.store})
         self._http = ThreadingHTTPServer((self.host, self.http_port), handler)
         self._http.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._http.serve_forever, name="mailcatcher-http", daemon=True
-        )
+        self._thread = threading.Thread(target=self._http.serve_forever, name="mailcatcher-http", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
@@ -427,9 +422,7 @@ def main(argv: list[str] | None = None) -> int:
     # Block the stop signals first, so that sigwait() below receives them and no handler (or
     # default action) fires in a helper thread.
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    catcher = MailCatcher(
-        args.dir, smtp_port=args.smtp_port, http_port=args.http_port, host=args.host
-    )
+    catcher = MailCatcher(args.dir, smtp_port=args.smtp_port, http_port=args.http_port, host=args.host)
     catcher.start()
     print(
         f"mail catcher: SMTP {args.host}:{catcher.smtp_port}, web UI and API {catcher.url}, "

@@ -109,9 +109,7 @@ def provision_databases(
 ) -> dict[str, str]:
     """Create role and database per service on a running server; returns their URLs."""
     passwords = {name: secrets.token_urlsafe(24) for name in services}
-    run_psql(
-        provisioning_sql(passwords), host=psql_host or host, port=port, password=admin_password
-    )
+    run_psql(provisioning_sql(passwords), host=psql_host or host, port=port, password=admin_password)
     return {name: async_url(name, pw, host, port, name) for name, pw in passwords.items()}
 
 
@@ -122,9 +120,7 @@ def _binary(name: str) -> Path:
     found = shutil.which(name)
     if found:
         return Path(found)
-    raise FileNotFoundError(
-        f"{candidate} not found: install postgresql-15 (scripts/install.sh does)"
-    )
+    raise FileNotFoundError(f"{candidate} not found: install postgresql-15 (scripts/install.sh does)")
 
 
 class PostgresCluster:

@@ -31,10 +31,7 @@ def database_url_env(service: str) -> str:
 def service_ports(env: Mapping[str, str] | None = None) -> dict[str, int]:
     """Default ports, each overridable with `<SERVICE>_PORT`."""
     env = os.environ if env is None else env
-    return {
-        name: int(env.get(f"{name.upper()}_PORT", default))
-        for name, default in DEFAULT_PORTS.items()
-    }
+    return {name: int(env.get(f"{name.upper()}_PORT", default)) for name, default in DEFAULT_PORTS.items()}
 
 
 def sqlite_url(run_dir: Path, service: str) -> str:

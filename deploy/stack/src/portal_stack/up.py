@@ -127,8 +127,7 @@ def _summary(stack: Stack, seconds: float) -> str:
     lines = [
         f"ready in {seconds:.1f}s",
         "",
-        f"  gateway        {stack.gateway_url}/   (access log {rel(config.run_dir)}/gateway/"
-        "access.log)",
+        f"  gateway        {stack.gateway_url}/   (access log {rel(config.run_dir)}/gateway/access.log)",
     ]
     for name in stack.services:
         lines.append(

@@ -25,23 +25,41 @@ from portal_chassis.settings import ServiceSettings
 ELECTRICITY_PROFILE: MonthlyProfile = tuple(
     Decimal(v)
     for v in (
-        "0.100", "0.088", "0.089", "0.078", "0.072", "0.066",
-        "0.068", "0.071", "0.075", "0.086", "0.098", "0.109",
+        "0.100",
+        "0.088",
+        "0.089",
+        "0.078",
+        "0.072",
+        "0.066",
+        "0.068",
+        "0.071",
+        "0.075",
+        "0.086",
+        "0.098",
+        "0.109",
     )
 )
 GAS_PROFILE: MonthlyProfile = tuple(
     Decimal(v)
     for v in (
-        "0.170", "0.150", "0.130", "0.080", "0.045", "0.030",
-        "0.025", "0.025", "0.035", "0.070", "0.110", "0.130",
+        "0.170",
+        "0.150",
+        "0.130",
+        "0.080",
+        "0.045",
+        "0.030",
+        "0.025",
+        "0.025",
+        "0.035",
+        "0.070",
+        "0.110",
+        "0.130",
     )
 )
 
 
 class ContractsSettings(ServiceSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="CONTRACTS_", extra="ignore", validate_by_name=True
-    )
+    model_config = SettingsConfigDict(env_prefix="CONTRACTS_", extra="ignore", validate_by_name=True)
     service_name: ClassVar[str] = "contracts"
 
     # Calendar days after the contract was concluded in which the customer may withdraw;

@@ -34,9 +34,7 @@ def event_handlers(room: MailRoom) -> EventHandlers:
         await queue_password_reset_email(uow, room, str(event.event_id), data)
 
     @handlers.on(MeterReadingReceived, name="reading-confirmation-email")
-    async def on_meter_reading_received(
-        uow: UnitOfWork, event: Envelope, data: MeterReadingReceived
-    ) -> None:
+    async def on_meter_reading_received(uow: UnitOfWork, event: Envelope, data: MeterReadingReceived) -> None:
         await queue_reading_confirmation(uow, room, str(event.event_id), data)
 
     @handlers.on(InvoiceIssued, name="invoice-email")

@@ -13,9 +13,7 @@ from portal_chassis.settings import ServiceSettings
 
 
 class NotificationsSettings(ServiceSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="NOTIFICATIONS_", extra="ignore", validate_by_name=True
-    )
+    model_config = SettingsConfigDict(env_prefix="NOTIFICATIONS_", extra="ignore", validate_by_name=True)
     service_name: ClassVar[str] = "notifications"
 
     # Required here (optional in the chassis): reset tokens arrive sealed and must be opened,

@@ -23,9 +23,7 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 
 @router.get("", summary="My invoices, newest first")
 async def my_invoices(customer: CustomerDep, page: PageDep, uow: UowDep) -> Page[InvoiceSummary]:
-    rows, total = await list_invoices(
-        uow, customer.customer_number, limit=page.limit, offset=page.offset
-    )
+    rows, total = await list_invoices(uow, customer.customer_number, limit=page.limit, offset=page.offset)
     return Page(
         items=[InvoiceSummary.model_validate(r) for r in rows],
         total=total,

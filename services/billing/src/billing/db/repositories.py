@@ -54,15 +54,11 @@ class ReadingViews:
         self, contract_id: str, since: datetime | None, until: datetime
     ) -> list[MeterRead]:
         """Readings of the contract taken in [since, until), oldest first."""
-        query = select(ReadingView).where(
-            ReadingView.contract_id == contract_id, ReadingView.read_at < until
-        )
+        query = select(ReadingView).where(ReadingView.contract_id == contract_id, ReadingView.read_at < until)
         if since is not None:
             query = query.where(ReadingView.read_at >= since)
         rows = await self.session.scalars(query.order_by(ReadingView.read_at))
-        return [
-            MeterRead(r.meter_id, r.register_type, r.unit, r.value, r.read_at) for r in rows
-        ]
+        return [MeterRead(r.meter_id, r.register_type, r.unit, r.value, r.read_at) for r in rows]
 
 
 def locked_sequence(series: str, year: int) -> Select[InvoiceSequence]:

@@ -74,14 +74,11 @@ def compute_totals(lines: Sequence[InvoiceLine]) -> InvoiceTotals:
     for line in lines:
         bases[line.vat_rate] = bases.get(line.vat_rate, ZERO) + line.amount_excl_vat
     vat = tuple(
-        VatSubtotal(rate=rate, base=base, vat=to_cents(base * rate))
-        for rate, base in sorted(bases.items())
+        VatSubtotal(rate=rate, base=base, vat=to_cents(base * rate)) for rate, base in sorted(bases.items())
     )
     excl_vat = sum((line.amount_excl_vat for line in lines), ZERO)
     vat_total = sum((v.vat for v in vat), ZERO)
-    return InvoiceTotals(
-        excl_vat=excl_vat, vat=vat, vat_total=vat_total, incl_vat=excl_vat + vat_total
-    )
+    return InvoiceTotals(excl_vat=excl_vat, vat=vat, vat_total=vat_total, incl_vat=excl_vat + vat_total)
 
 
 def issue_date_of(issued_at: datetime, zone: ZoneInfo) -> date:

@@ -75,9 +75,7 @@ class PlaceholderTariff:
             raise SettlementError(f"no price for unit {unit}") from None
 
 
-def settlement_window(
-    start: date | None, end: date, zone: ZoneInfo
-) -> tuple[datetime | None, datetime]:
+def settlement_window(start: date | None, end: date, zone: ZoneInfo) -> tuple[datetime | None, datetime]:
     """UTC bounds [from, until) of the customer's days ``start`` through ``end`` (inclusive).
 
     The end date is the last day of supply, so readings taken at any time that day count.

@@ -11,9 +11,7 @@ from portal_chassis.uow import UnitOfWork
 async def list_invoices(
     uow: UnitOfWork, customer_number: str, *, limit: int, offset: int
 ) -> tuple[list[InvoiceRow], int]:
-    return await Invoices(uow.session).page_for_customer(
-        customer_number, limit=limit, offset=offset
-    )
+    return await Invoices(uow.session).page_for_customer(customer_number, limit=limit, offset=offset)
 
 
 async def get_invoice(uow: UnitOfWork, customer_number: str, invoice_id: str) -> InvoiceRow:

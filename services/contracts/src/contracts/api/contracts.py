@@ -32,8 +32,6 @@ async def my_contracts(
 
 
 @router.get("/{contract_id}", summary="One of my contracts", responses=NOT_FOUND)
-async def my_contract(
-    contract_id: str, customer: CustomerDep, uow: UowDep, today: TodayDep
-) -> ContractOut:
+async def my_contract(contract_id: str, customer: CustomerDep, uow: UowDep, today: TodayDep) -> ContractOut:
     contract = await get_contract(uow, customer.customer_number, contract_id)
     return ContractOut.of(contract, today)

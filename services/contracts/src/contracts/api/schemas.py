@@ -56,9 +56,7 @@ class FeeOut(BaseModel):
     vat: Money
     basis: FeeBasis = Field(description="Why the fee is what it is.")
     remaining_days: int = Field(description="Days of the fixed term left after the end date.")
-    is_final: bool = Field(
-        description="False while the fee depends on the actual last day of supply."
-    )
+    is_final: bool = Field(description="False while the fee depends on the actual last day of supply.")
 
     @classmethod
     def of(cls, quote: FeeQuote) -> FeeOut:

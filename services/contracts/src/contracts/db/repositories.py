@@ -33,9 +33,7 @@ class Contracts:
     async def of_customer(self, customer_number: str, contract_id: str) -> Contract | None:
         """The contract if it belongs to this customer; someone else's looks unknown."""
         result: Contract | None = await self.session.scalar(
-            select(Contract).where(
-                Contract.id == contract_id, Contract.customer_number == customer_number
-            )
+            select(Contract).where(Contract.id == contract_id, Contract.customer_number == customer_number)
         )
         return result
 
@@ -58,19 +56,13 @@ class ContractEvents:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    def record(
-        self, contract_id: str, kind: str, occurred_at: datetime, **details: Any
-    ) -> None:
+    def record(self, contract_id: str, kind: str, occurred_at: datetime, **details: Any) -> None:
         self.session.add(
-            ContractEvent(
-                contract_id=contract_id, kind=kind, occurred_at=occurred_at, details=details
-            )
+            ContractEvent(contract_id=contract_id, kind=kind, occurred_at=occurred_at, details=details)
         )
 
     async def of_contract(self, contract_id: str) -> Sequence[ContractEvent]:
         rows = await self.session.scalars(
-            select(ContractEvent)
-            .where(ContractEvent.contract_id == contract_id)
-            .order_by(ContractEvent.id)
+            select(ContractEvent).where(ContractEvent.contract_id == contract_id).order_by(ContractEvent.id)
         )
         return rows.all()

@@ -65,9 +65,7 @@ class Contract(Base):
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    customer_number: Mapped[str] = mapped_column(
-        ForeignKey("customers.customer_number"), index=True
-    )
+    customer_number: Mapped[str] = mapped_column(ForeignKey("customers.customer_number"), index=True)
     commodity: Mapped[str] = mapped_column(String(20))
     product_code: Mapped[str] = mapped_column(String(50))
     start_date: Mapped[date] = mapped_column(Date)

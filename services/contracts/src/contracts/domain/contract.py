@@ -44,9 +44,7 @@ def check_termination(*, status: str, start_date: date, end_date: date, today: d
     if end_date < today:
         raise InvalidEndDate("The end date cannot be in the past.", field="end_date")
     if end_date < start_date:
-        raise InvalidEndDate(
-            "The end date cannot be before the contract starts.", field="end_date"
-        )
+        raise InvalidEndDate("The end date cannot be before the contract starts.", field="end_date")
 
 
 def shown_status(status: str, end_date: date | None, today: date) -> str:

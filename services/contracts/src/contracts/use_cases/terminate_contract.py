@@ -33,9 +33,7 @@ async def owned_contract(uow: UnitOfWork, customer_number: str, contract_id: str
     return contract
 
 
-def quote_for(
-    contract: Contract, settings: ContractsSettings, *, end_date: date, today: date
-) -> FeeQuote:
+def quote_for(contract: Contract, settings: ContractsSettings, *, end_date: date, today: date) -> FeeQuote:
     return termination_fee(
         FeeTerms(contract.commodity, contract.fixed_term_end, contract.concluded_on),
         end_date=end_date,
@@ -57,9 +55,7 @@ async def terminate_contract(
 ) -> Termination:
     contract = await owned_contract(uow, customer_number, contract_id)
     today = calendar_day(now, settings.zone)
-    check_termination(
-        status=contract.status, start_date=contract.start_date, end_date=end_date, today=today
-    )
+    check_termination(status=contract.status, start_date=contract.start_date, end_date=end_date, today=today)
     fee = quote_for(contract, settings, end_date=end_date, today=today)
     fee_is_final = not fee.depends_on_end_date
 

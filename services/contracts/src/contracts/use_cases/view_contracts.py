@@ -40,7 +40,5 @@ async def indicative_fee(
     """The fee a termination with this end date would cost today; nothing is recorded."""
     contract = await owned_contract(uow, customer_number, contract_id)
     today = calendar_day(now, settings.zone)
-    check_termination(
-        status=contract.status, start_date=contract.start_date, end_date=end_date, today=today
-    )
+    check_termination(status=contract.status, start_date=contract.start_date, end_date=end_date, today=today)
     return quote_for(contract, settings, end_date=end_date, today=today)

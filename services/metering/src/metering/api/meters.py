@@ -16,9 +16,7 @@ router = APIRouter(prefix="/v1/meters", tags=["meters"])
 @router.get("", summary="My meters with the latest reading per register")
 async def get_meters(customer: CustomerDep, uow: UowDep, page: PageDep) -> Page[MeterOut]:
     overviews, total = await list_meters(uow, customer.customer_number, page)
-    return Page(
-        items=[_meter_out(o) for o in overviews], total=total, limit=page.limit, offset=page.offset
-    )
+    return Page(items=[_meter_out(o) for o in overviews], total=total, limit=page.limit, offset=page.offset)
 
 
 def _meter_out(overview: MeterOverview) -> MeterOut:

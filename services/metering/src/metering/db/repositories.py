@@ -93,9 +93,7 @@ class Readings:
     def add(self, reading: Reading) -> None:
         self.session.add(reading)
 
-    async def at_or_before(
-        self, meter_id: str, register_type: str, moment: datetime
-    ) -> Reading | None:
+    async def at_or_before(self, meter_id: str, register_type: str, moment: datetime) -> Reading | None:
         reading: Reading | None = await self.session.scalar(
             select(Reading)
             .where(
@@ -127,9 +125,7 @@ class Readings:
         conditions = [Reading.customer_number == customer_number]
         if contract_id is not None:
             conditions.append(Reading.contract_id == contract_id)
-        total = await self.session.scalar(
-            select(func.count()).select_from(Reading).where(*conditions)
-        )
+        total = await self.session.scalar(select(func.count()).select_from(Reading).where(*conditions))
         rows = await self.session.scalars(
             select(Reading)
             .where(*conditions)

@@ -50,22 +50,18 @@ def check_read_at(
     if read_at < start_of_day(period.start_date, zone):
         raise ReadingRejected(
             "reading-before-contract-start",
-            f"The contract starts on {period.start_date.isoformat()}; "
-            "the reading is dated before that.",
+            f"The contract starts on {period.start_date.isoformat()}; the reading is dated before that.",
             start_date=period.start_date.isoformat(),
         )
     if period.end_date is not None and read_at >= end_of_day(period.end_date, zone):
         raise ReadingRejected(
             "reading-after-contract-end",
-            f"The contract ended on {period.end_date.isoformat()}; "
-            "the reading is dated after that.",
+            f"The contract ended on {period.end_date.isoformat()}; the reading is dated after that.",
             end_date=period.end_date.isoformat(),
         )
 
 
-def check_monotonic(
-    value: Decimal, *, previous: KnownReading | None, following: KnownReading | None
-) -> None:
+def check_monotonic(value: Decimal, *, previous: KnownReading | None, following: KnownReading | None) -> None:
     """An index never goes down: at least the reading before it, at most the one after it.
 
     Customer readings usually come last, but a reading may be dated between two known ones

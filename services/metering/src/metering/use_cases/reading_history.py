@@ -36,9 +36,7 @@ async def list_meters(
     uow: UnitOfWork, customer_number: str, page: PageParams
 ) -> tuple[list[MeterOverview], int]:
     meters = Meters(uow.session)
-    rows, total = await meters.page_of_customer(
-        customer_number, limit=page.limit, offset=page.offset
-    )
+    rows, total = await meters.page_of_customer(customer_number, limit=page.limit, offset=page.offset)
     ids = [meter.meter_id for meter, _ in rows]
     registers: dict[str, list[MeterRegister]] = {meter_id: [] for meter_id in ids}
     for register in await meters.registers(ids):

@@ -83,19 +83,14 @@ class Deliveries:
 
     async def with_status(self, status: DeliveryStatus, limit: int) -> Sequence[Delivery]:
         rows = await self.session.scalars(
-            select(Delivery)
-            .where(Delivery.status == status)
-            .order_by(Delivery.created_at)
-            .limit(limit)
+            select(Delivery).where(Delivery.status == status).order_by(Delivery.created_at).limit(limit)
         )
         return list(rows)
 
     async def counts(self) -> dict[tuple[str, str], int]:
         """Deliveries per (kind, status)."""
         rows = await self.session.execute(
-            select(Delivery.kind, Delivery.status, func.count()).group_by(
-                Delivery.kind, Delivery.status
-            )
+            select(Delivery.kind, Delivery.status, func.count()).group_by(Delivery.kind, Delivery.status)
         )
         return {(kind, status): count for kind, status, count in rows}
 

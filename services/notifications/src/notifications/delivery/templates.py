@@ -38,13 +38,10 @@ class EmailTemplates:
             auto_reload=False,
         )
         self._labels = {
-            language: self._env.get_template(f"{language}/_labels.txt").module
-            for language in LANGUAGES
+            language: self._env.get_template(f"{language}/_labels.txt").module for language in LANGUAGES
         }
 
-    def render(
-        self, kind: EmailKind, language: Language, values: Mapping[str, Any]
-    ) -> RenderedEmail:
+    def render(self, kind: EmailKind, language: Language, values: Mapping[str, Any]) -> RenderedEmail:
         context: dict[str, Any] = {**values, "language": language, "labels": self._labels[language]}
         text_template = self._env.get_template(f"{language}/{kind.value}.txt")
         subject_parts = text_template.blocks["subject"](text_template.new_context(context))

@@ -13,9 +13,7 @@ from portal_schemas.billing import InvoiceIssued
 KIND = EmailKind.INVOICE_ISSUED
 
 
-async def queue_invoice_email(
-    uow: UnitOfWork, room: MailRoom, event_id: str, data: InvoiceIssued
-) -> None:
+async def queue_invoice_email(uow: UnitOfWork, room: MailRoom, event_id: str, data: InvoiceIssued) -> None:
     recipient = await Recipients(uow.session).for_customer(data.customer_number)
     if recipient is None:
         await skip_email(

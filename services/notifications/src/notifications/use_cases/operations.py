@@ -33,10 +33,7 @@ async def delivery_report(uow: UnitOfWork, failed_limit: int = 50) -> DeliveryRe
     failed = await deliveries.with_status(DeliveryStatus.FAILED, failed_limit)
     return DeliveryReport(
         counts=await deliveries.counts(),
-        failed=[
-            FailedDelivery(d.id, d.kind, d.attempts, d.last_error, aware(d.created_at))
-            for d in failed
-        ],
+        failed=[FailedDelivery(d.id, d.kind, d.attempts, d.last_error, aware(d.created_at)) for d in failed],
     )
 
 
