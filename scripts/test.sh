@@ -12,7 +12,7 @@ scripts/install.sh
 
 shopt -s nullglob
 # Members that have no tests (or no src) yet are left out rather than failing pytest/mypy.
-test_dirs=(services/*/tests shared/*/tests deploy/stack/tests tests/integration)
+test_dirs=(services/*/tests shared/*/tests deploy/stack/tests tests/contracts tests/integration)
 existing_tests=()
 for dir in "${test_dirs[@]}"; do [ -d "$dir" ] && existing_tests+=("$dir"); done
 source_dirs=()

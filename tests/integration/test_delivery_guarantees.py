@@ -140,3 +140,4 @@ def test_envelope_json_is_what_kafka_readers_see(kafka: Any, customer: Any) -> N
     headers = dict(record.headers)
     assert headers["event-type"] == b"AccountCreated"
     assert headers["traceparent"].startswith(b"00-")  # W3C trace context crosses Kafka
+    assert headers["correlation_id"].decode() == body["correlation_id"]

@@ -75,6 +75,7 @@ def kafka_publish(broker: KafkaBroker) -> Callable[[bytes, str, str, dict[str, s
             topic=topic,
             key=key.encode(),
             headers={**headers, "content-type": "application/json"},
+            correlation_id=headers.get("correlation_id"),
             no_confirm=True,
         )
 

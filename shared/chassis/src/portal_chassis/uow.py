@@ -67,6 +67,8 @@ class UnitOfWork:
         )
         headers = current_trace_headers()
         headers["event-type"] = envelope.event_type
+        # FastStream's own correlation header carries the envelope's, so both agree for kcat users.
+        headers["correlation_id"] = envelope.correlation_id
         self._pending_rows.append(
             {
                 "event_id": str(envelope.event_id),
