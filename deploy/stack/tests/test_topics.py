@@ -24,12 +24,12 @@ def test_the_repository_topics_file_parses_with_defaults_and_overrides() -> None
 
     assert len(topics) >= 11
     account = topics["identity.account-created.v1"]
-    assert account.cleanup_policy == "compact,delete"
+    assert account.cleanup_policy == "compact"
     assert account.partitions == 3
     assert topics["metering.meter-reading-received.v1"].partitions == 6
     assert topics["identity.password-reset-requested.v1"].retention_ms == 604_800_000
     assert topics["billing.dead-letter.v1"].partitions == 1
-    assert account.configs() == {"cleanup.policy": "compact,delete", "retention.ms": "2592000000"}
+    assert account.configs() == {"cleanup.policy": "compact", "retention.ms": "-1"}
 
 
 def test_every_service_has_a_dead_letter_topic() -> None:

@@ -11,6 +11,7 @@ from identity.app import create_app
 from identity.settings import IdentitySettings
 from identity.use_cases.accounts import create_account
 from portal_chassis.cli import run
+from portal_chassis.problems import ProblemError
 from portal_chassis.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -44,7 +45,11 @@ def _create_account(args: argparse.Namespace) -> int:
         finally:
             await runtime.engine.dispose()
 
-    asyncio.run(go())
+    try:
+        asyncio.run(go())
+    except ProblemError as exc:
+        print(exc.detail, file=sys.stderr)
+        return 1
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -75,7 +76,9 @@ def build_service(
 
     @app.middleware("http")
     async def request_context(request: Request, call_next: Callable[..., Awaitable[Response]]) -> Response:
-        incoming = request.headers.get("x-correlation-id") or request.headers.get("x-request-id")
+        incoming = _safe_id(request.headers.get("x-correlation-id")) or _safe_id(
+            request.headers.get("x-request-id")
+        )
         started = time.perf_counter()
         with work_context(incoming) as correlation:
             response = await call_next(request)
@@ -99,6 +102,14 @@ def build_service(
         skip_dep_check=True,
     )
     return app
+
+
+_SAFE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+def _safe_id(value: str | None) -> str | None:
+    """A caller's id is kept only if it is a short plain token (it goes into logs and events)."""
+    return value if value and _SAFE_ID.fullmatch(value) else None
 
 
 def runtime_of(app: FastAPI) -> ServiceRuntime:

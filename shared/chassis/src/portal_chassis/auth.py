@@ -7,6 +7,7 @@ Tokens are ES256 JWTs signed by identity; the public keys come from identity's J
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -41,6 +42,7 @@ class JwksCache:
         self._keys: dict[str, Any] = {}
         self._fetched_at = 0.0
         self._static = False
+        self._lock = asyncio.Lock()
 
     def use_static(self, jwks: dict[str, Any]) -> None:
         """Tests: trust exactly these keys, fetch nothing."""
@@ -48,21 +50,28 @@ class JwksCache:
         self._static = True
 
     async def key(self, kid: str) -> Any:
-        age = time.monotonic() - self._fetched_at
-        if not self._static and (age > self._ttl or (kid not in self._keys and age > self._refetch)):
-            await self._fetch()
+        if not self._static and self._stale(kid):
+            async with self._lock:  # one fetch at a time; the others use its result
+                if self._stale(kid):
+                    await self._fetch()
         try:
             return self._keys[kid]
         except KeyError:
             raise ProblemError(401, "not-authenticated", "The access token is not valid.") from None
 
+    def _stale(self, kid: str) -> bool:
+        age = time.monotonic() - self._fetched_at
+        return age > self._ttl or (kid not in self._keys and age > self._refetch)
+
     async def _fetch(self) -> None:
+        # Counted as an attempt even when it fails: while identity is down, requests use the
+        # cached keys instead of each waiting for a fetch to time out.
+        self._fetched_at = time.monotonic()
         try:
             async with httpx.AsyncClient(timeout=3) as client:
                 response = await client.get(self.url)
                 response.raise_for_status()
             self._keys = {k["kid"]: jwt.PyJWK(k).key for k in response.json()["keys"]}
-            self._fetched_at = time.monotonic()
         except (httpx.HTTPError, KeyError, ValueError, jwt.PyJWKError) as exc:
             log.warning("could not fetch the JWKS", error=type(exc).__name__)
             if not self._keys:
@@ -85,11 +94,14 @@ async def current_principal(request: Request) -> Principal:
             algorithms=ALGORITHMS,
             audience=AUDIENCE,
             issuer=ISSUER,
-            options={"require": ["exp", "sub", "aud", "iss"]},
+            options={"require": ["exp", "sub", "aud", "iss", "customer_number"]},
         )
     except jwt.PyJWTError:
         raise ProblemError(401, "not-authenticated", "The access token is not valid.") from None
-    return Principal(account_id=claims["sub"], customer_number=str(claims.get("customer_number")))
+    customer_number = claims["customer_number"]
+    if not isinstance(customer_number, str) or not customer_number:
+        raise ProblemError(401, "not-authenticated", "The access token is not valid.")
+    return Principal(account_id=claims["sub"], customer_number=customer_number)
 
 
 CustomerDep = Annotated[Principal, Depends(current_principal)]

@@ -58,8 +58,7 @@ def run(
             host=args.host,
             port=args.port,
             log_config=None,  # the chassis' structlog setup owns logging
-            proxy_headers=True,
-            forwarded_allow_ips="127.0.0.1",
+            proxy_headers=True,  # trusted from FORWARDED_ALLOW_IPS (uvicorn's default: 127.0.0.1)
             timeout_graceful_shutdown=20,
         )
         return 0

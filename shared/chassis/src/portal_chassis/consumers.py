@@ -99,7 +99,8 @@ def subscribe(
     broker.subscriber(
         registration.model.topic(),
         group_id=group,
-        ack_policy=AckPolicy.ACK,  # commit the offset only after the effect (or dead letter)
+        # Offsets are committed by the chassis (offsets.py) after the effect or the dead letter.
+        ack_policy=AckPolicy.MANUAL,
         auto_offset_reset="earliest",
         title=f"{group}:{registration.model.topic()}",
         description=registration.model.summary or None,

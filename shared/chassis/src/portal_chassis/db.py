@@ -20,7 +20,8 @@ def make_engine(url: str) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        # hide_parameters: SQL errors reach logs and dead-letter headers; values may be personal.
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _: Any) -> None:
@@ -38,6 +39,7 @@ def make_engine(url: str) -> AsyncEngine:
         max_overflow=10,
         pool_pre_ping=True,  # a restarted database must not leave dead connections in the pool
         pool_timeout=5,
+        hide_parameters=True,
         connect_args={"timeout": 5, "command_timeout": 30},
     )
 

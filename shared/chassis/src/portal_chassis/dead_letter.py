@@ -20,11 +20,14 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError, NodeNotReadyError
 from faststream import BaseMiddleware
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from portal_chassis.logging import get_logger
+from portal_chassis.offsets import OffsetCommitter
 
 if TYPE_CHECKING:
     from faststream._internal.basic_types import AsyncFuncAny
@@ -34,7 +37,17 @@ if TYPE_CHECKING:
 
 log = get_logger(__name__)
 
-TRANSIENT = (OperationalError, ConnectionError, TimeoutError, OSError)
+TRANSIENT = (
+    OperationalError,
+    InterfaceError,
+    PoolTimeoutError,  # every pooled connection busy: load, not a bad message
+    KafkaConnectionError,
+    KafkaTimeoutError,
+    NodeNotReadyError,
+    ConnectionError,
+    TimeoutError,
+    OSError,
+)
 
 
 class PermanentError(Exception):
@@ -67,6 +80,7 @@ class DeadLetterPolicy:
     max_backoff: float = 30.0
     groups: dict[str, str] = field(default_factory=dict)  # source topic -> consumer group
     broker: KafkaBroker | None = None
+    offsets: OffsetCommitter = field(default_factory=OffsetCommitter)
 
     def middleware(self, msg: Any, /, *, context: ContextRepo) -> DeadLetterMiddleware:
         return DeadLetterMiddleware(msg, context=context, policy=self)
@@ -99,7 +113,18 @@ class DeadLetterPolicy:
                 "dlt-failed-at": datetime.now(UTC).isoformat(),
             }
         )
-        await self.broker.publish(body, topic=self.topic, key=getattr(record, "key", None), headers=headers)
+        delay = self.first_backoff
+        while True:
+            # The offset moves on only once the dead letter is written, so keep trying.
+            try:
+                await self.broker.publish(
+                    body, topic=self.topic, key=getattr(record, "key", None), headers=headers
+                )
+                break
+            except Exception as publish_error:
+                log.warning("dead letter not written yet; retrying", error=repr(publish_error))
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.max_backoff)
         log.error(
             "message sent to dead-letter topic",
             source_topic=source_topic,
@@ -115,6 +140,12 @@ class DeadLetterMiddleware(BaseMiddleware):
         self.policy = policy
 
     async def consume_scope(self, call_next: AsyncFuncAny, msg: StreamMessage[Any]) -> Any:
+        result = await self._handle(call_next, msg)
+        # Handled: applied or set aside as a dead letter. Only now may its offset be committed.
+        await self.policy.offsets.handled(getattr(msg, "consumer", None), msg.raw_message)
+        return result
+
+    async def _handle(self, call_next: AsyncFuncAny, msg: StreamMessage[Any]) -> Any:
         attempt = 0
         backoff = self.policy.first_backoff
         while True:
@@ -146,5 +177,7 @@ class DeadLetterMiddleware(BaseMiddleware):
             record = self.msg
             headers = {k: v.decode(errors="replace") for k, v in (getattr(record, "headers", None) or ())}
             await self.policy.send(record, getattr(record, "value", b"") or b"", headers, exc_val, 1)
+            consumer = getattr(self.context.get_local("message"), "consumer", None)
+            await self.policy.offsets.handled(consumer, record)
             return True
         return False

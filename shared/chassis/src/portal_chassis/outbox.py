@@ -91,8 +91,11 @@ class OutboxRelay:
             if published == self._batch_size:
                 continue  # more waiting: no pause
             if datetime.now(UTC) - last_cleanup > timedelta(hours=1):
-                await self.delete_old()
                 last_cleanup = datetime.now(UTC)
+                try:
+                    await self.delete_old()
+                except Exception:
+                    log.exception("outbox clean-up failed; trying again in an hour")
             await self._sleep(self._poll_seconds)
 
     async def _sleep(self, seconds: float) -> None:

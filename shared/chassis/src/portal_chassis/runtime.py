@@ -71,6 +71,7 @@ class ServiceRuntime:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
         self.broker_connected = True
+        self.dead_letters.offsets.start()
         self.relay.start()
         log.info("connected to kafka", bootstrap=self.settings.kafka_bootstrap_servers)
 
@@ -79,6 +80,7 @@ class ServiceRuntime:
         if self._starting is not None and not self._starting.done():
             self._starting.cancel()
         if self.broker_connected:
+            await self.dead_letters.offsets.stop()
             for subscriber in self.broker.subscribers:
                 await subscriber.stop()
             await self.relay.stop()
