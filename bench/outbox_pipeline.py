@@ -7,8 +7,9 @@
 3. consume: a typed handler applies them through the inbox (claim + commit per event),
    the path every consumer of the suite takes.
 
-It starts its own Kafka (cached jars) and a throwaway PostgreSQL cluster on free ports.
-Figures are events per second on this machine; compare runs on the same machine only.
+It starts its own Kafka (cached jars) and a throwaway PostgreSQL cluster on free ports. Logs
+are at WARNING so the figures measure the pipeline, not the terminal. Figures are events per
+second on this machine; compare runs on the same machine only.
 """
 
 from __future__ import annotations
@@ -28,12 +29,14 @@ from sqlalchemy import func, select
 from portal_chassis import tables
 from portal_chassis.broker import wire_consumers
 from portal_chassis.consumers import EventHandlers
+from portal_chassis.logging import configure_logging
 from portal_chassis.runtime import ServiceRuntime
 from portal_chassis.settings import ServiceSettings
 from portal_chassis.uow import UnitOfWork
 from portal_schemas import Envelope
 from portal_schemas.metering import MeterReadingReceived
 from portal_stack import LocalKafka, PostgresCluster, create_topics
+from portal_stack.ports import free_ports
 
 
 class BenchSettings(ServiceSettings):
@@ -112,8 +115,15 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--per-transaction", type=int, default=100)
     args = parser.parse_args(argv)
+    configure_logging("bench", "WARNING")
     with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:
-        kafka = LocalKafka(Path(tmp) / "kafka", log_file=Path(tmp) / "kafka.log")
+        kafka_port, controller_port = free_ports(2)  # never reuse a broker that runs already
+        kafka = LocalKafka(
+            Path(tmp) / "kafka",
+            port=kafka_port,
+            controller_port=controller_port,
+            log_file=Path(tmp) / "kafka.log",
+        )
         postgres = PostgresCluster(log_file=Path(tmp) / "postgres.log")
         kafka.start()
         try:

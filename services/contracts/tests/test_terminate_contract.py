@@ -195,6 +195,7 @@ async def test_bad_end_dates_are_refused_and_change_nothing(
     cases = [
         (contract_id, {"end_date": "2026-03-09"}, "invalid-end-date"),  # yesterday in Amsterdam
         (future_start, {"end_date": "2026-04-30"}, "invalid-end-date"),  # before supply starts
+        (contract_id, {"end_date": "9999-12-31"}, "invalid-end-date"),  # beyond any term
         (contract_id, {"end_date": "30-06-2026"}, "validation"),
         (contract_id, {"end_date": "2026-02-30"}, "validation"),
         (contract_id, {"reason": "bored"}, "validation"),

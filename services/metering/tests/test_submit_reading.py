@@ -194,3 +194,12 @@ async def test_a_reading_needs_an_access_token(service: Harness, contracts) -> N
     )
     assert response.status_code == 401
     assert response.json()["type"] == "/problems/not-authenticated"
+
+
+async def test_dates_outside_any_meters_life_are_refused(service: Harness, tokens, contracts, rows) -> None:
+    await contracts.created()
+    for read_at in ("0001-01-01", "9999-12-31T23:00:00-05:00"):
+        response = await post_reading(service, tokens, value="10", read_at=read_at)
+        assert response.status_code == 422, read_at
+        assert response.json()["errors"][0]["field"] == "read_at"
+    assert await rows(Reading) == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -36,6 +37,7 @@ def make_broker(
             policy.middleware,
         ),
         logger=get_logger("faststream"),
+        log_level=logging.DEBUG,  # its per-message lines; the chassis logs each applied event
         graceful_timeout=20.0,  # on shutdown, let in-flight handlers finish
     )
     policy.broker = broker

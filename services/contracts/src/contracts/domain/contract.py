@@ -3,10 +3,14 @@ which status a customer sees."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal
 
 from contracts.domain.errors import ContractNotActive, InvalidContractTerms, InvalidEndDate
+
+# Notice further ahead than this is refused: no fixed term runs longer, and dates near the
+# calendar's end would break every consumer's date arithmetic.
+MAX_NOTICE = timedelta(days=5 * 366)
 
 # Stored status; "ended" is also what a terminating contract shows once its last day passed.
 Status = Literal["active", "terminating", "ended"]
@@ -45,6 +49,11 @@ def check_termination(*, status: str, start_date: date, end_date: date, today: d
         raise InvalidEndDate("The end date cannot be in the past.", field="end_date")
     if end_date < start_date:
         raise InvalidEndDate("The end date cannot be before the contract starts.", field="end_date")
+    if end_date > today + MAX_NOTICE:
+        raise InvalidEndDate(
+            "The end date can be at most five years ahead; give notice closer to it.",
+            field="end_date",
+        )
 
 
 def shown_status(status: str, end_date: date | None, today: date) -> str:

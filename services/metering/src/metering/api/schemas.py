@@ -23,6 +23,9 @@ def _read_at(value: object) -> datetime | date:
         raise ValueError("expected an ISO 8601 date or datetime string")
     if isinstance(moment, datetime) and moment.tzinfo is None:
         raise ValueError("a datetime needs a UTC offset (or send just the date)")
+    if not 2000 <= moment.year <= 2999:
+        # Outside any meter's life, and near the calendar's ends conversions would overflow.
+        raise ValueError("the year must be between 2000 and 2999")
     return moment
 
 
