@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from portal_stack import MailCatcherClient, Stack, StackConfig, describe
 
@@ -132,6 +133,29 @@ class Kafka:
 
         return asyncio.run(go())
 
+    def wait_for_group(
+        self, group: str, record: ConsumerRecord[bytes, bytes], timeout: float = 30.0
+    ) -> None:
+        """Until consumer group ``group`` has handled ``record`` (committed past its offset)."""
+
+        async def go() -> None:
+            admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
+            await admin.start()
+            try:
+                partition = TopicPartition(record.topic, record.partition)
+                deadline = time.monotonic() + timeout
+                while time.monotonic() < deadline:
+                    offsets = await admin.list_consumer_group_offsets(group)
+                    committed = offsets.get(partition)
+                    if committed is not None and committed.offset > record.offset:
+                        return
+                    await asyncio.sleep(0.1)
+                raise TimeoutError(f"{group} has not handled {partition} offset {record.offset}")
+            finally:
+                await admin.close()
+
+        asyncio.run(go())
+
     @staticmethod
     async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
         await consumer._client.force_metadata_update()
@@ -186,9 +210,13 @@ def customer(cli: Cli, kafka: Kafka) -> Customer:
         "identity", "create-account", "--email", email, "--customer-number", number,
         stdin=password + "\n",
     )  # fmt: skip
-    # Let the account reach Kafka before the test makes emails happen: notifications learns the
-    # customer's address from this event.
-    kafka.envelopes("identity.account-created.v1", lambda evs: any(e["subject"] == account_id for e in evs))
+    # Notifications learns the customer's address from AccountCreated: wait until its consumer
+    # group has committed past that event before the test makes emails happen.
+    records = kafka.read(
+        "identity.account-created.v1", lambda rs: any(r.key == account_id.encode() for r in rs)
+    )
+    [record] = [r for r in records if r.key == account_id.encode()]
+    kafka.wait_for_group("notifications.recipients", record)
     return Customer(number, email, password, account_id, contract_id)
 
 
