@@ -133,9 +133,7 @@ class Kafka:
 
         return asyncio.run(go())
 
-    def wait_for_group(
-        self, group: str, record: ConsumerRecord[bytes, bytes], timeout: float = 30.0
-    ) -> None:
+    def wait_for_group(self, group: str, record: ConsumerRecord[bytes, bytes], timeout: float = 30.0) -> None:
         """Until consumer group ``group`` has handled ``record`` (committed past its offset)."""
 
         async def go() -> None:

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from billing.domain.errors import InvoiceError
-from billing.domain.invoice import Invoice, InvoiceLine, compute_totals, issue_date_of, to_cents
+from billing.domain.invoice import Invoice, InvoiceLine, compute_totals, issue_date_of
+from portal_schemas.types import to_cents
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 D = Decimal

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from metering.domain.calendar import as_instant, end_of_day, start_of_day
+from metering.domain.calendar import as_instant
 from metering.domain.errors import ReadingRejected
 from metering.domain.readings import (
     KnownReading,
@@ -18,6 +18,7 @@ from metering.domain.readings import (
     normalise_value,
 )
 from metering.domain.registers import registers_for, unit_of
+from portal_chassis.calendar import end_of_day, start_of_day
 
 AMS = ZoneInfo("Europe/Amsterdam")
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

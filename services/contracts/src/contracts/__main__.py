@@ -9,13 +9,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from contracts.app import create_app
-from contracts.domain.calendar import calendar_day
 from contracts.domain.errors import DomainError
 from contracts.settings import ContractsSettings
 from contracts.use_cases.create_contract import NewCustomer, create_contract
-from portal_chassis.cli import run
+from portal_chassis.calendar import calendar_day
+from portal_chassis.cli import run, run_in_unit_of_work
 from portal_chassis.problems import ProblemError
-from portal_chassis.runtime import ServiceRuntime
+from portal_chassis.uow import UnitOfWork
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -46,36 +46,29 @@ def _create_contract(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     concluded_on = args.concluded_on or min(calendar_day(now, settings.zone), args.start_date)
 
-    async def go() -> str:
-        runtime = ServiceRuntime.create(settings)
-        try:
-            async with runtime.new_uow() as uow:
-                contract = await create_contract(
-                    uow,
-                    customer=NewCustomer(
-                        customer_number=args.customer_number,
-                        name=args.name,
-                        language=args.language,
-                        segment=args.segment,
-                    ),
-                    commodity=args.commodity,
-                    product_code=args.product_code,
-                    start_date=args.start_date,
-                    fixed_term_end=args.fixed_term_end,
-                    concluded_on=concluded_on,
-                    now=now,
-                )
-            return contract.id
-        finally:
-            await runtime.engine.dispose()
+    async def work(uow: UnitOfWork) -> int:
+        contract = await create_contract(
+            uow,
+            customer=NewCustomer(
+                customer_number=args.customer_number,
+                name=args.name,
+                language=args.language,
+                segment=args.segment,
+            ),
+            commodity=args.commodity,
+            product_code=args.product_code,
+            start_date=args.start_date,
+            fixed_term_end=args.fixed_term_end,
+            concluded_on=concluded_on,
+            now=now,
+        )
+        print(contract.id)
+        return 0
 
-    try:
-        contract_id = asyncio.run(go())
-    except (DomainError, ProblemError) as exc:
-        print(exc.detail, file=sys.stderr)
-        return 2
-    print(contract_id)
-    return 0
+    # Refused terms exit with 2 (as argparse does for bad arguments).
+    return asyncio.run(
+        run_in_unit_of_work(settings, work, refusals=(DomainError, ProblemError), refused_code=2)
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,9 +10,8 @@ from pathlib import Path
 from identity.app import create_app
 from identity.settings import IdentitySettings
 from identity.use_cases.accounts import create_account
-from portal_chassis.cli import run
-from portal_chassis.problems import ProblemError
-from portal_chassis.runtime import ServiceRuntime
+from portal_chassis.cli import run, run_in_unit_of_work
+from portal_chassis.uow import UnitOfWork
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -30,27 +29,18 @@ def _create_account(args: argparse.Namespace) -> int:
         print("password (on standard input) must have at least 10 characters", file=sys.stderr)
         return 2
 
-    async def go() -> None:
-        runtime = ServiceRuntime.create(IdentitySettings())
-        try:
-            async with runtime.new_uow() as uow:
-                account = await create_account(
-                    uow,
-                    email=args.email,
-                    password=password,
-                    customer_number=args.customer_number,
-                    language=args.language,
-                )
-            print(account.id)
-        finally:
-            await runtime.engine.dispose()
+    async def work(uow: UnitOfWork) -> int:
+        account = await create_account(
+            uow,
+            email=args.email,
+            password=password,
+            customer_number=args.customer_number,
+            language=args.language,
+        )
+        print(account.id)
+        return 0
 
-    try:
-        asyncio.run(go())
-    except ProblemError as exc:
-        print(exc.detail, file=sys.stderr)
-        return 1
-    return 0
+    return asyncio.run(run_in_unit_of_work(IdentitySettings(), work))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,32 +5,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
 
 from notifications.app import create_app
 from notifications.settings import NotificationsSettings
 from notifications.use_cases.operations import delivery_report, requeue_failed
-from portal_chassis.cli import run
-from portal_chassis.runtime import ServiceRuntime
+from portal_chassis.cli import run, run_in_unit_of_work
 from portal_chassis.uow import UnitOfWork
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
-
-T = TypeVar("T")
-
-
-def _with_uow(work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
-    async def go() -> T:
-        runtime = ServiceRuntime.create(NotificationsSettings())
-        try:
-            async with runtime.new_uow() as uow:
-                return await work(uow)
-        finally:
-            await runtime.engine.dispose()
-
-    return asyncio.run(go())
 
 
 def _report_args(parser: argparse.ArgumentParser) -> None:
@@ -38,17 +21,20 @@ def _report_args(parser: argparse.ArgumentParser) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
-    report = _with_uow(lambda uow: delivery_report(uow, args.failed_limit))
-    if not report.counts:
-        print("no deliveries yet")
-    for (kind, status), count in sorted(report.counts.items()):
-        print(f"{kind:<24} {status:<8} {count}")
-    for failed in report.failed:
-        print(
-            f"failed {failed.id} {failed.kind} attempts={failed.attempts} "
-            f"created={failed.created_at.isoformat()} error={failed.last_error or '-'}"
-        )
-    return 0
+    async def work(uow: UnitOfWork) -> int:
+        report = await delivery_report(uow, args.failed_limit)
+        if not report.counts:
+            print("no deliveries yet")
+        for (kind, status), count in sorted(report.counts.items()):
+            print(f"{kind:<24} {status:<8} {count}")
+        for failed in report.failed:
+            print(
+                f"failed {failed.id} {failed.kind} attempts={failed.attempts} "
+                f"created={failed.created_at.isoformat()} error={failed.last_error or '-'}"
+            )
+        return 0
+
+    return asyncio.run(run_in_unit_of_work(NotificationsSettings(), work))
 
 
 def _requeue_args(parser: argparse.ArgumentParser) -> None:
@@ -56,9 +42,12 @@ def _requeue_args(parser: argparse.ArgumentParser) -> None:
 
 
 def _requeue(args: argparse.Namespace) -> int:
-    count = _with_uow(lambda uow: requeue_failed(uow, args.delivery_id))
-    print(f"{count} deliveries back in the queue")
-    return 0
+    async def work(uow: UnitOfWork) -> int:
+        count = await requeue_failed(uow, args.delivery_id)
+        print(f"{count} deliveries back in the queue")
+        return 0
+
+    return asyncio.run(run_in_unit_of_work(NotificationsSettings(), work))
 
 
 def main(argv: list[str] | None = None) -> int:

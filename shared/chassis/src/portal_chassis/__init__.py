@@ -7,5 +7,7 @@ uow.py        one transaction: state + outbox + inbox   outbox.py    the relay t
 consumers.py  typed, idempotent event handlers          dead_letter.py  retries and the dead-letter topic
 broker.py     the Kafka broker of a service             http.py      problem details, pagination
 health.py     /health and /ready                        app.py       build_service(): one lifespan
-sealing.py    secrets carried inside events             cli.py       serve / migrate / asyncapi
+sealing.py    secrets carried inside events             cli.py       serve / migrate / asyncapi, one-off work
+columns.py    exact decimals, aware UTC times           calendar.py  customers' calendar days (pure)
+deps.py       route dependencies, settings per service  migrations.py  Alembic; frozen outbox/inbox DDL
 """

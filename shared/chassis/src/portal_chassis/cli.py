@@ -1,11 +1,12 @@
-"""``python -m <service> serve | migrate | asyncapi``, the same for every service."""
+"""``python -m <service> serve | migrate | asyncapi``, the same for every service, and what a
+service's own operations commands share (:func:`run_in_unit_of_work`)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import uvicorn
@@ -13,10 +14,13 @@ from fastapi import FastAPI
 from faststream.specification import AsyncAPI
 
 from portal_chassis.migrations import upgrade
+from portal_chassis.problems import ProblemError
 from portal_chassis.runtime import ServiceRuntime
 from portal_chassis.settings import ServiceSettings
+from portal_chassis.uow import UnitOfWork
 
 Command = Callable[[argparse.Namespace], int]
+Work = Callable[[UnitOfWork], Awaitable[int]]
 
 
 def asyncapi_document(app: FastAPI) -> dict[str, object]:
@@ -73,3 +77,28 @@ def run(
             sys.stdout.write(text)
         return 0
     return extra[args.command][1](args)
+
+
+async def run_in_unit_of_work(
+    settings: ServiceSettings,
+    work: Work,
+    *,
+    refusals: tuple[type[Exception], ...] = (ProblemError,),
+    refused_code: int = 1,
+) -> int:
+    """Run one command-line operation in one unit of work against the service's database.
+
+    ``work`` gets the unit of work (and commits it itself) and returns the exit code. When it
+    raises one of ``refusals`` (a ProblemError unless told otherwise), nothing is committed,
+    the message goes to standard error and the exit code is ``refused_code``. No Kafka: the
+    events it emits wait in the outbox for the running service's relay.
+    """
+    runtime = ServiceRuntime.create(settings)
+    try:
+        async with runtime.new_uow() as uow:
+            return await work(uow)
+    except refusals as exc:
+        print(str(exc), file=sys.stderr)
+        return refused_code
+    finally:
+        await runtime.engine.dispose()

@@ -4,18 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from billing.settings import BillingSettings
 from portal_chassis.auth import CustomerDep
-from portal_chassis.deps import UowDep
+from portal_chassis.deps import UowDep, service_settings
 
-
-def get_settings(request: Request) -> BillingSettings:
-    settings: BillingSettings = request.app.state.runtime.settings
-    return settings
-
-
-SettingsDep = Annotated[BillingSettings, Depends(get_settings)]
+SettingsDep = Annotated[BillingSettings, Depends(service_settings(BillingSettings))]
 
 __all__ = ["CustomerDep", "SettingsDep", "UowDep"]

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, event, inspect
 from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship
 
-from billing.db.types import ExactDecimal, UtcDateTime
 from billing.domain.errors import InvoiceError
+from portal_chassis.columns import ExactDecimal, UtcDateTime
 
 
 class Base(DeclarativeBase):

@@ -16,13 +16,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 from billing.domain.errors import InvoiceError
+from portal_chassis.calendar import calendar_day
+from portal_schemas.types import to_cents
 
-CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
 # Grows with the issues that add annual settlements, advance invoices and credit notes; the
@@ -30,12 +31,6 @@ ZERO = Decimal("0.00")
 InvoiceKind = Literal["final_settlement"]
 InvoiceStatus = Literal["open", "paid"]
 LineKind = Literal["consumption", "feed_in", "termination_fee"]
-
-
-def to_cents(amount: Decimal) -> Decimal:
-    """Round to the cent, half-up (ties away from zero); never a "-0.00"."""
-    rounded = amount.quantize(CENT, rounding=ROUND_HALF_UP)
-    return rounded.copy_abs() if rounded.is_zero() else rounded
 
 
 @dataclass(frozen=True)
@@ -85,7 +80,7 @@ def issue_date_of(issued_at: datetime, zone: ZoneInfo) -> date:
     """The customer's calendar day of the issue: it dates the invoice and picks its number year."""
     if issued_at.tzinfo is None:
         raise InvoiceError("issue time must be timezone-aware")
-    return issued_at.astimezone(zone).date()
+    return calendar_day(issued_at, zone)
 
 
 def initial_status(total_incl_vat: Decimal) -> InvoiceStatus:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from billing.domain.errors import SettlementError
 from billing.domain.invoice import InvoiceLine
+from portal_chassis.calendar import end_of_day, start_of_day
 
 # Registers that count energy the customer returned to the grid. Under net metering
 # ("salderen", in force until 1 January 2027) feed-in is credited at the supply price.
@@ -82,11 +83,7 @@ def settlement_window(start: date | None, end: date, zone: ZoneInfo) -> tuple[da
     """
     if start is not None and start > end:
         raise SettlementError("the contract ends before it starts")
-
-    def midnight(day: date) -> datetime:
-        return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
-
-    return (midnight(start) if start else None), midnight(end + timedelta(days=1))
+    return (start_of_day(start, zone) if start else None), end_of_day(end, zone)
 
 
 def register_usage(reads: Iterable[MeterRead]) -> list[RegisterUsage]:

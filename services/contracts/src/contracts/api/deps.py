@@ -8,15 +8,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from contracts.domain.calendar import calendar_day
 from contracts.settings import ContractsSettings
+from portal_chassis.calendar import calendar_day
+from portal_chassis.deps import service_settings
 
 Clock = Callable[[], datetime]
-
-
-def get_settings(request: Request) -> ContractsSettings:
-    settings: ContractsSettings = request.app.state.runtime.settings
-    return settings
 
 
 def get_now(request: Request) -> datetime:
@@ -25,7 +21,7 @@ def get_now(request: Request) -> datetime:
     return clock()
 
 
-SettingsDep = Annotated[ContractsSettings, Depends(get_settings)]
+SettingsDep = Annotated[ContractsSettings, Depends(service_settings(ContractsSettings))]
 NowDep = Annotated[datetime, Depends(get_now)]
 
 

@@ -12,14 +12,14 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    DateTime,
     ForeignKey,
     Integer,
     MetaData,
-    Numeric,
     String,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from portal_chassis.columns import ExactDecimal, UtcDateTime
 
 # Named constraints, so later migrations can drop or alter them on every database.
 NAMING = {
@@ -46,7 +46,7 @@ class Customer(Base):
     name: Mapped[str] = mapped_column(String(200))  # personal data: never logged
     language: Mapped[str] = mapped_column(String(2))
     segment: Mapped[str] = mapped_column(String(10))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class Contract(Base):
@@ -74,11 +74,11 @@ class Contract(Base):
     status: Mapped[str] = mapped_column(String(20))
     end_date: Mapped[date | None] = mapped_column(Date)
     termination_reason: Mapped[str | None] = mapped_column(String(30))
-    termination_fee: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))  # incl. VAT
+    termination_fee: Mapped[Decimal | None] = mapped_column(ExactDecimal(12, 2))  # incl. VAT
     termination_fee_basis: Mapped[str | None] = mapped_column(String(40))
     termination_fee_final: Mapped[bool | None] = mapped_column(Boolean)
-    terminated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    terminated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     version: Mapped[int] = mapped_column(Integer)
 
     # Never loaded (lazy="raise"); declared so a new customer is inserted before its contract.
@@ -97,7 +97,7 @@ class ContractEvent(Base):
     )
     contract_id: Mapped[str] = mapped_column(ForeignKey("contracts.id"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     contract: Mapped[Contract] = relationship(lazy="raise")  # orders inserts; never loaded

@@ -33,10 +33,11 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from enum import StrEnum
 
-CENT = Decimal("0.01")
+from portal_schemas.types import to_cents
+
 ZERO = Decimal("0.00")
 
 # Share of the annual volume used in each month, January first; the shares sum to 1.
@@ -129,13 +130,13 @@ def termination_fee(
     share = year_share(end_date, terms.fixed_term_end, inputs.profile)
     volume = inputs.annual_volume * share
     gap = max(inputs.price_gap, Decimal(0))
-    amount = _cents(gap * volume)
+    amount = to_cents(gap * volume)
     return FeeQuote(
         basis=FeeBasis.EARLY_TERMINATION,
         remaining_days=remaining_days,
         remaining_volume=volume,
         amount_excl_vat=amount,
-        vat=_cents(amount * inputs.vat_rate),
+        vat=to_cents(amount * inputs.vat_rate),
     )
 
 
@@ -159,7 +160,3 @@ def year_share(after: date, through: date, profile: MonthlyProfile) -> Decimal:
 
 def _free(basis: FeeBasis, remaining_days: int = 0) -> FeeQuote:
     return FeeQuote(basis, remaining_days, Decimal(0), ZERO, ZERO)
-
-
-def _cents(amount: Decimal) -> Decimal:
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)

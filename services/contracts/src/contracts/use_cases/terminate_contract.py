@@ -10,11 +10,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from contracts.db.repositories import ContractEvents, Contracts
 from contracts.db.tables import Contract
-from contracts.domain.calendar import calendar_day
 from contracts.domain.contract import check_termination
 from contracts.domain.errors import ContractNotActive
 from contracts.domain.termination_fee import FeeQuote, FeeTerms, termination_fee
 from contracts.settings import ContractsSettings
+from portal_chassis.calendar import calendar_day
 from portal_chassis.problems import ProblemError
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.contracts import ContractTerminated, TerminationReason

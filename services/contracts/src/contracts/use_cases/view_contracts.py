@@ -7,11 +7,11 @@ from datetime import date, datetime
 
 from contracts.db.repositories import Contracts
 from contracts.db.tables import Contract
-from contracts.domain.calendar import calendar_day
 from contracts.domain.contract import check_termination
 from contracts.domain.termination_fee import FeeQuote
 from contracts.settings import ContractsSettings
 from contracts.use_cases.terminate_contract import owned_contract, quote_for
+from portal_chassis.calendar import calendar_day
 from portal_chassis.pagination import PageParams
 from portal_chassis.uow import UnitOfWork
 

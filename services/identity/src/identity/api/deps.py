@@ -7,12 +7,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from identity.settings import IdentitySettings
+from portal_chassis.deps import service_settings
 from portal_chassis.sealing import Sealer
-
-
-def get_settings(request: Request) -> IdentitySettings:
-    settings: IdentitySettings = request.app.state.runtime.settings
-    return settings
 
 
 def get_sealer(request: Request) -> Sealer:
@@ -20,5 +16,5 @@ def get_sealer(request: Request) -> Sealer:
     return sealer
 
 
-SettingsDep = Annotated[IdentitySettings, Depends(get_settings)]
+SettingsDep = Annotated[IdentitySettings, Depends(service_settings(IdentitySettings))]
 SealerDep = Annotated[Sealer, Depends(get_sealer)]

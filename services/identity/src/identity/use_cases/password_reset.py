@@ -54,7 +54,7 @@ async def confirm_password_reset(uow: UnitOfWork, token: str, new_password: str)
     now = datetime.now(UTC)
     resets = PasswordResets(uow.session)
     reset = await resets.by_digest_for_update(token_digest(token))
-    if reset is None or reset.used_at is not None or _aware(reset.expires_at) <= now:
+    if reset is None or reset.used_at is not None or reset.expires_at <= now:
         raise ProblemError(
             400,
             "reset-token-invalid",
@@ -68,8 +68,3 @@ async def confirm_password_reset(uow: UnitOfWork, token: str, new_password: str)
         other.used_at = now
     reset.used_at = now
     await uow.commit()
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything is stored in UTC.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from metering.settings import MeteringSettings
+from portal_chassis.deps import service_settings
 
-
-def get_settings(request: Request) -> MeteringSettings:
-    settings: MeteringSettings = request.app.state.runtime.settings
-    return settings
-
-
-SettingsDep = Annotated[MeteringSettings, Depends(get_settings)]
+SettingsDep = Annotated[MeteringSettings, Depends(service_settings(MeteringSettings))]

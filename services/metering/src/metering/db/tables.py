@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from metering.db.types import ExactDecimal, UtcDateTime
+from portal_chassis.columns import ExactDecimal, UtcDateTime
 
 CONTRACT_ACTIVE = "active"
 CONTRACT_ENDED = "ended"

@@ -1,19 +1,11 @@
-"""Customer calendar days (Europe/Amsterdam unless configured) as instants in UTC."""
+"""How metering's API reads and writes moments (customer days: portal_chassis.calendar)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-
-def start_of_day(day: date, zone: ZoneInfo) -> datetime:
-    """Local midnight of ``day`` in UTC (midnight exists every day: DST shifts at 02:00/03:00)."""
-    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
-
-
-def end_of_day(day: date, zone: ZoneInfo) -> datetime:
-    """The first instant after ``day``; a daylight-saving day is 23 or 25 hours long."""
-    return start_of_day(day + timedelta(days=1), zone)
+from portal_chassis.calendar import start_of_day
 
 
 def as_instant(moment: datetime | date, zone: ZoneInfo) -> datetime:

@@ -11,8 +11,9 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from metering.domain.calendar import end_of_day, iso_utc, start_of_day
+from metering.domain.calendar import iso_utc
 from metering.domain.errors import ReadingRejected
+from portal_chassis.calendar import end_of_day, start_of_day
 
 VALUE_STEP = Decimal("0.001")
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from portal_chassis.columns import UtcDateTime
 
 
 class Base(DeclarativeBase):
@@ -21,7 +23,7 @@ class Recipient(Base):
     customer_number: Mapped[str] = mapped_column(String(20), index=True)
     email: Mapped[str] = mapped_column(String(254))
     language: Mapped[str] = mapped_column(String(2))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # of the event
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)  # of the event
 
 
 class Delivery(Base):
@@ -50,9 +52,9 @@ class Delivery(Base):
     skip_reason: Mapped[str | None] = mapped_column(String(100))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # When the sender may (next) try; also pushed ahead as a lease while a sender holds it.
-    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # After this moment the email is useless (a reset link that has expired): never sent.
-    send_before: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    send_before: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 import aiosmtplib
 
-from notifications.db.repositories import Deliveries, aware
+from notifications.db.repositories import Deliveries
 from notifications.db.tables import Delivery
 from notifications.delivery.message import Outgoing, build_message
 from notifications.delivery.smtp import (
@@ -150,7 +150,7 @@ class DeliverySender:
             delivery = await deliveries.get(delivery_id)
             await uow.commit()
         assert delivery is not None, "a claimed delivery exists"
-        if delivery.send_before is not None and aware(delivery.send_before) <= now:
+        if delivery.send_before is not None and delivery.send_before <= now:
             return _Claimed(delivery.id, delivery.kind, skip_reason=SkipReason.EXPIRED)
         try:
             return _Claimed(delivery.id, delivery.kind, mail=self._outgoing(delivery))
@@ -169,7 +169,7 @@ class DeliverySender:
             language=delivery.language,
             text=self._sealer.open(delivery.sealed_text),
             html=self._sealer.open(delivery.sealed_html),
-            composed_at=aware(delivery.created_at),
+            composed_at=delivery.created_at,
         )
 
     async def _record_sent(self, claimed: _Claimed) -> None:

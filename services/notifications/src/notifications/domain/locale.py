@@ -7,11 +7,11 @@ and the output must not depend on the locales installed on the host.
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import get_args
 from zoneinfo import ZoneInfo
 
-from portal_schemas.types import Language
+from portal_schemas.types import Language, to_cents
 
 DEFAULT_LANGUAGE: Language = "nl"
 LANGUAGES: tuple[Language, ...] = get_args(Language)
@@ -35,7 +35,6 @@ _SEPARATORS: dict[Language, tuple[str, str]] = {
     "de": (".", ","),
 }
 _NBSP = "\u00a0"
-CENT = Decimal("0.01")
 
 
 def pick_language(value: str | None) -> Language:
@@ -78,7 +77,7 @@ def _group(digits: str, separator: str) -> str:
 
 def format_money(amount: Decimal, language: Language) -> str:
     """Euro, rounded half-up to the cent: € 1.234,56 / €1,234.56 / 1 234,56 € / 1.234,56 €."""
-    cents = amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    cents = to_cents(amount)
     sign = "-" if cents < 0 else ""
     units, fraction = f"{abs(cents):f}".split(".")
     thousands, decimal = _SEPARATORS[language]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from notifications.db.repositories import Deliveries, aware
+from notifications.db.repositories import Deliveries
 from notifications.domain.delivery import DeliveryStatus
 from portal_chassis.uow import UnitOfWork
 
@@ -33,7 +33,7 @@ async def delivery_report(uow: UnitOfWork, failed_limit: int = 50) -> DeliveryRe
     failed = await deliveries.with_status(DeliveryStatus.FAILED, failed_limit)
     return DeliveryReport(
         counts=await deliveries.counts(),
-        failed=[FailedDelivery(d.id, d.kind, d.attempts, d.last_error, aware(d.created_at)) for d in failed],
+        failed=[FailedDelivery(d.id, d.kind, d.attempts, d.last_error, d.created_at) for d in failed],
     )
 
 

@@ -7,6 +7,7 @@ from notifications.domain.delivery import EmailKind, SkipReason
 from notifications.domain.links import readings_link
 from notifications.domain.locale import DEFAULT_LANGUAGE, format_date, format_quantity, pick_language
 from notifications.use_cases.queue_email import Addressee, MailRoom, queue_email, skip_email
+from portal_chassis.calendar import calendar_day
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.metering import MeterReadingReceived
 
@@ -32,7 +33,7 @@ async def queue_reading_confirmation(
         )
         return
     language = pick_language(recipient.language)
-    read_on = data.read_at.astimezone(room.settings.zone).date()
+    read_on = calendar_day(data.read_at, room.settings.zone)
     await queue_email(
         uow,
         room,

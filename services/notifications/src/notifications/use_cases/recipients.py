@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from notifications.db.repositories import Recipients, aware
+from notifications.db.repositories import Recipients
 from notifications.db.tables import Recipient
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.identity import AccountCreated
@@ -26,7 +26,7 @@ async def keep_recipient(uow: UnitOfWork, data: AccountCreated, as_of: datetime)
             )
         )
         return
-    if aware(known.updated_at) > as_of:
+    if known.updated_at > as_of:
         return
     known.customer_number = data.customer_number
     known.email = str(data.email)

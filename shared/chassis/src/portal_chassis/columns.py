@@ -1,9 +1,19 @@
 """Column types that behave the same on PostgreSQL and SQLite.
 
-SQLite has no exact decimal type (NUMERIC columns come back through a float) and keeps no time
-zone. Money and meter values are therefore stored as fixed-point text there, and times are
-converted to UTC on the way in and marked UTC on the way out, so the code above never sees a
-float or a naive datetime whichever database runs underneath.
+SQLite has no exact decimal type (a NUMERIC column hands its values back through a float) and
+keeps no time zone. So:
+
+- :class:`ExactDecimal` is NUMERIC(precision, scale) on PostgreSQL and the same digits as
+  fixed-point text on SQLite. Either way a value is rounded half-up (ties away from zero) to
+  the column's scale before it is stored, as PostgreSQL's NUMERIC does.
+- :class:`UtcDateTime` takes aware datetimes only, stores them in UTC and always reads them
+  back aware, in UTC.
+
+Code above the tables never sees a float or a naive datetime, whichever database runs.
+
+The services' migrations name these types, so what they create in the database is part of
+those migrations: never change the DDL they emit. A different storage is a new type (and a
+new migration), not an edit here.
 """
 
 from __future__ import annotations
@@ -25,30 +35,36 @@ class ExactDecimal(TypeDecorator[Decimal]):
 
     def __init__(self, precision: int, scale: int) -> None:
         super().__init__(precision=precision, scale=scale, asdecimal=True)
+        self.precision = precision
+        self.scale = scale
         self._quantum = Decimal(1).scaleb(-scale)
-        self._width = precision + 2  # sign and decimal point
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "sqlite":
-            return dialect.type_descriptor(String(self._width))
-        return dialect.type_descriptor(self.impl_instance)
+            return dialect.type_descriptor(String(self.precision + 2))  # sign and decimal point
+        return dialect.type_descriptor(Numeric(self.precision, self.scale, asdecimal=True))
 
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
         if value is None:
             return None
-        # NUMERIC(p, s) rounds to its scale on PostgreSQL; do the same on SQLite.
         fixed = Decimal(value).quantize(self._quantum, rounding=ROUND_HALF_UP)
-        return str(fixed) if dialect.name == "sqlite" else fixed
+        # format(..., "f"): str() would write a small value in exponent notation ("1E-7").
+        return format(fixed, "f") if dialect.name == "sqlite" else fixed
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
-        return None if value is None else Decimal(value)
+        if value is None:
+            return None
+        return value if isinstance(value, Decimal) else Decimal(value)
 
 
 class UtcDateTime(TypeDecorator[datetime]):
-    """A timezone-aware timestamp, stored in UTC, always read back aware."""
+    """A timezone-aware timestamp: aware datetimes in, stored in UTC, aware UTC datetimes out."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
+
+    def __repr__(self) -> str:
+        return "UtcDateTime()"  # takes no arguments (autogenerate writes this into migrations)
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
@@ -60,4 +76,5 @@ class UtcDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
+        # SQLite keeps no offset: what it hands back is the UTC stored above.
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
