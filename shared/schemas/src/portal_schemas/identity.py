@@ -37,3 +37,20 @@ class PasswordResetRequested(EventData):
 
     def expired(self, now: datetime) -> bool:
         return now >= self.expires_at
+
+
+class AccountLocked(EventData):
+    """Too many failed log-ins: the account is locked until ``locked_until``.
+
+    The owner is told by email; resetting the password unlocks it earlier.
+    """
+
+    event_type: ClassVar[str] = "AccountLocked"
+    domain: ClassVar[str] = "identity"
+    summary: ClassVar[str] = "An account was locked after repeated failed log-ins."
+
+    account_id: str
+    email: EmailStr
+    language: Language = "nl"
+    locked_until: AwareDatetime
+    failed_attempts: int = Field(ge=1)

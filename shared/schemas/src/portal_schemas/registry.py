@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from portal_schemas.billing import InvoiceIssued
 from portal_schemas.contracts import ContractCreated, ContractTerminated
 from portal_schemas.envelope import EventData
-from portal_schemas.identity import AccountCreated, PasswordResetRequested
+from portal_schemas.identity import AccountCreated, AccountLocked, PasswordResetRequested
 from portal_schemas.metering import MeterReadingReceived
 
 
@@ -30,6 +30,7 @@ class EventSpec:
 
 _MODELS: tuple[type[EventData], ...] = (
     AccountCreated,
+    AccountLocked,
     PasswordResetRequested,
     ContractCreated,
     ContractTerminated,
