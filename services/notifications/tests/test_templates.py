@@ -11,6 +11,7 @@ from notifications.domain.locale import LANGUAGES
 LINK = "https://portal.example.test/reset-password?token=" + "x" * 43  # longer than 78 chars
 VALUES = {
     EmailKind.PASSWORD_RESET: {"link": LINK, "expires_at": "2099"},
+    EmailKind.ACCOUNT_LOCKED: {"link": LINK, "locked_until": "2099"},
     EmailKind.READING_CONFIRMATION: {
         "register": "gas", "value": "12,5", "unit": "m3", "read_on": "2026", "link": LINK,
     },

@@ -30,8 +30,8 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
         settings,
         title="Notifications",
         description=(
-            "Turns domain events into emails (password reset, reading confirmation, new "
-            "document) in the customer's language and sends each exactly once over SMTP."
+            "Turns domain events into emails (password reset, account locked, reading "
+            "confirmation, new document) in the customer's language and sends each exactly once over SMTP."
         ),
         handlers=event_handlers(room),
         on_startup=[start_sender],

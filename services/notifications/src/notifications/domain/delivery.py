@@ -11,6 +11,7 @@ class EmailKind(StrEnum):
     PASSWORD_RESET = "password_reset"  # noqa: S105 - a template name, not a secret
     READING_CONFIRMATION = "reading_confirmation"
     INVOICE_ISSUED = "invoice_issued"
+    ACCOUNT_LOCKED = "account_locked"
 
 
 class DeliveryStatus(StrEnum):
@@ -23,5 +24,6 @@ class DeliveryStatus(StrEnum):
 class SkipReason(StrEnum):
     """Why an event did not become an email (stable values, operators filter on them)."""
 
-    EXPIRED = "expired-before-sending"  # e.g. a reset link whose token is no longer valid
+    # e.g. a reset link whose token is no longer valid, or a lock that has already ended
+    EXPIRED = "expired-before-sending"
     NO_RECIPIENT = "no-recipient-known-for-customer"

@@ -13,6 +13,10 @@ def password_reset_link(public_url: str, token: str) -> str:
     return f"{_base(public_url)}/reset-password?token={quote(token, safe='')}"
 
 
+def forgot_password_link(public_url: str) -> str:
+    return f"{_base(public_url)}/forgot-password"
+
+
 def invoice_link(public_url: str, invoice_id: str) -> str:
     return f"{_base(public_url)}/invoices/{quote(invoice_id, safe='')}"
 
