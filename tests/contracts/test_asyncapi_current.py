@@ -33,7 +33,8 @@ def test_every_event_has_a_producer_and_its_consumers_are_documented() -> None:
             role = "publish" if name.endswith(":publish") else "consume"
             addresses.setdefault(channel["address"], set()).add(f"{service}:{role}")
     for topic in ("metering.meter-reading-received.v1", "contracts.contract-terminated.v1",
-                  "billing.invoice-issued.v1", "identity.password-reset-requested.v1"):  # fmt: skip
+                  "billing.invoice-issued.v1", "identity.password-reset-requested.v1",
+                  "identity.account-locked.v1"):  # fmt: skip
         roles = addresses[topic]
         assert sum(r.endswith(":publish") for r in roles) == 1, roles
         assert any(r.endswith(":consume") for r in roles), roles

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -8,8 +9,27 @@ import pytest
 from identity.app import create_app
 from identity.db.tables import Base
 from identity.settings import IdentitySettings
+from identity.use_cases.accounts import create_account
 from portal_chassis.sealing import Sealer
 from portal_chassis.testing import Harness, service_under_test
+
+PASSWORD = "correct horse battery"
+
+MakeAccount = Callable[..., Awaitable[str]]  # what the make_account fixture returns
+
+
+class MovableClock:
+    """The service's clock in tests: starts at the real time (access tokens must verify) and
+    moves only when a test says so."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC).replace(microsecond=0)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
 
 
 @pytest.fixture
@@ -21,6 +41,31 @@ def settings(tmp_path: Path) -> IdentitySettings:
 
 
 @pytest.fixture
-async def service(settings: IdentitySettings) -> AsyncIterator[Harness]:
-    async with service_under_test(create_app(settings), Base.metadata) as harness:
+def clock() -> MovableClock:
+    return MovableClock()
+
+
+@pytest.fixture
+async def service(settings: IdentitySettings, clock: MovableClock) -> AsyncIterator[Harness]:
+    app = create_app(settings)
+    app.state.clock = clock
+    async with service_under_test(app, Base.metadata) as harness:
         yield harness
+
+
+@pytest.fixture
+def make_account(service: Harness) -> MakeAccount:
+    """Create an account the way the operations CLI does; returns its id."""
+
+    async def make(email: str = "jan@example.nl", password: str = PASSWORD, language: str = "nl") -> str:
+        async with service.runtime.new_uow() as uow:
+            account = await create_account(
+                uow,
+                email=email,
+                password=password,
+                customer_number="100200300",
+                language=language,  # type: ignore[arg-type]
+            )
+        return account.id
+
+    return make

@@ -23,7 +23,15 @@ def test_migrations_match_the_tables(tmp_path: Path) -> None:
     try:
         with engine.connect() as conn:
             names = set(inspect(conn).get_table_names())
-            assert {"outbox", "inbox", "accounts", "password_resets", "signing_keys"} <= names
+            assert {
+                "outbox",
+                "inbox",
+                "accounts",
+                "password_resets",
+                "sessions",
+                "refresh_tokens",
+                "signing_keys",
+            } <= names
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             assert compare_metadata(context, [Base.metadata, tables.metadata]) == []
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from sqlalchemy import func, select
+
+from identity.db.tables import PasswordReset
 from identity.use_cases.accounts import create_account
 from portal_chassis.sealing import Sealer
 from portal_chassis.testing import Harness
@@ -69,3 +72,36 @@ async def test_bad_input_is_a_problem_and_changes_nothing(service: Harness) -> N
     )
     assert short.status_code == 422
     assert await service.outbox() == []
+
+
+async def test_at_most_three_reset_emails_per_hour(service: Harness, clock) -> None:
+    account_id = await make_account(service)
+    answers = [
+        await service.client.post("/v1/password-resets", json={"email": "jan@example.nl"}) for _ in range(5)
+    ]
+    assert {a.status_code for a in answers} == {202}
+    assert all(a.json() == answers[0].json() for a in answers)  # throttled looks the same
+    assert len(await service.outbox("PasswordResetRequested")) == 3
+    async with service.runtime.sessions() as session:
+        stored = await session.scalar(
+            select(func.count()).select_from(PasswordReset).where(PasswordReset.account_id == account_id)
+        )
+    assert stored == 3  # no token made for the throttled requests
+
+    clock.advance(minutes=59)
+    await service.client.post("/v1/password-resets", json={"email": "jan@example.nl"})
+    assert len(await service.outbox("PasswordResetRequested")) == 3
+    clock.advance(minutes=1, seconds=1)  # the first three are more than an hour old now
+    await service.client.post("/v1/password-resets", json={"email": "jan@example.nl"})
+    assert len(await service.outbox("PasswordResetRequested")) == 4
+
+
+async def test_the_throttle_is_per_account(service: Harness) -> None:
+    await make_account(service)
+    await make_account(service, email="an@example.nl")
+    for _ in range(4):
+        await service.client.post("/v1/password-resets", json={"email": "jan@example.nl"})
+    await service.client.post("/v1/password-resets", json={"email": "an@example.nl"})
+    events = await service.outbox("PasswordResetRequested")
+    assert [PasswordResetRequested.model_validate(e.data).email for e in events].count("an@example.nl") == 1
+    assert len(events) == 4

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from fastapi import FastAPI
 
 from identity.api import password_resets, sessions
 from identity.settings import IdentitySettings
-from identity.use_cases.sessions import ensure_signing_key
+from identity.use_cases.signing_keys import ensure_signing_key
 from portal_chassis.app import build_service
 from portal_chassis.runtime import ServiceRuntime
 from portal_chassis.sealing import Sealer
@@ -24,10 +26,14 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
     app = build_service(
         settings,
         title="Identity",
-        description="Accounts, log-in, password resets and the keys that sign access tokens.",
+        description=(
+            "Accounts, log-in with lockout, sessions with refresh tokens, password resets and the keys "
+            "that sign access tokens."
+        ),
         routers=[password_resets.router, sessions.router],
-        produces=["AccountCreated", "PasswordResetRequested"],
+        produces=["AccountCreated", "AccountLocked", "PasswordResetRequested"],
         on_startup=[signing_key],
     )
     app.state.sealer = Sealer(settings.event_sealing_key.get_secret_value())
+    app.state.clock = lambda: datetime.now(UTC)  # tests move it
     return app

@@ -1,4 +1,4 @@
-"""Identity's configuration: the chassis settings plus token lifetimes."""
+"""Identity's configuration: the chassis settings plus token lifetimes, lockout and throttling."""
 
 from __future__ import annotations
 
@@ -20,6 +20,17 @@ class IdentitySettings(ServiceSettings):
     token_issuer: str = "identity"  # noqa: S105 - a claim value, not a secret
     token_audience: str = "portal"  # noqa: S105 - a claim value, not a secret
 
+    # Refresh tokens: a plain log-in lasts a working day; "stay signed in" a month.
+    refresh_token_hours: int = Field(12, ge=1, le=48)
+    stay_signed_in_days: int = Field(30, ge=1, le=90)
+
+    # The third failed log-in in a row locks the account for three hours.
+    max_failed_logins: int = Field(3, ge=1, le=20)
+    lockout_hours: int = Field(3, ge=1, le=48)
+
+    # Reset emails per account in any rolling hour; requests above it are answered, not sent.
+    max_reset_requests_per_hour: int = Field(3, ge=1, le=20)
+
     @property
     def reset_token_ttl(self) -> timedelta:
         return timedelta(hours=self.reset_token_hours)
@@ -27,3 +38,12 @@ class IdentitySettings(ServiceSettings):
     @property
     def access_token_ttl(self) -> timedelta:
         return timedelta(minutes=self.access_token_minutes)
+
+    def refresh_token_ttl(self, *, stay_signed_in: bool) -> timedelta:
+        if stay_signed_in:
+            return timedelta(days=self.stay_signed_in_days)
+        return timedelta(hours=self.refresh_token_hours)
+
+    @property
+    def lockout_duration(self) -> timedelta:
+        return timedelta(hours=self.lockout_hours)

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError, NodeNotReadyError
 from faststream import BaseMiddleware
 from pydantic import ValidationError
@@ -142,7 +143,10 @@ class DeadLetterMiddleware(BaseMiddleware):
     async def consume_scope(self, call_next: AsyncFuncAny, msg: StreamMessage[Any]) -> Any:
         result = await self._handle(call_next, msg)
         # Handled: applied or set aside as a dead letter. Only now may its offset be committed.
-        await self.policy.offsets.handled(getattr(msg, "consumer", None), msg.raw_message)
+        # (FastStream's in-memory test broker has no real consumer, and nothing to commit.)
+        consumer = getattr(msg, "consumer", None)
+        if isinstance(consumer, AIOKafkaConsumer):
+            await self.policy.offsets.handled(consumer, msg.raw_message)
         return result
 
     async def _handle(self, call_next: AsyncFuncAny, msg: StreamMessage[Any]) -> Any:
@@ -178,6 +182,7 @@ class DeadLetterMiddleware(BaseMiddleware):
             headers = {k: v.decode(errors="replace") for k, v in (getattr(record, "headers", None) or ())}
             await self.policy.send(record, getattr(record, "value", b"") or b"", headers, exc_val, 1)
             consumer = getattr(self.context.get_local("message"), "consumer", None)
-            await self.policy.offsets.handled(consumer, record)
+            if isinstance(consumer, AIOKafkaConsumer):
+                await self.policy.offsets.handled(consumer, record)
             return True
         return False

@@ -45,13 +45,21 @@ class ProblemError(Exception):
     """Raise from a route or use case to answer with a problem document."""
 
     def __init__(
-        self, status: int, slug: str, detail: str, *, title: str | None = None, **extra: Any
+        self,
+        status: int,
+        slug: str,
+        detail: str,
+        *,
+        title: str | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
     ) -> None:
         super().__init__(detail)
         self.status = status
         self.slug = slug
         self.detail = detail
         self.title = title or _TITLES.get(status, "Error")
+        self.headers = headers
         self.extra = extra
 
 
@@ -98,6 +106,7 @@ def install_problem_handlers(app: FastAPI) -> None:
             exc.detail,
             title=exc.title,
             instance=request.url.path,
+            headers=exc.headers,
             **exc.extra,
         )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -10,11 +12,20 @@ from identity.settings import IdentitySettings
 from portal_chassis.deps import service_settings
 from portal_chassis.sealing import Sealer
 
+Clock = Callable[[], datetime]
+
 
 def get_sealer(request: Request) -> Sealer:
     sealer: Sealer = request.app.state.sealer
     return sealer
 
 
+def get_now(request: Request) -> datetime:
+    """The current moment from the app's clock (tests replace ``app.state.clock``)."""
+    clock: Clock = request.app.state.clock
+    return clock()
+
+
 SettingsDep = Annotated[IdentitySettings, Depends(service_settings(IdentitySettings))]
 SealerDep = Annotated[Sealer, Depends(get_sealer)]
+NowDep = Annotated[datetime, Depends(get_now)]

@@ -1,21 +1,69 @@
-"""/v1/sessions (log in) and the JWKS of the token-signing keys."""
+"""/v1/sessions (log in, refresh, log out) and the JWKS of the token-signing keys."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, status
 
-from identity.api.deps import SettingsDep
-from identity.api.schemas import Credentials, SessionTokens
-from identity.use_cases.sessions import log_in, public_jwks
+from identity.api.deps import NowDep, SettingsDep
+from identity.api.schemas import Credentials, RefreshTokenBody, SessionTokens
+from identity.use_cases.log_in import log_in
+from identity.use_cases.sessions import IssuedTokens, end_session, refresh_session
+from identity.use_cases.signing_keys import public_jwks
 from portal_chassis.deps import UowDep
 
 router = APIRouter(tags=["sessions"])
 
+_PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
+_LOG_IN_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Wrong email or password (the same answer for both).", **_PROBLEM},
+    423: {
+        "description": "Locked after too many failed attempts: `locked_until` in the body, "
+        "`Retry-After` header. A password reset unlocks it.",
+        **_PROBLEM,
+    },
+}
+_REFRESH_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {
+        "description": "`refresh-token-invalid` (unknown, expired or ended session) or "
+        "`refresh-token-reused` (already used: the whole session is ended).",
+        **_PROBLEM,
+    },
+}
 
-@router.post("/v1/sessions", status_code=status.HTTP_201_CREATED, summary="Log in")
-async def create_session(body: Credentials, uow: UowDep, settings: SettingsDep) -> SessionTokens:
-    token, expires_in = await log_in(uow, settings, str(body.email), body.password)
-    return SessionTokens(access_token=token, expires_in=expires_in)
+
+def _body(tokens: IssuedTokens) -> SessionTokens:
+    return SessionTokens(
+        access_token=tokens.access_token,
+        expires_in=tokens.expires_in,
+        refresh_token=tokens.refresh_token,
+        refresh_expires_in=tokens.refresh_expires_in,
+    )
+
+
+@router.post("/v1/sessions", status_code=status.HTTP_201_CREATED, summary="Log in", responses=_LOG_IN_ERRORS)
+async def create_session(body: Credentials, uow: UowDep, settings: SettingsDep, now: NowDep) -> SessionTokens:
+    tokens = await log_in(
+        uow, settings, str(body.email), body.password, stay_signed_in=body.stay_signed_in, now=now
+    )
+    return _body(tokens)
+
+
+@router.post(
+    "/v1/sessions/refresh",
+    summary="Swap a refresh token for a new access and refresh token",
+    responses=_REFRESH_ERRORS,
+)
+async def refresh(body: RefreshTokenBody, uow: UowDep, settings: SettingsDep, now: NowDep) -> SessionTokens:
+    return _body(await refresh_session(uow, settings, body.refresh_token, now))
+
+
+@router.post(
+    "/v1/sessions/logout", status_code=status.HTTP_204_NO_CONTENT, summary="Log out (end the session)"
+)
+async def logout(body: RefreshTokenBody, uow: UowDep, now: NowDep) -> None:
+    await end_session(uow, body.refresh_token, now)  # 204 for an unknown token too
 
 
 @router.get("/.well-known/jwks.json", summary="Public keys that verify access tokens")

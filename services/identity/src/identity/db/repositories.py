@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, case, func, literal, null, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from identity.db.tables import Account, PasswordReset, SigningKey
+from identity.db.tables import Account, PasswordReset, RefreshToken, SessionFamily, SigningKey
+from identity.domain.lockout import LockoutPolicy
+from portal_chassis.columns import UtcDateTime
+
+
+@dataclass(frozen=True)
+class FailureCount:
+    """What counting one failed log-in did."""
+
+    failed_logins: int
+    locked_until: datetime | None  # set only when this very failure locked the account
+
+
+def _not_locked(now: datetime) -> ColumnElement[bool]:
+    return or_(Account.locked_until.is_(None), Account.locked_until <= now)
 
 
 class Accounts:
@@ -20,11 +35,78 @@ class Accounts:
         )
         return result
 
+    async def by_email_for_update(self, email: str) -> Account | None:
+        result: Account | None = await self.session.scalar(
+            select(Account).where(Account.email == email.strip().lower()).with_for_update()
+        )
+        return result
+
     async def get(self, account_id: str) -> Account | None:
         return await self.session.get(Account, account_id)
 
+    async def locked_until(self, account_id: str) -> datetime | None:
+        """Read from the database, not from the session's copy of the account."""
+        result: datetime | None = await self.session.scalar(
+            select(Account.locked_until).where(Account.id == account_id)
+        )
+        return result
+
     def add(self, account: Account) -> None:
         self.session.add(account)
+
+    async def count_failed_login(
+        self, account_id: str, policy: LockoutPolicy, now: datetime
+    ) -> FailureCount | None:
+        """Count one failed log-in; lock the account when it reaches the policy's maximum.
+
+        One UPDATE reads and writes the counter, so two failures at the same moment cannot both
+        read 2 and write 3 (a read-modify-write would let an attacker skip the lock by sending
+        guesses in parallel). The row is excluded while locked: under PostgreSQL's READ
+        COMMITTED a concurrent UPDATE waits for ours and re-checks the WHERE clause, so once a
+        failure has locked the account, the others match nothing. ``None`` means the account is
+        locked (by a concurrent failure); nothing was counted.
+
+        A lock that has run out is cleared by the next failure, which counts as the first again.
+        """
+        counted = case((Account.locked_until.is_(None), Account.failed_logins + 1), else_=literal(1))
+        until = now + policy.duration
+        statement = (
+            update(Account)
+            .where(Account.id == account_id, _not_locked(now))
+            .values(
+                failed_logins=counted,
+                locked_until=case(
+                    (counted >= policy.max_failures, literal(until, UtcDateTime())), else_=null()
+                ),
+            )
+            .returning(Account.failed_logins, Account.locked_until)
+            .execution_options(synchronize_session=False)
+        )
+        row = (await self.session.execute(statement)).one_or_none()
+        if row is None:
+            return None
+        return FailureCount(failed_logins=row.failed_logins, locked_until=row.locked_until)
+
+    async def clear_failed_logins(self, account_id: str, now: datetime) -> bool:
+        """After a right password: the count starts again. False if the account is locked by now.
+
+        Conditional for the same reason as :meth:`count_failed_login`: a right password that
+        races with an attacker's locking failure must not lift the lock.
+        """
+        statement = (
+            update(Account)
+            .where(Account.id == account_id, _not_locked(now))
+            .values(failed_logins=0, locked_until=None)
+            .returning(Account.id)
+            .execution_options(synchronize_session=False)
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none() is not None
+
+    @staticmethod
+    def unlock(account: Account) -> None:
+        """A completed password reset proves ownership: the lock and the count go."""
+        account.failed_logins = 0
+        account.locked_until = None
 
 
 class PasswordResets:
@@ -49,6 +131,70 @@ class PasswordResets:
             )
         )
         return list(rows)
+
+    async def count_created_since(self, account_id: str, since: datetime) -> int:
+        count = await self.session.scalar(
+            select(func.count())
+            .select_from(PasswordReset)
+            .where(PasswordReset.account_id == account_id, PasswordReset.created_at > since)
+        )
+        return int(count or 0)
+
+
+class Sessions:
+    """Session families and their refresh tokens."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add_family(self, family: SessionFamily) -> None:
+        self.session.add(family)
+        # Written at once: its refresh tokens reference it, and without a relationship() the
+        # flush would not know to insert the family first.
+        await self.session.flush()
+
+    def add_token(self, token: RefreshToken) -> None:
+        self.session.add(token)
+
+    async def family(self, family_id: str) -> SessionFamily | None:
+        return await self.session.get(SessionFamily, family_id)
+
+    async def token_by_digest(self, digest: str) -> RefreshToken | None:
+        result: RefreshToken | None = await self.session.scalar(
+            select(RefreshToken).where(RefreshToken.token_hash == digest)
+        )
+        return result
+
+    async def use_token(self, token_id: str, now: datetime) -> bool:
+        """Mark the token used; False if it already was.
+
+        A conditional UPDATE, so of two requests presenting the same token at once exactly one
+        rotates it and the other is treated as reuse.
+        """
+        statement = (
+            update(RefreshToken)
+            .where(RefreshToken.id == token_id, RefreshToken.used_at.is_(None))
+            .values(used_at=now)
+            .returning(RefreshToken.id)
+            .execution_options(synchronize_session=False)
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none() is not None
+
+    async def revoke_family(self, family_id: str, now: datetime, reason: str) -> None:
+        await self.session.execute(
+            update(SessionFamily)
+            .where(SessionFamily.id == family_id, SessionFamily.revoked_at.is_(None))
+            .values(revoked_at=now, revoked_reason=reason)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def revoke_all_of(self, account_id: str, now: datetime, reason: str) -> None:
+        await self.session.execute(
+            update(SessionFamily)
+            .where(SessionFamily.account_id == account_id, SessionFamily.revoked_at.is_(None))
+            .values(revoked_at=now, revoked_reason=reason)
+            .execution_options(synchronize_session=False)
+        )
 
 
 class SigningKeys:

@@ -41,6 +41,7 @@ def issue_access_token(
     *,
     account_id: str,
     customer_number: str,
+    session_id: str,
     issuer: str,
     audience: str,
     now: datetime,
@@ -49,6 +50,7 @@ def issue_access_token(
     claims = {
         "sub": account_id,
         "customer_number": customer_number,
+        "sid": session_id,  # the log-in this token belongs to, for audit and support
         "iss": issuer,
         "aud": audience,
         "iat": int(now.timestamp()),

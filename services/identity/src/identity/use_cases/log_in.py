@@ -1,0 +1,89 @@
+"""Logging in: email and password in, an access token and a refresh token out.
+
+Failed attempts are counted per account; the one that reaches the maximum locks the account
+for a while (AccountLocked tells the owner). While locked, even the right password is refused,
+and a completed password reset lifts the lock. Unknown addresses answer exactly like wrong
+passwords and are not counted.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import NoReturn
+
+from identity.db.repositories import Accounts
+from identity.db.tables import Account
+from identity.domain.lockout import AccountLockedError, LockoutPolicy
+from identity.domain.secrets import hash_password, needs_rehash, verify_password
+from identity.settings import IdentitySettings
+from identity.use_cases.sessions import IssuedTokens, open_session
+from portal_chassis.logging import get_logger
+from portal_chassis.problems import ProblemError
+from portal_chassis.uow import UnitOfWork
+from portal_schemas.identity import AccountLocked
+
+log = get_logger(__name__)
+
+
+def _invalid_credentials() -> ProblemError:
+    return ProblemError(401, "invalid-credentials", "The email or the password is not right.")
+
+
+async def log_in(
+    uow: UnitOfWork,
+    settings: IdentitySettings,
+    email: str,
+    password: str,
+    *,
+    stay_signed_in: bool,
+    now: datetime,
+) -> IssuedTokens:
+    policy = LockoutPolicy(settings.max_failed_logins, settings.lockout_duration)
+    accounts = Accounts(uow.session)
+    account = await accounts.by_email(email)
+    if account is None:
+        verify_password(None, password)  # costs what a wrong password costs
+        raise _invalid_credentials()
+    if policy.is_locked(account.locked_until, now):
+        assert account.locked_until is not None
+        raise AccountLockedError(account.locked_until, now)  # not counted: the lock does not grow
+    if not verify_password(account.password_hash, password):
+        await _count_failure(uow, account, policy, now)
+    if not await accounts.clear_failed_logins(account.id, now):
+        await _locked_meanwhile(uow, account.id, now)
+    if needs_rehash(account.password_hash):
+        account.password_hash = hash_password(password)
+    tokens = await open_session(uow, settings, account, stay_signed_in=stay_signed_in, now=now)
+    await uow.commit()
+    return tokens
+
+
+async def _count_failure(uow: UnitOfWork, account: Account, policy: LockoutPolicy, now: datetime) -> NoReturn:
+    """Count the failure (committed, although the request fails) and answer 401 or 423."""
+    counted = await Accounts(uow.session).count_failed_login(account.id, policy, now)
+    if counted is None:
+        await _locked_meanwhile(uow, account.id, now)
+    if counted.locked_until is None:
+        await uow.commit()
+        raise _invalid_credentials()
+    uow.emit(
+        AccountLocked(
+            account_id=account.id,
+            email=account.email,
+            language=account.language,
+            locked_until=counted.locked_until,
+            failed_attempts=counted.failed_logins,
+        ),
+        subject=account.id,
+    )
+    await uow.commit()
+    log.warning("account locked after failed log-ins", account_id=account.id, failed=counted.failed_logins)
+    raise AccountLockedError(counted.locked_until, now)
+
+
+async def _locked_meanwhile(uow: UnitOfWork, account_id: str, now: datetime) -> NoReturn:
+    """A concurrent failed attempt locked the account between our read and our write."""
+    locked_until = await Accounts(uow.session).locked_until(account_id)
+    await uow.rollback()
+    assert locked_until is not None, "only a lock makes the conditional updates match nothing"
+    raise AccountLockedError(locked_until, now)
