@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import ClassVar, Literal
 
 from pydantic import Field
@@ -35,5 +36,8 @@ class ContractTerminated(EventData):
     customer_number: str = Field(min_length=1, max_length=20)
     end_date: dt.date
     reason: TerminationReason
-    termination_fee: Money = Field(ge=0)
+    termination_fee: Money = Field(ge=0)  # what the customer pays, VAT included
+    # The same fee split for the invoice; absent in events written before they existed.
+    termination_fee_excl_vat: Money | None = Field(default=None, ge=0)
+    termination_fee_vat_rate: Decimal | None = Field(default=None, ge=0, le=1)
     fee_is_final: bool = True
