@@ -26,7 +26,7 @@ def settings(tmp_path: Path) -> BillingSettings:
         placeholder_price_per_m3=Decimal("1.40"),
         placeholder_price_per_gj=Decimal("50.00"),
         supply_vat_rate=Decimal("0.21"),
-        termination_fee_vat_rate=Decimal("0"),
+        termination_fee_vat_rate=Decimal("0.21"),  # for events without the fee split
         payment_term_days=14,
         consumer_max_attempts=2,
     )
@@ -85,15 +85,21 @@ class Events:
         self,
         contract_id: str = "C-1",
         customer: str = "100200300",
-        fee: str = "125.00",
+        fee: str = "76.69",
+        excl_vat: str | None = "63.38",
+        vat_rate: str | None = "0.21",
         end_date: date = date(2026, 10, 31),
     ) -> ContractTerminated:
+        """By default the fee as contracts now splits it: 63.38 + 21 % VAT (13.31) = 76.69.
+        Pass ``excl_vat=None, vat_rate=None`` for an event written before the split existed."""
         return ContractTerminated(
             contract_id=contract_id,
             customer_number=customer,
             end_date=end_date,
             reason="move",
             termination_fee=Decimal(fee),
+            termination_fee_excl_vat=None if excl_vat is None else Decimal(excl_vat),
+            termination_fee_vat_rate=None if vat_rate is None else Decimal(vat_rate),
         )
 
 

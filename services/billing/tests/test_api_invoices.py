@@ -14,12 +14,13 @@ from portal_chassis.testing import Harness, TokenFactory
 ME, OTHER = "100200300", "999888777"
 
 
-async def issue(service: Harness, events, contract_id: str, customer: str, at: datetime, fee: str) -> str:
+async def issue(
+    service: Harness, events, contract_id: str, customer: str, at: datetime, fee: str, excl_vat: str
+) -> str:
     settings: BillingSettings = service.runtime.settings  # type: ignore[assignment]
+    termination = events.termination(contract_id, customer=customer, fee=fee, excl_vat=excl_vat)
     async with service.runtime.new_uow() as uow:
-        invoice = await issue_final_invoice(
-            uow, settings, events.termination(contract_id, customer=customer, fee=fee), now=at
-        )
+        invoice = await issue_final_invoice(uow, settings, termination, now=at)
         await uow.commit()
     assert invoice is not None
     return invoice.id
@@ -28,9 +29,9 @@ async def issue(service: Harness, events, contract_id: str, customer: str, at: d
 async def test_list_shows_only_my_invoices_newest_first(
     service: Harness, events, tokens: TokenFactory
 ) -> None:
-    older = await issue(service, events, "C-1", ME, datetime(2026, 3, 1, 9, tzinfo=UTC), "10.00")
-    await issue(service, events, "C-2", OTHER, datetime(2026, 4, 1, 9, tzinfo=UTC), "20.00")
-    newer = await issue(service, events, "C-3", ME, datetime(2026, 5, 1, 9, tzinfo=UTC), "30.00")
+    older = await issue(service, events, "C-1", ME, datetime(2026, 3, 1, 9, tzinfo=UTC), "12.10", "10.00")
+    await issue(service, events, "C-2", OTHER, datetime(2026, 4, 1, 9, tzinfo=UTC), "24.20", "20.00")
+    newer = await issue(service, events, "C-3", ME, datetime(2026, 5, 1, 9, tzinfo=UTC), "36.30", "30.00")
 
     response = await service.client.get("/v1/invoices", headers=tokens.headers(ME))
     assert response.status_code == 200
@@ -41,11 +42,11 @@ async def test_list_shows_only_my_invoices_newest_first(
     assert first["number"] == "F2026-000003"  # the other customer's invoice took number 2
     assert (first["kind"], first["status"], first["currency"]) == ("final_settlement", "open", "EUR")
     assert (first["issue_date"], first["due_date"]) == ("2026-05-01", "2026-05-15")
-    # fee only, no VAT: 30.00 excl., 0.00 VAT, 30.00 incl.
+    # fee only, 30.00 before VAT at 21 %: VAT 30.00 x 0.21 = 6.30; incl. 30.00 + 6.30 = 36.30
     assert (first["total_excl_vat"], first["vat_total"], first["total_incl_vat"]) == (
         "30.00",
-        "0.00",
-        "30.00",
+        "6.30",
+        "36.30",
     )
 
     second_page = await service.client.get(
@@ -62,7 +63,7 @@ async def test_detail_has_lines_and_vat(service: Harness, events, deliver, token
         events.reading("R-1", "40", datetime(2026, 1, 5, tzinfo=UTC), register="gas", unit="m3"),
         events.reading("R-2", "1234.5", datetime(2026, 10, 1, tzinfo=UTC), register="gas", unit="m3"),
     )
-    invoice_id = await issue(service, events, "C-1", ME, datetime(2026, 11, 2, 9, tzinfo=UTC), "0")
+    invoice_id = await issue(service, events, "C-1", ME, datetime(2026, 11, 2, 9, tzinfo=UTC), "0.00", "0.00")
 
     response = await service.client.get(f"/v1/invoices/{invoice_id}", headers=tokens.headers(ME))
     assert response.status_code == 200
@@ -93,7 +94,7 @@ async def test_detail_has_lines_and_vat(service: Harness, events, deliver, token
 
 
 async def test_someone_elses_invoice_is_not_found(service: Harness, events, tokens: TokenFactory) -> None:
-    theirs = await issue(service, events, "C-2", OTHER, datetime(2026, 4, 1, 9, tzinfo=UTC), "20.00")
+    theirs = await issue(service, events, "C-2", OTHER, datetime(2026, 4, 1, 9, tzinfo=UTC), "24.20", "20.00")
     response = await service.client.get(f"/v1/invoices/{theirs}", headers=tokens.headers(ME))
     missing = await service.client.get("/v1/invoices/no-such-id", headers=tokens.headers(ME))
     assert response.status_code == missing.status_code == 404

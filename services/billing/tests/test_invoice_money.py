@@ -91,6 +91,28 @@ def test_totals_reconcile_across_rates() -> None:
     assert totals.incl_vat == totals.excl_vat + totals.vat_total
 
 
+def test_a_fee_and_energy_at_21_percent_share_one_vat_amount() -> None:
+    # The fee as contracts splits it (63.38 + VAT 13.31 = 76.69) and 335 kWh x 0.30 = 100.50.
+    fee = InvoiceLine(
+        kind="termination_fee",
+        description="fee",
+        quantity=D(1),
+        unit=None,
+        unit_price=D("63.38"),
+        vat_rate=D("0.21"),
+    )
+    totals = compute_totals([fee, line("335", "0.30")])
+    # 21 %: base 63.38 + 100.50 = 163.88; VAT 163.88 x 0.21 = 34.4148 -> 34.41
+    assert [(v.rate, v.base, v.vat) for v in totals.vat] == [(D("0.21"), D("163.88"), D("34.41"))]
+    # excl. 163.88; incl. 163.88 + 34.41 = 198.29
+    assert (totals.excl_vat, totals.vat_total, totals.incl_vat) == (D("163.88"), D("34.41"), D("198.29"))
+    assert totals.incl_vat == totals.excl_vat + totals.vat_total
+    # Rounded per line the VAT would be 13.3098 -> 13.31 plus 21.105 -> 21.11 = 34.42: the
+    # invoice rounds once per rate, so here it is a cent below the fee's 76.69 as announced
+    # plus the energy's 121.61. Both roundings are half-up; only where they happen differs.
+    assert to_cents(D("63.38") * D("0.21")) + to_cents(D("100.50") * D("0.21")) == D("34.42")
+
+
 def test_an_invoice_without_lines_totals_zero() -> None:
     totals = compute_totals([])
     assert (totals.excl_vat, totals.vat_total, totals.incl_vat, totals.vat) == (

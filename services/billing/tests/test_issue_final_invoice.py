@@ -56,31 +56,37 @@ async def test_final_invoice_settles_readings_and_fee(service: Harness, events, 
         events.reading("R-9", "5", at(2026, 1, 1, 9), contract_id="C-2", meter_id="M-2"),
         events.reading("R-10", "5000", at(2026, 10, 31, 9), contract_id="C-2", meter_id="M-2"),
     )
-    envelope = await service.deliver(events.termination("C-1", fee="125.00"), subject="C-1")
+    # The fee as contracts announces it: 76.69 incl. VAT = 63.38 before VAT + 21 % (13.31).
+    envelope = await service.deliver(
+        events.termination("C-1", fee="76.69", excl_vat="63.38", vat_rate="0.21"), subject="C-1"
+    )
 
     [invoice] = await invoices(service)
-    # Lines (prices excl. VAT, 0.30 per kWh, fee without VAT):
-    #   termination fee                        1 x 125.00             = 125.00   (0 %)
-    #   normal   2234.567 - 1000 = 1234.567 kWh x 0.30 = 370.3701    -> 370.37   (21 %)
-    #   off-peak  812.345 -  500 =  312.345 kWh x 0.30 =  93.7035    ->  93.70   (21 %)
-    #   feed-in   350.25  -  100 =  250.25  kWh x 0.30 = -75.075     -> -75.08   (21 %)
+    # Lines (prices excl. VAT, 0.30 per kWh, all at 21 %):
+    #   termination fee                        1 x 63.38              =  63.38
+    #   normal   2234.567 - 1000 = 1234.567 kWh x 0.30 = 370.3701    -> 370.37
+    #   off-peak  812.345 -  500 =  312.345 kWh x 0.30 =  93.7035    ->  93.70
+    #   feed-in   350.25  -  100 =  250.25  kWh x 0.30 = -75.075     -> -75.08
     # R-0 is before the start, R-4 after the end date, R-9/R-10 belong to another contract.
-    assert [(ln.position, ln.kind, ln.quantity, ln.amount_excl_vat) for ln in invoice.lines] == [
-        (1, "termination_fee", D(1), D("125.00")),
-        (2, "consumption", D("1234.567"), D("370.37")),
-        (3, "consumption", D("312.345"), D("93.70")),
-        (4, "feed_in", D("-250.25"), D("-75.08")),
+    assert [
+        (ln.position, ln.kind, ln.quantity, ln.unit_price, ln.vat_rate, ln.amount_excl_vat)
+        for ln in invoice.lines
+    ] == [
+        (1, "termination_fee", D(1), D("63.38"), D("0.21"), D("63.38")),
+        (2, "consumption", D("1234.567"), D("0.30"), D("0.21"), D("370.37")),
+        (3, "consumption", D("312.345"), D("0.30"), D("0.21"), D("93.70")),
+        (4, "feed_in", D("-250.25"), D("0.30"), D("0.21"), D("-75.08")),
     ]
-    # VAT 21 % on 370.37 + 93.70 - 75.08 = 388.99 -> 81.6879 -> 81.69; 0 % on 125.00
-    assert [(v.rate, v.base, v.vat) for v in invoice.vat] == [
-        (D("0"), D("125.00"), D("0.00")),
-        (D("0.21"), D("388.99"), D("81.69")),
-    ]
-    # excl. 125.00 + 388.99 = 513.99; incl. 513.99 + 81.69 = 595.68
+    # One rate, so one VAT: base 63.38 + 370.37 + 93.70 - 75.08 = 452.37;
+    # 452.37 x 0.21 = 94.9977 -> 95.00
+    assert [(v.rate, v.base, v.vat) for v in invoice.vat] == [(D("0.21"), D("452.37"), D("95.00"))]
+    # excl. 452.37; incl. 452.37 + 95.00 = 547.37. Against what the customer was told: the fee
+    # 76.69 plus energy 388.99 + its VAT 388.99 x 0.21 = 81.6879 -> 81.69, i.e. 76.69 + 470.68
+    # = 547.37, the same to the cent.
     assert (invoice.total_excl_vat, invoice.vat_total, invoice.total_incl_vat) == (
-        D("513.99"),
-        D("81.69"),
-        D("595.68"),
+        D("452.37"),
+        D("95.00"),
+        D("547.37"),
     )
     assert invoice.number == f"F{this_year()}-000001"
     assert (invoice.kind, invoice.status, invoice.customer_number, invoice.contract_id) == (
@@ -104,10 +110,10 @@ async def test_final_invoice_settles_readings_and_fee(service: Harness, events, 
     )
     assert (data.customer_number, data.total_incl_vat, data.due_date) == (
         "100200300",
-        D("595.68"),
+        D("547.37"),
         invoice.due_date,
     )
-    assert issued.data["total_incl_vat"] == "595.68"  # a string on the wire, never a float
+    assert issued.data["total_incl_vat"] == "547.37"  # a string on the wire, never a float
 
     async with service.runtime.sessions() as session:
         contract = await session.get(ContractView, "C-1")
@@ -123,13 +129,45 @@ async def test_a_redelivered_termination_issues_one_invoice(service: Harness, ev
     assert len(await service.outbox("InvoiceIssued")) == 1
 
 
-async def test_unknown_contract_still_gets_a_fee_only_invoice(service: Harness, events) -> None:
-    await service.deliver(events.termination("C-404", customer="555", fee="89.95"), subject="C-404")
+async def test_old_style_termination_is_split_at_the_configured_rate(
+    service: Harness, events, deliver
+) -> None:
+    # An event from before the split: only the total, 76.69 incl. VAT. Billing's rate for fees
+    # (21 %): 76.69 / 1.21 = 63.3801... -> 63.38, the amount contracts itself computed.
+    await deliver(
+        service,
+        events.contract("C-1"),
+        events.reading("R-1", "1000", datetime(2026, 1, 5, tzinfo=UTC)),
+        events.reading("R-2", "1234.567", datetime(2026, 10, 1, tzinfo=UTC)),
+    )
+    await service.deliver(events.termination("C-1", fee="76.69", excl_vat=None, vat_rate=None), subject="C-1")
+
     [invoice] = await invoices(service)
-    # Only the fee: 89.95 at 0 % VAT -> 89.95 in total.
-    assert [(ln.kind, ln.amount_excl_vat) for ln in invoice.lines] == [("termination_fee", D("89.95"))]
-    assert (invoice.customer_number, invoice.total_incl_vat, invoice.period_start) == (
+    # fee 63.38 | electricity 1234.567 - 1000 = 234.567 kWh x 0.30 = 70.3701 -> 70.37; both 21 %
+    assert [(ln.kind, ln.unit_price, ln.vat_rate, ln.amount_excl_vat) for ln in invoice.lines] == [
+        ("termination_fee", D("63.38"), D("0.21"), D("63.38")),
+        ("consumption", D("0.30"), D("0.21"), D("70.37")),
+    ]
+    # base 63.38 + 70.37 = 133.75; VAT 133.75 x 0.21 = 28.0875 -> 28.09; incl. 161.84.
+    # Reconciles with the announced fee: 76.69 + 70.37 + (70.37 x 0.21 = 14.7777 -> 14.78)
+    # = 161.84.
+    assert [(v.rate, v.base, v.vat) for v in invoice.vat] == [(D("0.21"), D("133.75"), D("28.09"))]
+    assert (invoice.total_excl_vat, invoice.vat_total, invoice.total_incl_vat) == (
+        D("133.75"),
+        D("28.09"),
+        D("161.84"),
+    )
+
+
+async def test_unknown_contract_still_gets_a_fee_only_invoice(service: Harness, events) -> None:
+    termination = events.termination("C-404", customer="555", fee="89.95", excl_vat="74.34")
+    await service.deliver(termination, subject="C-404")
+    [invoice] = await invoices(service)
+    # Only the fee: 74.34 before VAT; VAT 74.34 x 0.21 = 15.6114 -> 15.61; 89.95 in total.
+    assert [(ln.kind, ln.amount_excl_vat) for ln in invoice.lines] == [("termination_fee", D("74.34"))]
+    assert (invoice.customer_number, invoice.vat_total, invoice.total_incl_vat, invoice.period_start) == (
         "555",
+        D("15.61"),
         D("89.95"),
         None,
     )
@@ -222,4 +260,4 @@ async def test_issued_invoices_never_change(service: Harness, events) -> None:
             await session.rollback()
     assert failed is not None and "never change" in str(failed)
     [invoice] = await invoices(service)
-    assert invoice.total_incl_vat == D("125.00")
+    assert invoice.total_incl_vat == D("76.69")  # the default fee, 63.38 + 13.31

@@ -38,7 +38,8 @@ async def test_migrated_schema_matches_the_tables(settings: BillingSettings, eve
 
     # The service on the migrated database (create_all in the harness finds every table there).
     async with service_under_test(create_app(settings), Base.metadata) as service:
-        await service.deliver(events.termination("C-1", fee="12.34"), subject="C-1")
+        # 10.20 before VAT; VAT 10.20 x 0.21 = 2.142 -> 2.14; 10.20 + 2.14 = 12.34
+        await service.deliver(events.termination("C-1", fee="12.34", excl_vat="10.20"), subject="C-1")
         async with service.runtime.sessions() as session:
             total = await session.scalar(select(Base.metadata.tables["invoices"].c.total_incl_vat))
     assert str(total) == "12.34"

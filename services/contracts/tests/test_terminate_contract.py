@@ -22,10 +22,12 @@ from contracts.settings import ContractsSettings
 from contracts.use_cases.terminate_contract import terminate_contract
 from portal_chassis.testing import Harness, TokenFactory
 from portal_schemas.contracts import ContractTerminated
+from portal_schemas.types import to_cents
 
 CUSTOMER = "100200300"
 NOW = datetime(2026, 3, 9, 23, 30, tzinfo=UTC)  # as in conftest
 MakeContract = Callable[..., Awaitable[str]]  # the make_contract fixture (conftest)
+D = Decimal
 
 
 async def terminate(service: Harness, tokens: TokenFactory, contract_id: str, **body: str) -> httpx.Response:
@@ -66,6 +68,14 @@ async def test_early_termination_records_the_fee_and_emits_one_event(
     assert data.termination_fee == Decimal("76.69")
     assert data.fee_is_final is False
     assert event.data["termination_fee"] == "76.69"  # money travels as a string
+    # The same fee split for billing's invoice line: 63.38 before VAT at 21 %.
+    # Back to the total: 63.38 x 0.21 = 13.3098 -> 13.31; 63.38 + 13.31 = 76.69, to the cent.
+    excl, rate = data.termination_fee_excl_vat, data.termination_fee_vat_rate
+    assert excl is not None and rate is not None
+    assert (excl, rate) == (D("63.38"), D("0.21"))
+    assert excl + to_cents(excl * rate) == data.termination_fee
+    split = (event.data["termination_fee_excl_vat"], event.data["termination_fee_vat_rate"])
+    assert split == ("63.38", "0.21")
 
     shown = await service.client.get(f"/v1/contracts/{contract_id}", headers=tokens.headers(CUSTOMER))
     assert shown.json()["termination_fee"] == "76.69"
@@ -87,6 +97,35 @@ async def test_moving_out_is_charged_like_any_early_end(
     [event] = await service.outbox("ContractTerminated")
     assert event.data["termination_fee"] == "46.46"
     assert event.data["reason"] == "move"
+    # Split: 38.40 before VAT at 21 %; 38.40 + 8.06 = 46.46.
+    split = (event.data["termination_fee_excl_vat"], event.data["termination_fee_vat_rate"])
+    assert split == ("38.40", "0.21")
+
+
+async def test_the_event_carries_the_vat_rate_the_fee_was_computed_with(
+    service: Harness, settings: ContractsSettings, make_contract: MakeContract
+) -> None:
+    # Same contract and end date as the first test, VAT configured at 9 %:
+    # 63.38 x 0.09 = 5.7042 -> 5.70; total 63.38 + 5.70 = 69.08.
+    contract_id = await make_contract()
+    nine_percent = settings.model_copy(update={"vat_rate": D("0.09")})
+    async with service.runtime.new_uow() as uow:
+        termination = await terminate_contract(
+            uow,
+            nine_percent,
+            customer_number=CUSTOMER,
+            contract_id=contract_id,
+            end_date=date(2026, 6, 30),
+            reason="switch",
+            now=NOW,
+        )
+    assert termination.fee.total == D("69.08")
+    [event] = await service.outbox("ContractTerminated")
+    assert (
+        event.data["termination_fee"],
+        event.data["termination_fee_excl_vat"],
+        event.data["termination_fee_vat_rate"],
+    ) == ("69.08", "63.38", "0.09")
 
 
 async def test_indefinite_contract_ends_free_and_the_fee_is_final(
@@ -99,6 +138,8 @@ async def test_indefinite_contract_ends_free_and_the_fee_is_final(
     assert response.json()["fee"]["basis"] == "no_fixed_term"
     [event] = await service.outbox("ContractTerminated")
     assert event.data["termination_fee"] == "0.00"
+    assert event.data["termination_fee_excl_vat"] == "0.00"  # nothing before VAT either
+    assert event.data["termination_fee_vat_rate"] == "0.21"
     assert event.data["fee_is_final"] is True
 
 

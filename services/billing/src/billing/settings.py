@@ -27,10 +27,11 @@ class BillingSettings(ServiceSettings):
     placeholder_price_per_gj: Decimal = Field(Decimal("50.00"), ge=0, decimal_places=6)
     supply_vat_rate: Decimal = Field(Decimal("0.21"), ge=0, lt=1, decimal_places=4)
 
-    # The termination fee is billed as compensation for ending the contract early, not as a
-    # supply, so by default it carries no VAT. Kept configurable: the product conditions in the
-    # reference documents add VAT to the fee, and the lead may settle the question either way.
-    termination_fee_vat_rate: Decimal = Field(Decimal("0"), ge=0, lt=1, decimal_places=4)
+    # The product conditions add VAT to the termination fee. ContractTerminated now carries the
+    # fee before VAT and its rate; this rate is only for events written before it did, which
+    # carry just the total incl. VAT: the amount before VAT is worked back from it at this rate
+    # (see billing.domain.settlement.termination_fee_of).
+    termination_fee_vat_rate: Decimal = Field(Decimal("0.21"), ge=0, lt=1, decimal_places=4)
 
     @property
     def placeholder_tariff(self) -> PlaceholderTariff:

@@ -14,6 +14,7 @@ class InvoiceError(BillingError):
 
 
 class SettlementError(BillingError):
-    """Readings that cannot be settled (a meter that runs backwards, mixed units)."""
+    """A final settlement that cannot be made: readings that cannot be settled (a meter that
+    runs backwards, mixed units) or a termination fee whose split does not add up."""
 
     slug = "settlement-impossible"

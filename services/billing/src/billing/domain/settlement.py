@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from billing.domain.errors import SettlementError
 from billing.domain.invoice import InvoiceLine
 from portal_chassis.calendar import end_of_day, start_of_day
+from portal_schemas.types import to_cents
 
 # Registers that count energy the customer returned to the grid. Under net metering
 # ("salderen", in force until 1 January 2027) feed-in is credited at the supply price.
@@ -131,30 +132,76 @@ def _plain(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def termination_fee_line(fee: Decimal, vat_rate: Decimal) -> InvoiceLine:
-    # The fee compensates the supplier for a fixed-term contract ended early; it pays for no
-    # supply, so it is billed without VAT (rate 0 by default, see BillingSettings for why it
-    # stays configurable). It is its own line so the customer sees it apart from energy.
+@dataclass(frozen=True)
+class TerminationFee:
+    """The termination fee as an invoice line prices it: the amount before VAT and its rate."""
+
+    excl_vat: Decimal
+    vat_rate: Decimal
+
+
+def termination_fee_of(
+    total: Decimal,
+    *,
+    excl_vat: Decimal | None,
+    vat_rate: Decimal | None,
+    fallback_vat_rate: Decimal,
+) -> TerminationFee:
+    """The fee split from ContractTerminated: ``total`` is what the customer pays, VAT included.
+
+    Contracts sends the amount before VAT and the rate it added; events written before it did
+    carry only the total, so the split is worked back from it at ``fallback_vat_rate`` (billing's
+    configured rate for fees): excl. VAT = total / (1 + rate), rounded half-up to the cent.
+
+    A one-cent difference with the split contracts would have sent is possible, because
+    rounding loses information. Contracts computes total = excl + VAT, the VAT rounded to the
+    cent; so total / (1 + rate) = excl + (that rounding) / (1 + rate), less than half a cent
+    away from excl, and rounding it gives contracts' excl back exactly when the rate is the one
+    contracts used. It does not when the total is not one that rule yields at this rate, such
+    as a fee set by hand: 100.00 / 1.21 = 82.6446 -> 82.64, whose VAT 17.3544 -> 17.35 makes
+    99.99, so that invoice shows the fee a cent below the announced total. (A fallback rate
+    other than the one contracts used puts the split off by more than a cent.)
+    """
+    if total < 0:
+        raise SettlementError("a termination fee cannot be negative")
+    rate = vat_rate if vat_rate is not None else fallback_vat_rate
+    if excl_vat is None:
+        return TerminationFee(to_cents(total / (1 + rate)), rate)
+    # The invoice prices the line at excl_vat, so a split that does not give back the announced
+    # total would bill the customer another amount than contracts told them; refuse it (the
+    # event goes to the dead-letter topic) rather than issue an invoice that cannot change.
+    if excl_vat + to_cents(excl_vat * rate) != total:
+        raise SettlementError(
+            f"termination fee {total} is not {excl_vat} plus VAT at {rate} (rounded to the cent)"
+        )
+    return TerminationFee(excl_vat, rate)
+
+
+def termination_fee_line(fee: TerminationFee) -> InvoiceLine:
+    # The fee compensates the supplier for a fixed-term contract ended early. The product
+    # conditions add VAT to it, so it is priced before VAT like every other line and its VAT is
+    # part of the VAT of its rate, worked out on the sum of the lines at that rate (so not
+    # rounded on its own: it can differ a cent from the VAT contracts rounded for the fee
+    # alone). It is its own line so the customer sees it apart from energy.
     return InvoiceLine(
         kind="termination_fee",
         description="Termination fee",
         quantity=Decimal(1),
         unit=None,
-        unit_price=fee,
-        vat_rate=vat_rate,
+        unit_price=fee.excl_vat,
+        vat_rate=fee.vat_rate,
     )
 
 
 def final_settlement_lines(
     *,
-    termination_fee: Decimal,
-    fee_vat_rate: Decimal,
+    termination_fee: TerminationFee,
     usages: Sequence[RegisterUsage],
     tariff: PlaceholderTariff,
 ) -> list[InvoiceLine]:
     """The termination fee first (when there is one), then one line per register."""
-    if termination_fee < 0:
+    if termination_fee.excl_vat < 0:
         raise SettlementError("a termination fee cannot be negative")
-    lines = [termination_fee_line(termination_fee, fee_vat_rate)] if termination_fee > 0 else []
+    lines = [termination_fee_line(termination_fee)] if termination_fee.excl_vat > 0 else []
     lines.extend(consumption_line(usage, tariff) for usage in usages)
     return lines

@@ -24,7 +24,12 @@ from datetime import UTC, datetime
 from billing.db.repositories import ContractViews, Invoices, InvoiceSequences, ReadingViews
 from billing.domain.invoice import Invoice, InvoiceKind, issue_date_of
 from billing.domain.numbering import format_number, series_for
-from billing.domain.settlement import final_settlement_lines, register_usage, settlement_window
+from billing.domain.settlement import (
+    final_settlement_lines,
+    register_usage,
+    settlement_window,
+    termination_fee_of,
+)
 from billing.settings import BillingSettings
 from portal_chassis.logging import get_logger
 from portal_chassis.uow import UnitOfWork
@@ -59,9 +64,14 @@ async def issue_final_invoice(
 
     since, until = settlement_window(start, termination.end_date, settings.zone)
     reads = await ReadingViews(uow.session).for_contract(contract_id, since, until)
+    fee = termination_fee_of(
+        termination.termination_fee,
+        excl_vat=termination.termination_fee_excl_vat,
+        vat_rate=termination.termination_fee_vat_rate,
+        fallback_vat_rate=settings.termination_fee_vat_rate,
+    )
     lines = final_settlement_lines(
-        termination_fee=termination.termination_fee,
-        fee_vat_rate=settings.termination_fee_vat_rate,
+        termination_fee=fee,
         usages=register_usage(reads),
         tariff=settings.placeholder_tariff,
     )

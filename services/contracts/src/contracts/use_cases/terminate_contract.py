@@ -1,5 +1,6 @@
 """Ending a contract: the customer picks the last day of supply and a reason; the fee the
-conditions charge is computed, recorded and announced in one ContractTerminated event."""
+conditions charge is computed, recorded and announced in one ContractTerminated event, as
+the total the customer pays and split into the amount before VAT and the VAT rate."""
 
 from __future__ import annotations
 
@@ -82,6 +83,10 @@ async def terminate_contract(
             end_date=end_date,
             reason=reason,
             termination_fee=fee.total,
+            # The same fee split for billing's invoice line: the amount the formula gives
+            # and the VAT rate it added (total = excl + excl x rate, each rounded to the cent).
+            termination_fee_excl_vat=fee.amount_excl_vat,
+            termination_fee_vat_rate=settings.vat_rate,
             fee_is_final=fee_is_final,
         ),
         subject=contract.id,
