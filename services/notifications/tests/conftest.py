@@ -34,24 +34,35 @@ def free_port() -> int:
 
 
 class MailSink:
-    """An in-process SMTP server (aiosmtpd, in its own thread) that keeps what it receives."""
+    """An in-process SMTP server (aiosmtpd, in its own thread) that keeps what it receives.
+
+    Tests make it misbehave: ``rcpt_reply`` answers every recipient with that line instead,
+    ``stall_data`` keeps a message that many seconds without answering and then drops it.
+    """
 
     def __init__(self, port: int) -> None:
         self.port = port
         self.received: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
+        self.rcpt_reply: str | None = None
+        self.stall_data = 0.0
         self._lock = threading.Lock()
         self._controller: Controller | None = None
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
     ) -> str:
+        if self.rcpt_reply is not None:
+            return self.rcpt_reply
         if address.startswith("nobody@"):
             return "550 5.1.1 mailbox unavailable"  # a permanent refusal of this message
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.stall_data:
+            await asyncio.sleep(self.stall_data)
+            return "451 4.3.0 too late"  # the client has given up by now; nothing is kept
         message = message_from_bytes(envelope.original_content, policy=policy.default)
         with self._lock:
             self.received.append(message)  # type: ignore[arg-type]
@@ -117,6 +128,7 @@ def settings(tmp_path: Path, smtp_port: int, sealing_key: str) -> NotificationsS
         send_poll_seconds=0.05,
         retry_first_delay_seconds=0.05,
         retry_max_delay_seconds=0.2,
+        relay_backoff_max_seconds=0.2,
     )
 
 

@@ -1,5 +1,6 @@
-"""With the relay down for good, the sender counts its attempts and gives up at the limit;
-an operator can put the failed delivery back in the queue."""
+"""When the relay keeps refusing a message for now (4xx), the sender counts its attempts and
+gives up at the limit; an operator can put the failed delivery back in the queue. (An outage
+counts no attempts: see test_outage.py.)"""
 
 from __future__ import annotations
 
@@ -21,8 +22,9 @@ def settings(settings: NotificationsSettings) -> NotificationsSettings:
 
 
 async def test_the_sender_gives_up_after_the_last_attempt(
-    service: Harness, probe, mail_down, sender, sealer: Sealer
+    service: Harness, probe, mail, sender, sealer: Sealer
 ) -> None:
+    mail.rcpt_reply = "450 4.2.1 mailbox busy, try again later"
     await service.deliver(
         PasswordResetRequested(
             account_id="account-1",
@@ -42,7 +44,8 @@ async def test_the_sender_gives_up_after_the_last_attempt(
     delivery = await probe.delivery()
     assert delivery.attempts == 3
     assert delivery.next_attempt_at is None  # no further tries until an operator requeues
-    assert mail_down.messages == []
+    assert "450" in (delivery.last_error or "")
+    assert mail.messages == []
 
     async with service.runtime.new_uow() as uow:
         report = await delivery_report(uow)
@@ -50,11 +53,11 @@ async def test_the_sender_gives_up_after_the_last_attempt(
     [failed] = report.failed
     assert (failed.id, failed.attempts) == (delivery.id, 3)
 
-    # The relay is fixed; the operator puts the delivery back in the queue.
-    mail_down.start()
+    # The mailbox is fixed; the operator puts the delivery back in the queue.
+    mail.rcpt_reply = None
     async with service.runtime.new_uow() as uow:
         assert await requeue_failed(uow) == 1
     sender.wake()
-    [message] = await probe.received(mail_down, 1)
+    [message] = await probe.received(mail, 1)
     assert message["Message-ID"] == f"<{delivery.id}@portal.invalid>"
     assert (await probe.delivery()).attempts == 1  # a fresh count after the requeue

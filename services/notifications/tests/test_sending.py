@@ -1,5 +1,5 @@
-"""The sender: retries through an SMTP outage, gives up on permanent refusals, never sends a
-link that expired while it waited."""
+"""The sender: waits out an SMTP outage, gives up on permanent refusals, never sends a link
+that expired while it waited."""
 
 from __future__ import annotations
 
@@ -28,20 +28,20 @@ async def test_an_outage_keeps_the_delivery_pending_until_the_relay_is_back(
 ) -> None:
     await service.deliver(reset_requested(sealer), subject="account-1", producer="identity")
 
-    async def tried_twice() -> bool:
-        delivery = await probe.delivery()
-        return delivery.attempts >= 2
+    async def tried() -> bool:
+        return (await probe.delivery()).last_error is not None
 
-    await probe.eventually(tried_twice)
+    await probe.eventually(tried)
     waiting = await probe.delivery()
     assert waiting.status == "pending"
     assert waiting.sent_at is None
-    assert waiting.last_error  # the connection failure is on record
+    assert "SMTPConnectError" in (waiting.last_error or "")  # the connection failure is on record
+    assert waiting.attempts == 0  # not the message's fault
 
     mail_down.start()  # the relay comes back on the same port
     [message] = await probe.received(mail_down, 1)
     sent = await probe.delivery()
-    assert sent.attempts >= 3  # at least two failures, then the success
+    assert sent.attempts == 1  # only the send that reached the relay counts
     assert message["Message-ID"] == f"<{sent.id}@portal.invalid>"
 
 
@@ -52,7 +52,7 @@ async def test_a_link_that_expired_during_an_outage_is_never_sent(
     await service.deliver(reset_requested(sealer, expires_at=soon), subject="account-1", producer="identity")
 
     async def tried() -> bool:
-        return (await probe.delivery()).attempts >= 1
+        return (await probe.delivery()).last_error is not None
 
     await probe.eventually(tried)
     await asyncio.sleep(max(0.0, (soon - datetime.now(UTC)).total_seconds()) + 0.1)

@@ -11,6 +11,8 @@ from pydantic_settings import SettingsConfigDict
 from notifications.domain.retry import RetryPolicy
 from portal_chassis.settings import ServiceSettings
 
+SEND_LEASE_MARGIN = timedelta(seconds=10)
+
 
 class NotificationsSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="NOTIFICATIONS_", extra="ignore", validate_by_name=True)
@@ -34,6 +36,9 @@ class NotificationsSettings(ServiceSettings):
     retry_first_delay_seconds: float = Field(10.0, gt=0)
     retry_max_delay_seconds: float = Field(1800.0, gt=0)
     retry_max_attempts: int = Field(10, ge=1)
+    # While the relay is unreachable the whole sender pauses, doubling from the poll interval
+    # up to this; no delivery's attempts are counted meanwhile.
+    relay_backoff_max_seconds: float = Field(60.0, gt=0)
 
     @property
     def retry_policy(self) -> RetryPolicy:
@@ -48,3 +53,9 @@ class NotificationsSettings(ServiceSettings):
         """How long a claimed delivery stays invisible to other senders: one SMTP exchange
         with margin. A sender that dies mid-send frees it again after this."""
         return timedelta(seconds=self.smtp_timeout_seconds * 2 + 30)
+
+    @property
+    def send_time_limit(self) -> timedelta:
+        """How long one send (connecting included) may take in all: the lease less a margin for
+        recording the outcome, so a sender never sends on a claim that has expired."""
+        return self.send_lease - SEND_LEASE_MARGIN

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -72,6 +73,25 @@ class Deliveries:
                 Delivery.next_attempt_at <= now,
             )
             .values(next_attempt_at=until)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def settle(self, delivery_id: str, claimed_until: datetime, **values: Any) -> bool:
+        """Write what became of a claimed delivery, if the claim is still the caller's.
+
+        It is while the row is pending with its next attempt at exactly the ``until`` of the
+        caller's :meth:`claim`. A sender that claimed it after that lease expired moved the
+        time on (to a later ``until``), so a late outcome matches no row and changes nothing.
+        """
+        result = await self.session.execute(
+            update(Delivery)
+            .where(
+                Delivery.id == delivery_id,
+                Delivery.status == DeliveryStatus.PENDING,
+                Delivery.next_attempt_at == claimed_until,
+            )
+            .values(**values)
             .execution_options(synchronize_session=False)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]

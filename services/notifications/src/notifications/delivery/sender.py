@@ -2,9 +2,14 @@
 
 Consumers only write ``deliveries`` rows; this loop (one asyncio task per process, started
 and stopped with the app) sends them. Each delivery is claimed with a short lease, sent
-outside any transaction, then marked. A crash after the relay accepted a message but before
-the mark sends it again after the lease, with the same Message-ID, so the copy is
-recognisable. Woken after each consumer commit, and polling anyway.
+outside any transaction within that lease, then marked, but only if the claim is still this
+sender's. A crash after the relay accepted a message but before the mark sends it again after
+the lease, with the same Message-ID, so the copy is recognisable. Woken after each consumer
+commit, and polling anyway.
+
+Only the relay's answers about a message count as its attempts. An unreachable relay, a lost
+connection or a timeout is an outage: the delivery in hand goes back uncounted and the whole
+loop pauses (doubling, capped), so no email fails just because the relay was down for a while.
 """
 
 from __future__ import annotations
@@ -12,8 +17,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import aiosmtplib
 
@@ -22,10 +28,10 @@ from notifications.db.tables import Delivery
 from notifications.delivery.message import Outgoing, build_message
 from notifications.delivery.smtp import (
     SmtpRelay,
+    about_the_message,
     disconnect,
     error_code,
     error_text,
-    lost_connection,
     refused_for_good,
 )
 from notifications.domain.delivery import DeliveryStatus, SkipReason
@@ -43,9 +49,20 @@ class _Claimed:
 
     id: str
     kind: str
+    until: datetime  # next_attempt_at as this claim set it: while it is unchanged, the claim holds
+    attempts: int  # before this one
+    deadline: float  # event loop time by which the send must be over (the lease less a margin)
     mail: Outgoing | None = None
     skip_reason: SkipReason | None = None
     failure: str | None = None
+
+
+@dataclass
+class _Outage:
+    """The relay has not answered since ``since``; the sender pauses ``pause`` seconds a try."""
+
+    since: datetime
+    pause: float
 
 
 class DeliverySender:
@@ -60,6 +77,7 @@ class DeliverySender:
         self._wakeup = asyncio.Event()
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._outage: _Outage | None = None
 
     def start(self, new_uow: Callable[[], UnitOfWork]) -> None:
         self._new_uow = new_uow
@@ -93,7 +111,9 @@ class DeliverySender:
                 log.exception("delivery sender failed; retrying", retry_in_seconds=pause)
                 handled = 0
                 pause = min(pause * 2, 30.0)
-            if handled < self._settings.send_batch_size:
+            if self._outage is not None:
+                await self._rest(self._outage.pause)
+            elif handled < self._settings.send_batch_size:
                 await self._sleep(pause)
 
     async def _sleep(self, seconds: float) -> None:
@@ -101,9 +121,16 @@ class DeliverySender:
             await asyncio.wait_for(self._wakeup.wait(), timeout=seconds)
         self._wakeup.clear()
 
+    async def _rest(self, seconds: float) -> None:
+        """The pause of an outage: stopping ends it, new emails do not (they need the relay too)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+        self._wakeup.clear()
+
     async def send_due(self) -> int:
         """Send one batch of due deliveries over one SMTP connection; returns how many were
-        handled (sent, failed, skipped or given back for a retry)."""
+        handled (sent, failed, skipped or given back for a retry). Ends the batch when the
+        relay is unavailable, giving the delivery in hand back without counting an attempt."""
         async with self._uow() as uow:
             due = await Deliveries(uow.session).due_ids(_now(), self._settings.send_batch_size)
         client: aiosmtplib.SMTP | None = None
@@ -115,22 +142,32 @@ class DeliverySender:
                 claimed = await self._claim(delivery_id)
                 if claimed is None:
                     continue  # another sender got it first
-                handled += 1
                 if claimed.mail is None:
                     await self._finish_unsendable(claimed)
+                    handled += 1
                     continue
                 try:
-                    client = client or await self._relay.connect()
-                    await client.send_message(build_message(claimed.mail))
-                except (aiosmtplib.SMTPException, OSError) as exc:
+                    # Over before the lease ends, so no other sender can have claimed it meanwhile.
+                    async with asyncio.timeout_at(claimed.deadline):
+                        client = client or await self._relay.connect()
+                        await client.send_message(build_message(claimed.mail))
+                except (aiosmtplib.SMTPException, OSError) as exc:  # TimeoutError is an OSError
+                    if not about_the_message(exc):
+                        if client is not None:
+                            client.close()  # lost or unanswered: no QUIT to wait for
+                            client = None
+                        await self._put_back(claimed, exc)
+                        break  # the rest waits until the relay answers again
+                    self._relay_answered()
                     await self._record_failure(claimed, exc)
+                    handled += 1
                     if client is not None:
                         await disconnect(client)
                         client = None
-                    if lost_connection(exc):
-                        break  # the relay is down: the rest waits for its own retry time
                     continue
+                self._relay_answered()
                 await self._record_sent(claimed)
+                handled += 1
         finally:
             if client is not None:
                 await disconnect(client)
@@ -142,21 +179,25 @@ class DeliverySender:
         return self._new_uow()
 
     async def _claim(self, delivery_id: str) -> _Claimed | None:
+        # Taken before the claim, so the send ends at least the margin before the lease does.
+        deadline = asyncio.get_running_loop().time() + self._settings.send_time_limit.total_seconds()
         now = _now()
+        until = now + self._settings.send_lease
         async with self._uow() as uow:
             deliveries = Deliveries(uow.session)
-            if not await deliveries.claim(delivery_id, now, now + self._settings.send_lease):
+            if not await deliveries.claim(delivery_id, now, until):
                 return None
             delivery = await deliveries.get(delivery_id)
             await uow.commit()
         assert delivery is not None, "a claimed delivery exists"
+        claim = _Claimed(delivery.id, delivery.kind, until, delivery.attempts, deadline)
         if delivery.send_before is not None and delivery.send_before <= now:
-            return _Claimed(delivery.id, delivery.kind, skip_reason=SkipReason.EXPIRED)
+            return replace(claim, skip_reason=SkipReason.EXPIRED)
         try:
-            return _Claimed(delivery.id, delivery.kind, mail=self._outgoing(delivery))
+            return replace(claim, mail=self._outgoing(delivery))
         except SealingError:  # the sealing key was replaced while this email waited
             failure = "stored bodies cannot be opened with the current sealing key"
-            return _Claimed(delivery.id, delivery.kind, failure=failure)
+            return replace(claim, failure=failure)
 
     def _outgoing(self, delivery: Delivery) -> Outgoing:
         assert delivery.recipient and delivery.subject, "pending deliveries are rendered"
@@ -172,29 +213,41 @@ class DeliverySender:
             composed_at=delivery.created_at,
         )
 
-    async def _record_sent(self, claimed: _Claimed) -> None:
+    async def _settle(self, claimed: _Claimed, **values: Any) -> bool:
+        """Record what became of a claimed delivery, if the claim is still this sender's."""
         async with self._uow() as uow:
-            delivery = await _load(uow, claimed.id)
-            delivery.status = DeliveryStatus.SENT.value
-            delivery.attempts += 1
-            delivery.sent_at = _now()
-            delivery.next_attempt_at = None
+            held = await Deliveries(uow.session).settle(claimed.id, claimed.until, **values)
             await uow.commit()
-        log.info("email sent", delivery_id=claimed.id, kind=claimed.kind)
+        if not held:
+            log.warning(
+                "delivery taken over by another sender; this outcome is not recorded",
+                delivery_id=claimed.id,
+                kind=claimed.kind,
+                outcome=values.get("status", DeliveryStatus.PENDING.value),
+            )
+        return held
+
+    async def _record_sent(self, claimed: _Claimed) -> None:
+        sent = await self._settle(
+            claimed,
+            status=DeliveryStatus.SENT.value,
+            attempts=claimed.attempts + 1,
+            sent_at=_now(),
+            next_attempt_at=None,
+        )
+        if sent:
+            log.info("email sent", delivery_id=claimed.id, kind=claimed.kind)
 
     async def _record_failure(self, claimed: _Claimed, exc: BaseException) -> None:
-        async with self._uow() as uow:
-            delivery = await _load(uow, claimed.id)
-            delivery.attempts += 1
-            delivery.last_error = error_text(exc)
-            final = refused_for_good(exc) or self._policy.gives_up(delivery.attempts)
-            if final:
-                delivery.status = DeliveryStatus.FAILED.value
-                delivery.next_attempt_at = None
-            else:
-                delivery.next_attempt_at = _now() + self._policy.delay_after(delivery.attempts)
-            attempts = delivery.attempts
-            await uow.commit()
+        """The relay refused this message: one attempt more, and maybe the last."""
+        attempts = claimed.attempts + 1
+        final = refused_for_good(exc) or self._policy.gives_up(attempts)
+        if final:
+            outcome: dict[str, Any] = {"status": DeliveryStatus.FAILED.value, "next_attempt_at": None}
+        else:
+            outcome = {"next_attempt_at": _now() + self._policy.delay_after(attempts)}
+        if not await self._settle(claimed, attempts=attempts, last_error=error_text(exc), **outcome):
+            return
         log.warning(
             "email failed" if final else "email not sent yet; will retry",
             delivery_id=claimed.id,
@@ -204,29 +257,51 @@ class DeliverySender:
             smtp_code=error_code(exc),
         )
 
+    async def _put_back(self, claimed: _Claimed, exc: BaseException) -> None:
+        """The relay is unavailable, which is not this message's fault: no attempt is counted,
+        and the delivery is due again when the paused sender next tries."""
+        pause = self._relay_unavailable(exc)
+        await self._settle(
+            claimed, last_error=error_text(exc), next_attempt_at=_now() + timedelta(seconds=pause)
+        )
+
+    def _relay_unavailable(self, exc: BaseException) -> float:
+        """Start or prolong the outage; returns how long to pause. Logged once per outage."""
+        cap = self._settings.relay_backoff_max_seconds
+        if self._outage is None:
+            self._outage = _Outage(since=_now(), pause=min(self._settings.send_poll_seconds, cap))
+            log.warning(
+                "SMTP relay unavailable; sending paused until it answers again",
+                error_type=type(exc).__name__,
+                smtp_code=error_code(exc),
+                retry_in_seconds=self._outage.pause,
+            )
+        else:
+            self._outage.pause = min(self._outage.pause * 2, cap)
+        return self._outage.pause
+
+    def _relay_answered(self) -> None:
+        if self._outage is not None:
+            down = (_now() - self._outage.since).total_seconds()
+            self._outage = None
+            log.info("SMTP relay answering again; sending resumed", outage_seconds=round(down, 1))
+
     async def _finish_unsendable(self, claimed: _Claimed) -> None:
-        async with self._uow() as uow:
-            delivery = await _load(uow, claimed.id)
-            delivery.next_attempt_at = None
-            if claimed.skip_reason is not None:
-                delivery.status = DeliveryStatus.SKIPPED.value
-                delivery.skip_reason = claimed.skip_reason.value
-            else:
-                delivery.status = DeliveryStatus.FAILED.value
-                delivery.last_error = claimed.failure
-            await uow.commit()
+        if claimed.skip_reason is not None:
+            outcome: dict[str, Any] = {
+                "status": DeliveryStatus.SKIPPED.value,
+                "skip_reason": claimed.skip_reason.value,
+            }
+        else:
+            outcome = {"status": DeliveryStatus.FAILED.value, "last_error": claimed.failure}
+        if not await self._settle(claimed, next_attempt_at=None, **outcome):
+            return
         log.warning(
             "email not sent",
             delivery_id=claimed.id,
             kind=claimed.kind,
             reason=claimed.skip_reason or claimed.failure,
         )
-
-
-async def _load(uow: UnitOfWork, delivery_id: str) -> Delivery:
-    delivery = await Deliveries(uow.session).get(delivery_id)
-    assert delivery is not None, "deliveries are never deleted while being sent"
-    return delivery
 
 
 def _now() -> datetime:

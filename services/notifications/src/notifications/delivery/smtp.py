@@ -26,22 +26,38 @@ class SmtpRelay:
 
 
 async def disconnect(client: aiosmtplib.SMTP) -> None:
+    """Politely (QUIT), after an exchange that ended with an answer."""
     try:
         await client.quit()
     except (aiosmtplib.SMTPException, OSError):
         client.close()
 
 
-def lost_connection(exc: BaseException) -> bool:
-    """The relay is unreachable or went away: nothing else in this batch will get through."""
-    return isinstance(exc, OSError | aiosmtplib.SMTPConnectError | aiosmtplib.SMTPHeloError)
+SERVICE_NOT_AVAILABLE = 421  # RFC 5321: the relay is closing the channel, whatever we asked
+
+
+def about_the_message(exc: BaseException) -> bool:
+    """The relay answered about this message (its recipient, its content, its address): the
+    failure counts as an attempt of this delivery, and the retry policy applies.
+
+    Anything else is the relay's state, not the message's fault: unreachable, connection lost
+    or timed out, greeting or log-in refused, sender refused (our configuration), or a 421 at
+    any step. Those say nothing about this email; every other one would fare the same.
+    """
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        return bool(exc.recipients) and all(r.code != SERVICE_NOT_AVAILABLE for r in exc.recipients)
+    if isinstance(exc, aiosmtplib.SMTPRecipientRefused | aiosmtplib.SMTPDataError):
+        return exc.code != SERVICE_NOT_AVAILABLE
+    # Raised before anything is sent when this message's address needs SMTPUTF8.
+    return isinstance(exc, aiosmtplib.SMTPNotSupported)
 
 
 def refused_for_good(exc: BaseException) -> bool:
     """The relay refused this message with a permanent (5xx) answer: retrying cannot help.
 
-    Only answers about the message itself count; a refused sender or failed log-in is our
-    configuration, which an operator can fix, so those are retried like an outage.
+    Only asked of answers about the message itself (:func:`about_the_message`); a refused
+    sender or failed log-in is our configuration, which an operator can fix, so those pause
+    sending like an outage instead.
     """
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
         return bool(exc.recipients) and all(r.code >= 500 for r in exc.recipients)
