@@ -4,15 +4,35 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
 from portal_schemas.envelope import EventData
-from portal_schemas.types import Money
+from portal_schemas.types import Language, Money
 
 Commodity = Literal["electricity", "gas", "heat"]
+Segment = Literal["private", "business"]
+# Dutch postcode as stored everywhere: four digits (no leading zero) and two capitals, no space.
+Postcode = Annotated[str, Field(pattern=r"^[1-9][0-9]{3}[A-Z]{2}$")]
 TerminationReason = Literal["switch", "move", "customer_request", "end_of_term", "other"]
+
+
+class CustomerRegistered(EventData):
+    """A customer exists (or their registration data changed: the latest event wins).
+
+    Identity keeps these facts to check who may open a portal account.
+    """
+
+    event_type: ClassVar[str] = "CustomerRegistered"
+    domain: ClassVar[str] = "contracts"
+    summary: ClassVar[str] = "A customer's number, segment, language and postcodes."
+
+    customer_number: str = Field(min_length=1, max_length=20)
+    segment: Segment
+    language: Language = "nl"
+    supply_postcodes: list[Postcode] = Field(default_factory=list)
+    billing_postcode: Postcode | None = None
 
 
 class ContractCreated(EventData):
@@ -25,6 +45,8 @@ class ContractCreated(EventData):
     commodity: Commodity
     product_code: str
     start_date: dt.date
+    # The 9-digit number printed on letters and invoices; absent in events written before it.
+    contract_number: str | None = Field(default=None, pattern=r"^[0-9]{9}$")
 
 
 class ContractTerminated(EventData):

@@ -54,3 +54,21 @@ class AccountLocked(EventData):
     language: Language = "nl"
     locked_until: AwareDatetime
     failed_attempts: int = Field(ge=1)
+
+
+class ActivationRequested(EventData):
+    """A new account must confirm its email address: by the link or by the 6-digit code.
+
+    Both travel sealed. A newer request for the same account replaces the older one.
+    """
+
+    event_type: ClassVar[str] = "ActivationRequested"
+    domain: ClassVar[str] = "identity"
+    summary: ClassVar[str] = "A new account's email address needs confirming (link and code)."
+
+    account_id: str
+    email: EmailStr
+    language: Language = "nl"
+    sealed_token: str = Field(min_length=1)
+    sealed_code: str = Field(min_length=1)
+    expires_at: AwareDatetime

@@ -5,9 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from portal_schemas.billing import InvoiceIssued
-from portal_schemas.contracts import ContractCreated, ContractTerminated
+from portal_schemas.contracts import ContractCreated, ContractTerminated, CustomerRegistered
 from portal_schemas.envelope import EventData
-from portal_schemas.identity import AccountCreated, AccountLocked, PasswordResetRequested
+from portal_schemas.identity import (
+    AccountCreated,
+    AccountLocked,
+    ActivationRequested,
+    PasswordResetRequested,
+)
 from portal_schemas.metering import MeterReadingReceived
 
 
@@ -31,7 +36,9 @@ class EventSpec:
 _MODELS: tuple[type[EventData], ...] = (
     AccountCreated,
     AccountLocked,
+    ActivationRequested,
     PasswordResetRequested,
+    CustomerRegistered,
     ContractCreated,
     ContractTerminated,
     MeterReadingReceived,
