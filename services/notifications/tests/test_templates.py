@@ -12,6 +12,7 @@ LINK = "https://portal.example.test/reset-password?token=" + "x" * 43  # longer 
 VALUES = {
     EmailKind.PASSWORD_RESET: {"link": LINK, "expires_at": "2099"},
     EmailKind.ACCOUNT_LOCKED: {"link": LINK, "locked_until": "2099"},
+    EmailKind.ACTIVATION: {"link": LINK, "code": "042917", "expires_at": "2099"},
     EmailKind.READING_CONFIRMATION: {
         "register": "gas", "value": "12,5", "unit": "m3", "read_on": "2026", "link": LINK,
     },
@@ -33,6 +34,13 @@ def test_renders_with_the_link_alone_on_its_line(kind: EmailKind, language: str)
     assert f'<html lang="{language}">' in email.html
     assert f"<title>{email.subject}</title>" in email.html
     assert f'href="{LINK}"' in email.html
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_activation_code_stands_alone_in_both_parts(language: str) -> None:
+    email = templates.render(EmailKind.ACTIVATION, language, VALUES[EmailKind.ACTIVATION])  # type: ignore[arg-type]
+    assert "042917" in email.text.splitlines()  # leading zero kept, nothing around it
+    assert ">042917</p>" in email.html
 
 
 def test_languages_differ() -> None:

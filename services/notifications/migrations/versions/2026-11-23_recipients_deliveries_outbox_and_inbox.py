@@ -1,8 +1,8 @@
 """recipients, deliveries, outbox and inbox
 
-Revision ID: 0c164a112a2a
+Revision ID: f04198bbcad5
 Revises: 
-Create Date: 2026-11-23 17:40:03.548019
+Create Date: 2026-11-23 18:16:16.104137
 """
 from collections.abc import Sequence
 
@@ -12,7 +12,7 @@ from alembic import op
 import portal_chassis.columns
 from portal_chassis.migrations import create_outbox_and_inbox_v1, drop_outbox_and_inbox_v1
 
-revision: str = '0c164a112a2a'
+revision: str = 'f04198bbcad5'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -25,6 +25,8 @@ def upgrade() -> None:
     sa.Column('event_id', sa.String(length=36), nullable=False),
     sa.Column('kind', sa.String(length=40), nullable=False),
     sa.Column('customer_number', sa.String(length=20), nullable=True),
+    sa.Column('account_id', sa.String(length=36), nullable=True),
+    sa.Column('event_occurred_at', portal_chassis.columns.UtcDateTime(), nullable=True),
     sa.Column('recipient', sa.String(length=254), nullable=True),
     sa.Column('language', sa.String(length=2), nullable=False),
     sa.Column('subject', sa.String(length=300), nullable=True),
@@ -42,6 +44,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('event_id', 'kind', name='uq_deliveries_event_kind')
     )
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
+        batch_op.create_index('ix_deliveries_account_kind', ['account_id', 'kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_deliveries_customer_number'), ['customer_number'], unique=False)
         batch_op.create_index('ix_deliveries_due', ['status', 'next_attempt_at'], unique=False)
 
@@ -71,6 +74,7 @@ def downgrade() -> None:
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
         batch_op.drop_index('ix_deliveries_due')
         batch_op.drop_index(batch_op.f('ix_deliveries_customer_number'))
+        batch_op.drop_index('ix_deliveries_account_kind')
 
     op.drop_table('deliveries')
     # ### end Alembic commands ###

@@ -8,6 +8,7 @@ They need the mail room (templates, sealing key, sender), so the set is built pe
 from __future__ import annotations
 
 from notifications.use_cases.account_locked_email import queue_account_locked_email
+from notifications.use_cases.activation_email import queue_activation_email
 from notifications.use_cases.invoice_email import queue_invoice_email
 from notifications.use_cases.password_reset_email import queue_password_reset_email
 from notifications.use_cases.queue_email import MailRoom
@@ -17,7 +18,12 @@ from portal_chassis.consumers import EventHandlers
 from portal_chassis.uow import UnitOfWork
 from portal_schemas import Envelope
 from portal_schemas.billing import InvoiceIssued
-from portal_schemas.identity import AccountCreated, AccountLocked, PasswordResetRequested
+from portal_schemas.identity import (
+    AccountCreated,
+    AccountLocked,
+    ActivationRequested,
+    PasswordResetRequested,
+)
 from portal_schemas.metering import MeterReadingReceived
 
 
@@ -37,6 +43,10 @@ def event_handlers(room: MailRoom) -> EventHandlers:
     @handlers.on(AccountLocked, name="account-locked-email")
     async def on_account_locked(uow: UnitOfWork, event: Envelope, data: AccountLocked) -> None:
         await queue_account_locked_email(uow, room, str(event.event_id), data)
+
+    @handlers.on(ActivationRequested, name="activation-email")
+    async def on_activation_requested(uow: UnitOfWork, event: Envelope, data: ActivationRequested) -> None:
+        await queue_activation_email(uow, room, str(event.event_id), event.occurred_at, data)
 
     @handlers.on(MeterReadingReceived, name="reading-confirmation-email")
     async def on_meter_reading_received(uow: UnitOfWork, event: Envelope, data: MeterReadingReceived) -> None:

@@ -50,6 +50,39 @@ class Deliveries:
         )
         return found is not None
 
+    async def newer_for_account(self, account_id: str, kind: str, than: datetime, event_id: str) -> bool:
+        """Whether another event of this kind for the account happened after ``than``."""
+        found = await self.session.scalar(
+            select(Delivery.id)
+            .where(
+                Delivery.account_id == account_id,
+                Delivery.kind == kind,
+                Delivery.event_id != event_id,
+                Delivery.event_occurred_at > than,
+            )
+            .limit(1)
+        )
+        return found is not None
+
+    async def supersede_pending(
+        self, account_id: str, kind: str, up_to: datetime, event_id: str, reason: str
+    ) -> int:
+        """Mark the account's still-pending deliveries of this kind from events that happened
+        no later than ``up_to`` (other than ``event_id``'s) as skipped for ``reason``."""
+        result = await self.session.execute(
+            update(Delivery)
+            .where(
+                Delivery.account_id == account_id,
+                Delivery.kind == kind,
+                Delivery.event_id != event_id,
+                Delivery.status == DeliveryStatus.PENDING,
+                Delivery.event_occurred_at <= up_to,
+            )
+            .values(status=DeliveryStatus.SKIPPED.value, skip_reason=reason, next_attempt_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
     async def due_ids(self, now: datetime, limit: int) -> list[str]:
         rows = await self.session.scalars(
             select(Delivery.id)

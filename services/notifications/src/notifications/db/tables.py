@@ -37,12 +37,19 @@ class Delivery(Base):
     __table_args__ = (
         UniqueConstraint("event_id", "kind", name="uq_deliveries_event_kind"),
         Index("ix_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_deliveries_account_kind", "account_id", "kind"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # also the Message-ID
     event_id: Mapped[str] = mapped_column(String(36))
     kind: Mapped[str] = mapped_column(String(40))
     customer_number: Mapped[str | None] = mapped_column(String(20), index=True)
+    # The portal account an email is about, where it matters: a newer activation request of
+    # an account supersedes its older unsent one. None for the other kinds.
+    account_id: Mapped[str | None] = mapped_column(String(36))
+    # When the event happened (its envelope's occurred_at), to tell newer from older requests
+    # whatever order they arrive in. Only set alongside account_id.
+    event_occurred_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     recipient: Mapped[str | None] = mapped_column(String(254))  # None when nobody is known
     language: Mapped[str] = mapped_column(String(2))
     subject: Mapped[str | None] = mapped_column(String(300))

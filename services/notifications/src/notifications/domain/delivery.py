@@ -12,6 +12,7 @@ class EmailKind(StrEnum):
     READING_CONFIRMATION = "reading_confirmation"
     INVOICE_ISSUED = "invoice_issued"
     ACCOUNT_LOCKED = "account_locked"
+    ACTIVATION = "activation"
 
 
 class DeliveryStatus(StrEnum):
@@ -27,3 +28,5 @@ class SkipReason(StrEnum):
     # e.g. a reset link whose token is no longer valid, or a lock that has already ended
     EXPIRED = "expired-before-sending"
     NO_RECIPIENT = "no-recipient-known-for-customer"
+    # a newer request of the same kind for the same account replaced this one (activation)
+    SUPERSEDED = "superseded-by-newer-request"

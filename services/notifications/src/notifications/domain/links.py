@@ -13,6 +13,10 @@ def password_reset_link(public_url: str, token: str) -> str:
     return f"{_base(public_url)}/reset-password?token={quote(token, safe='')}"
 
 
+def activation_link(public_url: str, token: str) -> str:
+    return f"{_base(public_url)}/activate?token={quote(token, safe='')}"
+
+
 def forgot_password_link(public_url: str) -> str:
     return f"{_base(public_url)}/forgot-password"
 

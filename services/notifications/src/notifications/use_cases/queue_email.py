@@ -44,6 +44,15 @@ class Addressee:
     customer_number: str | None = None
 
 
+@dataclass(frozen=True)
+class AboutAccount:
+    """The account an email concerns and when its event happened; kept on the delivery where a
+    newer event of the same kind replaces an older one (see activation_email)."""
+
+    account_id: str
+    occurred_at: datetime
+
+
 async def queue_email(
     uow: UnitOfWork,
     room: MailRoom,
@@ -53,6 +62,7 @@ async def queue_email(
     to: Addressee,
     values: Mapping[str, Any],
     send_before: datetime | None = None,
+    about: AboutAccount | None = None,
 ) -> Delivery | None:
     """Render and store one pending email; None if this event already has one of this kind."""
     deliveries = Deliveries(uow.session)
@@ -65,6 +75,8 @@ async def queue_email(
         event_id=event_id,
         kind=kind.value,
         customer_number=to.customer_number,
+        account_id=about.account_id if about is not None else None,
+        event_occurred_at=about.occurred_at if about is not None else None,
         recipient=to.email,
         language=to.language,
         subject=rendered.subject,
@@ -90,6 +102,7 @@ async def skip_email(
     language: Language,
     recipient: str | None = None,
     customer_number: str | None = None,
+    about: AboutAccount | None = None,
 ) -> None:
     """Record that an event deliberately produced no email, and why."""
     deliveries = Deliveries(uow.session)
@@ -101,6 +114,8 @@ async def skip_email(
             event_id=event_id,
             kind=kind.value,
             customer_number=customer_number,
+            account_id=about.account_id if about is not None else None,
+            event_occurred_at=about.occurred_at if about is not None else None,
             recipient=recipient,
             language=language,
             status=DeliveryStatus.SKIPPED.value,

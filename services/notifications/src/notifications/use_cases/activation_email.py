@@ -1,0 +1,81 @@
+"""ActivationRequested → "confirm your address" with a link and a 6-digit code.
+
+Only the newest request of an account matters: identity replaces the older link and code, so
+an older email still waiting to go out is marked superseded when a newer one is queued, and a
+request that arrives after a newer one (redelivery, replay) is recorded as superseded too.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from notifications.db.repositories import Deliveries, Recipients
+from notifications.domain.delivery import EmailKind, SkipReason
+from notifications.domain.links import activation_link
+from notifications.domain.locale import format_datetime, pick_language
+from notifications.use_cases.queue_email import AboutAccount, Addressee, MailRoom, queue_email, skip_email
+from portal_chassis.dead_letter import PermanentError
+from portal_chassis.sealing import SealingError
+from portal_chassis.uow import UnitOfWork
+from portal_schemas.identity import ActivationRequested
+
+KIND = EmailKind.ACTIVATION
+_CODE = re.compile(r"[0-9]{6}")
+
+
+async def queue_activation_email(
+    uow: UnitOfWork, room: MailRoom, event_id: str, occurred_at: datetime, data: ActivationRequested
+) -> None:
+    deliveries = Deliveries(uow.session)
+    if await deliveries.exists(event_id, KIND):
+        return  # handled before (the inbox guards too)
+    language = pick_language(data.language)
+    known = await Recipients(uow.session).for_account(data.account_id)
+    customer_number = known.customer_number if known is not None else None
+    about = AboutAccount(data.account_id, occurred_at)
+
+    reason: SkipReason | None = None
+    if await deliveries.newer_for_account(data.account_id, KIND, occurred_at, event_id):
+        reason = SkipReason.SUPERSEDED  # its link and code were replaced by the newer request
+    elif datetime.now(UTC) >= data.expires_at:
+        reason = SkipReason.EXPIRED  # arrived too late: a dead link and code help nobody
+    if reason is not None:
+        await skip_email(
+            uow,
+            event_id=event_id,
+            kind=KIND,
+            reason=reason,
+            language=language,
+            recipient=str(data.email),
+            customer_number=customer_number,
+            about=about,
+        )
+        return
+
+    try:
+        token = room.sealer.open(data.sealed_token)
+        code = room.sealer.open(data.sealed_code)
+    except SealingError as exc:
+        # A key mismatch, not this message's bad luck: retrying cannot help.
+        raise PermanentError("activation token or code cannot be opened with this service's key") from exc
+    if not _CODE.fullmatch(code):
+        raise PermanentError("activation code is not six digits")
+
+    await deliveries.supersede_pending(
+        data.account_id, KIND, up_to=occurred_at, event_id=event_id, reason=SkipReason.SUPERSEDED.value
+    )
+    await queue_email(
+        uow,
+        room,
+        event_id=event_id,
+        kind=KIND,
+        to=Addressee(str(data.email), language, customer_number),
+        values={
+            "link": activation_link(room.settings.public_url, token),
+            "code": code,
+            "expires_at": format_datetime(data.expires_at, room.settings.zone, language),
+        },
+        send_before=data.expires_at,
+        about=about,
+    )
