@@ -202,7 +202,7 @@ def customer(cli: Cli, kafka: Kafka) -> Customer:
     contract_id = cli(
         "contracts", "create-contract", "--customer-number", number, "--name", "Test Klant",
         "--commodity", "electricity", "--product-code", "VAST-3JR", "--start-date", "2026-01-01",
-        "--fixed-term-end", "2029-01-01",
+        "--fixed-term-end", "2029-01-01", "--supply-postcode", "1234AB",
     )  # fmt: skip
     account_id = cli(
         "identity", "create-account", "--email", email, "--customer-number", number,

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from contracts.app import create_app
 from contracts.db.tables import Base
 from contracts.settings import ContractsSettings
-from contracts.use_cases.create_contract import NewCustomer, create_contract
+from contracts.use_cases.create_contract import CustomerDetails, create_contract
 from portal_chassis.testing import Harness, TokenFactory, service_under_test
 
 # 23:30 UTC on 9 March is already 10 March in Amsterdam (UTC+1 in winter): the customer's
@@ -57,13 +57,24 @@ def make_contract(service: Harness) -> MakeContract:
         fixed_term_end: date | None = date(2026, 12, 31),
         concluded_on: date = date(2025, 6, 1),
         product_code: str = "FIX-3Y-GREEN",
+        supply_postcode: str = "1234AB",
+        billing_postcode: str | None = None,
+        segment: str | None = None,
+        language: str | None = None,
     ) -> str:
         async with service.runtime.new_uow() as uow:
             contract = await create_contract(
                 uow,
-                customer=NewCustomer(customer_number=customer_number, name="J. de Vries"),
+                customer=CustomerDetails(
+                    customer_number=customer_number,
+                    name="J. de Vries",
+                    segment=segment,  # type: ignore[arg-type]
+                    language=language,  # type: ignore[arg-type]
+                    billing_postcode=billing_postcode,
+                ),
                 commodity=commodity,  # type: ignore[arg-type]
                 product_code=product_code,
+                supply_postcode=supply_postcode,
                 start_date=start_date,
                 fixed_term_end=fixed_term_end,
                 concluded_on=concluded_on,

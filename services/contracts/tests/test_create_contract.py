@@ -12,17 +12,19 @@ import sqlalchemy as sa
 
 from contracts.__main__ import main
 from contracts.db.repositories import ContractEvents
-from contracts.db.tables import Contract, Customer
+from contracts.db.tables import Contract, ContractNumberCounter, Customer
 from contracts.domain.errors import InvalidContractTerms
 from contracts.settings import ContractsSettings
-from contracts.use_cases.create_contract import NewCustomer, create_contract
+from contracts.use_cases.create_contract import CustomerDetails, create_contract
 from portal_chassis.testing import Harness
 from portal_schemas.contracts import ContractCreated
 
 MakeContract = Callable[..., Awaitable[str]]  # the make_contract fixture (conftest)
 
 
-async def count(service: Harness, table: type[Customer] | type[Contract]) -> int:
+async def count(
+    service: Harness, table: type[Customer] | type[Contract] | type[ContractNumberCounter]
+) -> int:
     async with service.runtime.sessions() as session:
         return int(await session.scalar(sa.select(sa.func.count()).select_from(table)) or 0)
 
@@ -35,11 +37,16 @@ async def test_contract_created_event_and_history(service: Harness, make_contrac
     assert event.producer == "contracts"
     assert (data.contract_id, data.customer_number) == (contract_id, "100200300")
     assert (data.commodity, data.product_code, data.start_date) == ("gas", "FIX-1Y-GAS", date(2025, 7, 1))
+    assert data.contract_number == "100000001"  # the first number handed out
     assert "J. de Vries" not in event.model_dump_json()  # the name stays in this service
     async with service.runtime.new_uow() as uow:
         [created] = await ContractEvents(uow.session).of_contract(contract_id)
         assert created.kind == "created"
-        assert created.details == {"product_code": "FIX-1Y-GAS", "start_date": "2025-07-01"}
+        assert created.details == {
+            "contract_number": "100000001",
+            "product_code": "FIX-1Y-GAS",
+            "start_date": "2025-07-01",
+        }
 
 
 async def test_a_known_customer_is_reused(service: Harness, make_contract: MakeContract) -> None:
@@ -57,6 +64,10 @@ async def test_a_known_customer_is_reused(service: Harness, make_contract: MakeC
         ({"customer_number": "12 34"}, "customer_number"),
         ({"customer_number": "1" * 21}, "customer_number"),
         ({"product_code": " "}, "product_code"),
+        ({"supply_postcode": "0123AB"}, "supply_postcode"),
+        ({"supply_postcode": "1234 A B"}, "supply_postcode"),
+        ({"billing_postcode": "1234-AB"}, "billing_postcode"),
+        ({"segment": "government"}, "segment"),
     ],
 )
 async def test_invalid_terms_store_and_emit_nothing(
@@ -68,20 +79,30 @@ async def test_invalid_terms_store_and_emit_nothing(
         "start_date": date(2025, 7, 1),
         "fixed_term_end": date(2026, 12, 31),
         "concluded_on": date(2025, 6, 1),
+        "supply_postcode": "1234AB",
+        "billing_postcode": None,
+        "segment": None,
         **changes,
     }
-    customer_number = str(terms.pop("customer_number"))
+    customer = CustomerDetails(
+        customer_number=str(terms.pop("customer_number")),
+        name="J. de Vries",
+        billing_postcode=terms.pop("billing_postcode"),  # type: ignore[arg-type]
+        segment=terms.pop("segment"),  # type: ignore[arg-type]
+    )
     async with service.runtime.new_uow() as uow:
         with pytest.raises(InvalidContractTerms) as refused:
             await create_contract(
                 uow,
-                customer=NewCustomer(customer_number=customer_number, name="J. de Vries"),
+                customer=customer,
                 commodity="electricity",
                 now=datetime(2025, 6, 1, 10, 0, tzinfo=UTC),
                 **terms,  # type: ignore[arg-type]
             )
     assert refused.value.field == field
     assert await count(service, Customer) == 0
+    assert await count(service, Contract) == 0
+    assert await count(service, ContractNumberCounter) == 0  # no number taken either
     assert await service.outbox() == []
 
 
@@ -103,28 +124,91 @@ def test_cli_creates_a_contract_on_a_migrated_database(
         "electricity",
         "--product-code",
         "FIX-3Y-GREEN",
+        "--supply-postcode",
+        "1234 ab",
+        "--billing-postcode",
+        "5678cd",
         "--start-date",
         "2025-07-01",
         "--fixed-term-end",
         "2026-12-31",
     ]
     assert main(args) == 0
-    contract_id = capsys.readouterr().out.strip()
+    contract_id = capsys.readouterr().out.splitlines()[-1]
 
-    with sa.create_engine(f"sqlite:///{database}").connect() as db:
-        row = db.execute(
-            sa.text("SELECT status, concluded_on FROM contracts WHERE id = :id"), {"id": contract_id}
-        ).one()
-        outbox = db.execute(sa.text("SELECT event_type, key, payload FROM outbox")).all()
+    def read(sql: str, **params: str) -> list[tuple[object, ...]]:
+        with sa.create_engine(f"sqlite:///{database}").connect() as db:
+            return [tuple(row) for row in db.execute(sa.text(sql), params)]
+
+    [row] = read(
+        "SELECT status, concluded_on, contract_number, supply_postcode FROM contracts WHERE id = :id",
+        id=contract_id,
+    )
     # A start date in the past: the contract was concluded by then at the latest.
-    assert tuple(row) == ("active", "2025-07-01")
-    [(event_type, key, payload)] = outbox
-    assert (event_type, key) == ("ContractCreated", contract_id)
-    assert json.loads(payload)["data"]["contract_id"] == contract_id
+    assert row == ("active", "2025-07-01", "100000001", "1234AB")
+    assert read("SELECT billing_postcode, segment FROM customers") == [("5678CD", "private")]
+    outbox = read("SELECT event_type, key, payload FROM outbox ORDER BY id")
+    assert [(event_type, key) for event_type, key, _ in outbox] == [
+        ("CustomerRegistered", "100200300"),
+        ("ContractCreated", contract_id),
+    ]
+    registered = json.loads(str(outbox[0][2]))["data"]
+    assert (registered["supply_postcodes"], registered["billing_postcode"]) == (["1234AB"], "5678CD")
+    assert json.loads(str(outbox[1][2]))["data"]["contract_number"] == "100000001"
 
     bad = [*args[:-4], "--start-date", "2025-07-01", "--fixed-term-end", "2025-01-01"]
     assert main(bad) == 2
     assert "fixed term" in capsys.readouterr().err
+
+    # A malformed postcode is refused with the expected format, and nothing is stored.
+    typo = [a if a != "1234 ab" else "1234 abc" for a in args]
+    assert main(typo) == 2
+    assert "four digits" in capsys.readouterr().err
+    assert len(read("SELECT id FROM contracts")) == 1
+    assert len(read("SELECT id FROM outbox")) == 2
+
+    # The supply postcode cannot be left out.
+    with pytest.raises(SystemExit) as usage:
+        main([a for a in args if a not in ("--supply-postcode", "1234 ab")])
+    assert usage.value.code == 2
+    assert "--supply-postcode" in capsys.readouterr().err
+
+
+def test_cli_keeps_segment_for_business_customers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = tmp_path / "contracts.sqlite3"
+    monkeypatch.setenv("CONTRACTS_DATABASE_URL", f"sqlite+aiosqlite:///{database}")
+    assert main(["migrate"]) == 0
+    args = [
+        "create-contract",
+        "--customer-number",
+        "300400500",
+        "--name",
+        "Bakkerij BV",
+        "--commodity",
+        "gas",
+        "--product-code",
+        "ZAKELIJK",
+        "--start-date",
+        "2026-01-01",
+        "--supply-postcode",
+        "3011AA",
+    ]
+    assert main([*args, "--segment", "business"]) == 0
+    # A second contract without --segment keeps the customer business and announces nothing.
+    assert main(args) == 0
+    capsys.readouterr()
+    with sa.create_engine(f"sqlite:///{database}").connect() as db:
+        segment = db.execute(sa.text("SELECT segment FROM customers")).scalar_one()
+        payloads = db.execute(
+            sa.text("SELECT payload FROM outbox WHERE event_type = 'CustomerRegistered'")
+        ).scalars()
+        registrations = [json.loads(p)["data"] for p in payloads]
+    assert segment == "business"
+    assert [(r["segment"], r["supply_postcodes"], r["billing_postcode"]) for r in registrations] == [
+        ("business", ["3011AA"], None)
+    ]
 
 
 def test_settings_read_fee_inputs_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

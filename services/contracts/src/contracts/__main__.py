@@ -11,7 +11,7 @@ from pathlib import Path
 from contracts.app import create_app
 from contracts.domain.errors import DomainError
 from contracts.settings import ContractsSettings
-from contracts.use_cases.create_contract import NewCustomer, create_contract
+from contracts.use_cases.create_contract import CustomerDetails, create_contract
 from portal_chassis.calendar import calendar_day
 from portal_chassis.cli import run, run_in_unit_of_work
 from portal_chassis.problems import ProblemError
@@ -25,6 +25,11 @@ def _create_contract_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--name", required=True, help="customer's name (used if the customer is new)")
     parser.add_argument("--commodity", required=True, choices=["electricity", "gas", "heat"])
     parser.add_argument("--product-code", required=True)
+    parser.add_argument(
+        "--supply-postcode",
+        required=True,
+        help="Dutch postcode of the connection supplied, e.g. 1234AB (1234 ab is accepted too)",
+    )
     parser.add_argument("--start-date", required=True, type=date.fromisoformat)
     parser.add_argument(
         "--fixed-term-end",
@@ -37,8 +42,23 @@ def _create_contract_args(parser: argparse.ArgumentParser) -> None:
         help="day the contract was concluded (starts the withdrawal period); "
         "default: today, or the start date if that is earlier",
     )
-    parser.add_argument("--language", default="nl", choices=["nl", "en", "fr", "de"])
-    parser.add_argument("--segment", default="private", choices=["private", "business"])
+    # Customer data: left out, a new customer gets the default and a known one keeps theirs;
+    # given, it replaces what is stored (and the customer is announced again).
+    parser.add_argument(
+        "--billing-postcode",
+        help="Dutch postcode of the customer's billing address; default: none (new customer) "
+        "or unchanged (known customer)",
+    )
+    parser.add_argument(
+        "--language",
+        choices=["nl", "en", "fr", "de"],
+        help="default: nl (new customer) or unchanged (known customer)",
+    )
+    parser.add_argument(
+        "--segment",
+        choices=["private", "business"],
+        help="default: private (new customer) or unchanged (known customer)",
+    )
 
 
 def _create_contract(args: argparse.Namespace) -> int:
@@ -49,20 +69,22 @@ def _create_contract(args: argparse.Namespace) -> int:
     async def work(uow: UnitOfWork) -> int:
         contract = await create_contract(
             uow,
-            customer=NewCustomer(
+            customer=CustomerDetails(
                 customer_number=args.customer_number,
                 name=args.name,
                 language=args.language,
                 segment=args.segment,
+                billing_postcode=args.billing_postcode,
             ),
             commodity=args.commodity,
             product_code=args.product_code,
+            supply_postcode=args.supply_postcode,
             start_date=args.start_date,
             fixed_term_end=args.fixed_term_end,
             concluded_on=concluded_on,
             now=now,
         )
-        print(contract.id)
+        print(contract.id)  # alone on the last line: scripts and integration tests read it
         return 0
 
     # Refused terms exit with 2 (as argparse does for bad arguments).

@@ -15,6 +15,8 @@ from portal_schemas.types import Money
 
 class ContractOut(BaseModel):
     id: str
+    contract_number: str = Field(description="The 9-digit number on letters and invoices.")
+    supply_postcode: str = Field(description="Postcode of the connection supplied, e.g. 1234AB.")
     commodity: Commodity
     product_code: str
     start_date: date
@@ -31,6 +33,8 @@ class ContractOut(BaseModel):
     def of(cls, contract: Contract, today: date) -> ContractOut:
         return cls(
             id=contract.id,
+            contract_number=contract.contract_number,
+            supply_postcode=contract.supply_postcode,
             commodity=contract.commodity,
             product_code=contract.product_code,
             start_date=contract.start_date,

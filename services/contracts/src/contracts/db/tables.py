@@ -46,6 +46,8 @@ class Customer(Base):
     name: Mapped[str] = mapped_column(String(200))  # personal data: never logged
     language: Mapped[str] = mapped_column(String(2))
     segment: Mapped[str] = mapped_column(String(10))
+    # Canonical Dutch postcode (domain/postcode.py); null while none is known.
+    billing_postcode: Mapped[str | None] = mapped_column(String(6))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
@@ -55,6 +57,8 @@ class Contract(Base):
     ``fixed_term_end`` is the last day of the fixed term, or null for an indefinite
     contract with variable prices; ``end_date`` is the last day of supply once a
     termination is recorded. ``version`` guards against two terminations racing.
+    ``contract_number`` is the customer-facing number (domain/numbering.py);
+    ``supply_postcode`` is the canonical postcode of the connection supplied.
     """
 
     __tablename__ = "contracts"
@@ -65,7 +69,9 @@ class Contract(Base):
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    contract_number: Mapped[str] = mapped_column(String(9), unique=True)
     customer_number: Mapped[str] = mapped_column(ForeignKey("customers.customer_number"), index=True)
+    supply_postcode: Mapped[str] = mapped_column(String(6))
     commodity: Mapped[str] = mapped_column(String(20))
     product_code: Mapped[str] = mapped_column(String(50))
     start_date: Mapped[date] = mapped_column(Date)
@@ -85,6 +91,15 @@ class Contract(Base):
     customer: Mapped[Customer] = relationship(lazy="raise")
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class ContractNumberCounter(Base):
+    """The last contract number handed out (one row, locked while a contract is created)."""
+
+    __tablename__ = "contract_number_counters"
+
+    name: Mapped[str] = mapped_column(String(20), primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer)  # at most 999999999: fits
 
 
 class ContractEvent(Base):

@@ -28,3 +28,7 @@ class InvalidEndDate(DomainError):
 class InvalidContractTerms(DomainError):
     status = 422
     slug = "invalid-contract-terms"
+
+
+class InvalidPostcode(InvalidContractTerms):
+    slug = "invalid-postcode"

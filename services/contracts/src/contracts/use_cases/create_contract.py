@@ -1,41 +1,80 @@
-"""Concluding a contract (operations CLI for now; the sales flows build on it)."""
+"""Concluding a contract (operations CLI for now; the sales flows build on it).
+
+In the same transaction as the contract: the customer is created or their registration data
+updated, the contract gets the next contract number, and CustomerRegistered is emitted when
+the customer is new or their registration data (segment, language, billing postcode, the
+distinct supply postcodes of their contracts) differs from what it was before.
+"""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import get_args
 
-from contracts.db.repositories import ContractEvents, Contracts, Customers
+from contracts.db.repositories import ContractEvents, ContractNumbers, Contracts, Customers
 from contracts.db.tables import Contract, Customer
 from contracts.domain.contract import check_new_terms
 from contracts.domain.errors import InvalidContractTerms
+from contracts.domain.postcode import normalise_postcode
 from portal_chassis.uow import UnitOfWork
-from portal_schemas.contracts import Commodity, ContractCreated
+from portal_schemas.contracts import Commodity, ContractCreated, CustomerRegistered, Segment
 from portal_schemas.types import Language
+
+DEFAULT_LANGUAGE: Language = "nl"
+DEFAULT_SEGMENT: Segment = "private"
 
 
 @dataclass(frozen=True)
-class NewCustomer:
-    """Used only when the customer number is new; an existing customer is left as is."""
+class CustomerDetails:
+    """Who the contract is for.
+
+    ``name`` is used only when the customer number is new. For ``language``, ``segment`` and
+    ``billing_postcode``, None means "keep what is stored" for a known customer and the
+    default (nl, private, no billing postcode) for a new one; a value replaces the stored one.
+    ``billing_postcode`` may be typed loosely ("1234 ab"); it is stored canonical.
+    """
 
     customer_number: str
     name: str
-    language: Language = "nl"
-    segment: str = "private"
+    language: Language | None = None
+    segment: Segment | None = None
+    billing_postcode: str | None = None
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What CustomerRegistered tells about a customer; compared before and after a change."""
+
+    segment: str
+    language: str
+    billing_postcode: str | None
+    supply_postcodes: tuple[str, ...]
+
+    @classmethod
+    def of(cls, customer: Customer, supply_postcodes: list[str] | set[str]) -> Registration:
+        return cls(
+            segment=customer.segment,
+            language=customer.language,
+            billing_postcode=customer.billing_postcode,
+            supply_postcodes=tuple(sorted(supply_postcodes)),
+        )
 
 
 async def create_contract(
     uow: UnitOfWork,
     *,
-    customer: NewCustomer,
+    customer: CustomerDetails,
     commodity: Commodity,
     product_code: str,
+    supply_postcode: str,
     start_date: date,
     fixed_term_end: date | None,
     concluded_on: date,
     now: datetime,
 ) -> Contract:
+    # Everything is checked before anything is written.
     check_new_terms(
         customer_number=customer.customer_number,
         product_code=product_code,
@@ -45,20 +84,48 @@ async def create_contract(
     )
     if not customer.name.strip() or len(customer.name) > 200:
         raise InvalidContractTerms("A customer's name has 1 to 200 characters.", field="name")
+    if customer.segment is not None and customer.segment not in get_args(Segment):
+        raise InvalidContractTerms("The segment is private or business.", field="segment")
+    if customer.language is not None and customer.language not in get_args(Language):
+        raise InvalidContractTerms("The language is one of nl, en, fr, de.", field="language")
+    supply = normalise_postcode(supply_postcode, field="supply_postcode")
+    billing = (
+        None
+        if customer.billing_postcode is None
+        else normalise_postcode(customer.billing_postcode, field="billing_postcode")
+    )
+
     customers = Customers(uow.session)
-    if await customers.get(customer.customer_number) is None:
-        customers.add(
-            Customer(
-                customer_number=customer.customer_number,
-                name=customer.name,
-                language=customer.language,
-                segment=customer.segment,
-                created_at=now,
-            )
+    contracts = Contracts(uow.session)
+    stored = await customers.get_locked(customer.customer_number)
+    before: Registration | None
+    if stored is None:
+        before, supplied = None, []
+        stored = Customer(
+            customer_number=customer.customer_number,
+            name=customer.name,
+            language=customer.language or DEFAULT_LANGUAGE,
+            segment=customer.segment or DEFAULT_SEGMENT,
+            billing_postcode=billing,
+            created_at=now,
         )
+        customers.add(stored)
+    else:
+        supplied = await contracts.supply_postcodes(stored.customer_number)
+        before = Registration.of(stored, supplied)
+        if customer.language is not None:
+            stored.language = customer.language
+        if customer.segment is not None:
+            stored.segment = customer.segment
+        if billing is not None:
+            stored.billing_postcode = billing
+    after = Registration.of(stored, {*supplied, supply})
+
     contract = Contract(
         id=str(uuid.uuid4()),
+        contract_number=await ContractNumbers(uow.session).next(),
         customer_number=customer.customer_number,
+        supply_postcode=supply,
         commodity=commodity,
         product_code=product_code,
         start_date=start_date,
@@ -67,13 +134,30 @@ async def create_contract(
         status="active",
         created_at=now,
     )
-    Contracts(uow.session).add(contract)
+    contracts.add(contract)
     ContractEvents(uow.session).record(
-        contract.id, "created", now, product_code=product_code, start_date=start_date.isoformat()
+        contract.id,
+        "created",
+        now,
+        contract_number=contract.contract_number,
+        product_code=product_code,
+        start_date=start_date.isoformat(),
     )
+    if after != before:
+        uow.emit(
+            CustomerRegistered(
+                customer_number=customer.customer_number,
+                segment=after.segment,  # pydantic checks both; so do the table constraints
+                language=after.language,
+                supply_postcodes=list(after.supply_postcodes),
+                billing_postcode=after.billing_postcode,
+            ),
+            subject=customer.customer_number,
+        )
     uow.emit(
         ContractCreated(
             contract_id=contract.id,
+            contract_number=contract.contract_number,
             customer_number=customer.customer_number,
             commodity=commodity,
             product_code=product_code,
