@@ -27,6 +27,8 @@ def test_migrations_match_the_tables(tmp_path: Path) -> None:
                 "outbox",
                 "inbox",
                 "accounts",
+                "activations",
+                "registration_facts",
                 "password_resets",
                 "sessions",
                 "refresh_tokens",

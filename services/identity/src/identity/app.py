@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
-from identity.api import password_resets, sessions
+from identity.api import password_resets, registrations, sessions
+from identity.consumers import handlers
 from identity.settings import IdentitySettings
 from identity.use_cases.signing_keys import ensure_signing_key
 from portal_chassis.app import build_service
@@ -17,7 +18,9 @@ from portal_chassis.sealing import Sealer
 def create_app(settings: IdentitySettings | None = None) -> FastAPI:
     settings = settings or IdentitySettings()
     if settings.event_sealing_key is None:
-        raise RuntimeError("EVENT_SEALING_KEY is required: reset tokens travel sealed in events")
+        raise RuntimeError(
+            "EVENT_SEALING_KEY is required: reset and activation secrets travel sealed in events"
+        )
 
     async def signing_key(runtime: ServiceRuntime) -> None:
         async with runtime.new_uow() as uow:
@@ -27,11 +30,13 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
         settings,
         title="Identity",
         description=(
-            "Accounts, log-in with lockout, sessions with refresh tokens, password resets and the keys "
-            "that sign access tokens."
+            "Registration of private customers with email confirmation, accounts, log-in with "
+            "lockout, sessions with refresh tokens, password resets and the keys that sign access "
+            "tokens."
         ),
-        routers=[password_resets.router, sessions.router],
-        produces=["AccountCreated", "AccountLocked", "PasswordResetRequested"],
+        routers=[registrations.router, password_resets.router, sessions.router],
+        handlers=handlers,
+        produces=["AccountCreated", "AccountLocked", "ActivationRequested", "PasswordResetRequested"],
         on_startup=[signing_key],
     )
     app.state.sealer = Sealer(settings.event_sealing_key.get_secret_value())

@@ -1,4 +1,5 @@
-"""Identity's configuration: the chassis settings plus token lifetimes, lockout and throttling."""
+"""Identity's configuration: the chassis settings plus token lifetimes, lockout, activation and
+throttling."""
 
 from __future__ import annotations
 
@@ -30,6 +31,20 @@ class IdentitySettings(ServiceSettings):
 
     # Reset emails per account in any rolling hour; requests above it are answered, not sent.
     max_reset_requests_per_hour: int = Field(3, ge=1, le=20)
+
+    # Activating a new account: the link and the code live a day; a new mail at most every
+    # 15 minutes per account; the 5th wrong code ends the pending activation.
+    activation_hours: int = Field(24, ge=1, le=72)
+    activation_resend_minutes: int = Field(15, ge=1, le=120)
+    max_wrong_activation_codes: int = Field(5, ge=1, le=20)
+
+    @property
+    def activation_ttl(self) -> timedelta:
+        return timedelta(hours=self.activation_hours)
+
+    @property
+    def activation_resend_interval(self) -> timedelta:
+        return timedelta(minutes=self.activation_resend_minutes)
 
     @property
     def reset_token_ttl(self) -> timedelta:

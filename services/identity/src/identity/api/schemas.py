@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, EmailStr, Field
+from typing import Annotated, Self
+
+from pydantic import AfterValidator, BaseModel, EmailStr, Field, model_validator
+
+from identity.domain.registration import without_whitespace
+from portal_schemas.types import Language
 
 
 class PasswordResetRequest(BaseModel):
@@ -37,3 +42,51 @@ class SessionTokens(BaseModel):
     expires_in: int = Field(description="Seconds the access token is valid.")
     refresh_token: str = Field(description="Single use: each refresh answers with the next one.")
     refresh_expires_in: int = Field(description="Seconds the refresh token is valid.")
+
+
+class Registration(BaseModel):
+    customer_number: str = Field(min_length=1, max_length=20, description="As printed on invoices.")
+    postcode: str = Field(
+        min_length=6,
+        max_length=10,
+        description="Of a supply address or of the billing address; spaces and case do not matter.",
+    )
+    email: EmailStr
+    password: str = Field(min_length=10, max_length=128)
+    language: Language | None = Field(None, description="Defaults to the customer's language.")
+
+
+def _token(value: str) -> str:
+    return without_whitespace(value)
+
+
+def _code(value: str) -> str:
+    code = without_whitespace(value)
+    if len(code) != 6 or not code.isascii() or not code.isdigit():
+        raise ValueError("the code has 6 digits")
+    return code
+
+
+# A link that a mail program broke over two lines, pasted back, may carry line breaks or spaces.
+ActivationToken = Annotated[str, AfterValidator(_token), Field(min_length=20, max_length=200)]
+ActivationCode = Annotated[str, Field(min_length=6, max_length=20), AfterValidator(_code)]
+
+
+class ActivationBody(BaseModel):
+    """Either ``token`` (from the link) or ``email`` and ``code`` (typed in)."""
+
+    token: ActivationToken | None = None
+    email: EmailStr | None = None
+    code: ActivationCode | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Self:
+        by_token = self.token is not None
+        by_code = self.email is not None and self.code is not None
+        if by_token == by_code or (not by_code and (self.email is not None or self.code is not None)):
+            raise ValueError("send either token, or email and code")
+        return self
+
+
+class ResendActivation(BaseModel):
+    email: EmailStr

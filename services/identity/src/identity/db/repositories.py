@@ -8,7 +8,15 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, case, func, literal, null, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from identity.db.tables import Account, PasswordReset, RefreshToken, SessionFamily, SigningKey
+from identity.db.tables import (
+    Account,
+    Activation,
+    PasswordReset,
+    RefreshToken,
+    RegistrationFacts,
+    SessionFamily,
+    SigningKey,
+)
 from identity.domain.lockout import LockoutPolicy
 from portal_chassis.columns import UtcDateTime
 
@@ -209,3 +217,85 @@ class SigningKeys:
 
     def add(self, key: SigningKey) -> None:
         self.session.add(key)
+
+
+class Activations:
+    """Pending activations of new accounts (link token and code)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, activation: Activation) -> None:
+        self.session.add(activation)
+
+    async def by_token_digest(self, digest: str) -> Activation | None:
+        result: Activation | None = await self.session.scalar(
+            select(Activation).where(Activation.token_hash == digest)
+        )
+        return result
+
+    async def open_for(self, account_id: str, now: datetime) -> Activation | None:
+        """The account's activation that still works (at most one: a new one ends the others)."""
+        result: Activation | None = await self.session.scalar(
+            select(Activation)
+            .where(
+                Activation.account_id == account_id,
+                Activation.ended_at.is_(None),
+                Activation.expires_at > now,
+            )
+            .order_by(Activation.created_at.desc())
+            .limit(1)
+        )
+        return result
+
+    async def latest_created_at(self, account_id: str) -> datetime | None:
+        result: datetime | None = await self.session.scalar(
+            select(func.max(Activation.created_at)).where(Activation.account_id == account_id)
+        )
+        return result
+
+    async def end(self, activation_id: str, now: datetime, reason: str) -> bool:
+        """End one activation; False if it had already ended (a concurrent request used it).
+
+        Conditional, so of two requests presenting the same token at once exactly one wins.
+        """
+        statement = (
+            update(Activation)
+            .where(Activation.id == activation_id, Activation.ended_at.is_(None))
+            .values(ended_at=now, end_reason=reason)
+            .returning(Activation.id)
+            .execution_options(synchronize_session=False)
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none() is not None
+
+    async def end_all_of(self, account_id: str, now: datetime, reason: str) -> None:
+        await self.session.execute(
+            update(Activation)
+            .where(Activation.account_id == account_id, Activation.ended_at.is_(None))
+            .values(ended_at=now, end_reason=reason)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def count_wrong_code(self, activation_id: str) -> int | None:
+        """Count one wrong code in a single UPDATE (parallel guesses cannot skip the limit);
+        ``None`` if the activation has ended meanwhile."""
+        statement = (
+            update(Activation)
+            .where(Activation.id == activation_id, Activation.ended_at.is_(None))
+            .values(wrong_codes=Activation.wrong_codes + 1)
+            .returning(Activation.wrong_codes)
+            .execution_options(synchronize_session=False)
+        )
+        result: int | None = (await self.session.execute(statement)).scalar_one_or_none()
+        return result
+
+
+class RegistrationFactsRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, customer_number: str) -> RegistrationFacts | None:
+        return await self.session.get(RegistrationFacts, customer_number)
+
+    def add(self, facts: RegistrationFacts) -> None:
+        self.session.add(facts)

@@ -28,6 +28,44 @@ class Account(Base):
     # the atomic statements in repositories.Accounts, never read-modified-written.
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    # "pending" after self-registration until the email address is confirmed, then "active".
+    # A pending account cannot log in; the operations CLI creates accounts active at once.
+    status: Mapped[str] = mapped_column(String(10), default="active")
+    activated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+
+
+class Activation(Base):
+    """One activation mail: a link token (SHA-256, looked up) and a 6-digit code (argon2id,
+    salted, because a million possible codes would be trivial to reverse from a plain digest).
+
+    Single use; a newer activation of the same account ends the older ones (``ended_at``).
+    """
+
+    __tablename__ = "activations"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    wrong_codes: Mapped[int] = mapped_column(Integer, default=0)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    end_reason: Mapped[str | None] = mapped_column(String(20), default=None)  # used, replaced, wrong-codes
+
+
+class RegistrationFacts(Base):
+    """What contracts says about a customer, to check who may register (read model of
+    CustomerRegistered; the latest event replaces the whole row)."""
+
+    __tablename__ = "registration_facts"
+
+    customer_number: Mapped[str] = mapped_column(String(20), primary_key=True)
+    segment: Mapped[str] = mapped_column(String(10))  # private, business
+    language: Mapped[str] = mapped_column(String(2))
+    # Supply postcodes and the billing postcode, normalised ("1234AB"), space-separated.
+    postcodes: Mapped[str] = mapped_column(Text)
+    as_of: Mapped[datetime] = mapped_column(UtcDateTime)  # occurred_at of the event that wrote it
 
 
 class PasswordReset(Base):

@@ -36,3 +36,17 @@ def new_token() -> str:
 def token_digest(token: str) -> str:
     """Tokens are random and long, so a plain SHA-256 is enough to store them safely."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_code() -> str:
+    """A 6-digit code to type in (leading zeros kept)."""
+    return f"{secrets.randbelow(1_000_000):06d}"
+
+
+def hash_code(code: str) -> str:
+    """Salted argon2id: a digest of one of a million codes must not be reversible by trying."""
+    return _hasher.hash(code)
+
+
+def verify_code(code_hash: str | None, code: str) -> bool:
+    return verify_password(code_hash, code)

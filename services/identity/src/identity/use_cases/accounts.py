@@ -1,4 +1,5 @@
-"""Creating an account (operations and tests; the registration flows build on it)."""
+"""Creating an active account directly (the operations CLI and tests); customers register
+through use_cases.registration instead."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import UTC, datetime
 
 from identity.db.repositories import Accounts
 from identity.db.tables import Account
+from identity.domain.registration import ACTIVE
 from identity.domain.secrets import hash_password
 from portal_chassis.problems import ProblemError
 from portal_chassis.uow import UnitOfWork
@@ -29,6 +31,9 @@ async def create_account(
         language=language,
         created_at=now,
         password_changed_at=now,
+        failed_logins=0,
+        status=ACTIVE,
+        activated_at=now,
     )
     accounts.add(account)
     uow.emit(

@@ -3,7 +3,8 @@
 Failed attempts are counted per account; the one that reaches the maximum locks the account
 for a while (AccountLocked tells the owner). While locked, even the right password is refused,
 and a completed password reset lifts the lock. Unknown addresses answer exactly like wrong
-passwords and are not counted.
+passwords and are not counted. A registered account whose email address is not confirmed yet
+answers the right password with 403 ``account-not-activated`` (a wrong one as usual, 401).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import NoReturn
 from identity.db.repositories import Accounts
 from identity.db.tables import Account
 from identity.domain.lockout import AccountLockedError, LockoutPolicy
+from identity.domain.registration import ACTIVE
 from identity.domain.secrets import hash_password, needs_rehash, verify_password
 from identity.settings import IdentitySettings
 from identity.use_cases.sessions import IssuedTokens, open_session
@@ -49,6 +51,14 @@ async def log_in(
         raise AccountLockedError(account.locked_until, now)  # not counted: the lock does not grow
     if not verify_password(account.password_hash, password):
         await _count_failure(uow, account, policy, now)
+    if account.status != ACTIVE:
+        # Only someone who knows the password learns that the account waits for confirmation.
+        raise ProblemError(
+            403,
+            "account-not-activated",
+            "This account is not active yet: confirm your email address with the link or the "
+            "code we sent, or ask for a new activation mail.",
+        )
     if not await accounts.clear_failed_logins(account.id, now):
         await _locked_meanwhile(uow, account.id, now)
     if needs_rehash(account.password_hash):

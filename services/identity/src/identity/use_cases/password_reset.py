@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from identity.db.repositories import Accounts, PasswordResets, Sessions
 from identity.db.tables import PasswordReset
+from identity.domain.registration import ACTIVE
 from identity.domain.secrets import hash_password, new_token, token_digest
 from identity.settings import IdentitySettings
 from portal_chassis.logging import get_logger
@@ -37,8 +38,8 @@ async def request_password_reset(
     # Row lock on the account: two requests at the same moment count one after the other, so
     # both cannot see "2 this hour" and send a 4th email.
     account = await Accounts(uow.session).by_email_for_update(email)
-    if account is None:
-        return
+    if account is None or account.status != ACTIVE:
+        return  # a pending account confirms its address first (activation resend)
     resets = PasswordResets(uow.session)
     sent = await resets.count_created_since(account.id, now - timedelta(hours=1))
     if sent >= settings.max_reset_requests_per_hour:

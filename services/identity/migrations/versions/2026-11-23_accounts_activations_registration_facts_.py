@@ -1,8 +1,8 @@
-"""accounts, password resets, sessions, signing keys, outbox and inbox
+"""accounts, activations, registration facts, password resets, sessions
 
-Revision ID: cbadd77769d9
+Revision ID: 751bfc8c1d35
 Revises: 
-Create Date: 2026-11-23 17:58:51.312159
+Create Date: 2026-11-23 18:17:19.440899
 """
 from collections.abc import Sequence
 
@@ -12,7 +12,7 @@ from alembic import op
 import portal_chassis.columns
 from portal_chassis.migrations import create_outbox_and_inbox_v1, drop_outbox_and_inbox_v1
 
-revision: str = 'cbadd77769d9'
+revision: str = '751bfc8c1d35'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -30,12 +30,22 @@ def upgrade() -> None:
     sa.Column('password_changed_at', portal_chassis.columns.UtcDateTime(), nullable=False),
     sa.Column('failed_logins', sa.Integer(), nullable=False),
     sa.Column('locked_until', portal_chassis.columns.UtcDateTime(), nullable=True),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('activated_at', portal_chassis.columns.UtcDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('email')
     )
     with op.batch_alter_table('accounts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_accounts_customer_number'), ['customer_number'], unique=False)
 
+    op.create_table('registration_facts',
+    sa.Column('customer_number', sa.String(length=20), nullable=False),
+    sa.Column('segment', sa.String(length=10), nullable=False),
+    sa.Column('language', sa.String(length=2), nullable=False),
+    sa.Column('postcodes', sa.Text(), nullable=False),
+    sa.Column('as_of', portal_chassis.columns.UtcDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('customer_number')
+    )
     op.create_table('signing_keys',
     sa.Column('kid', sa.String(length=64), nullable=False),
     sa.Column('private_pem', sa.Text(), nullable=False),
@@ -44,6 +54,23 @@ def upgrade() -> None:
     sa.Column('retired_at', portal_chassis.columns.UtcDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('kid')
     )
+    op.create_table('activations',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('account_id', sa.String(length=36), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('code_hash', sa.String(length=255), nullable=False),
+    sa.Column('created_at', portal_chassis.columns.UtcDateTime(), nullable=False),
+    sa.Column('expires_at', portal_chassis.columns.UtcDateTime(), nullable=False),
+    sa.Column('wrong_codes', sa.Integer(), nullable=False),
+    sa.Column('ended_at', portal_chassis.columns.UtcDateTime(), nullable=True),
+    sa.Column('end_reason', sa.String(length=20), nullable=True),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('token_hash')
+    )
+    with op.batch_alter_table('activations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_activations_account_id'), ['account_id'], unique=False)
+
     op.create_table('password_resets',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('account_id', sa.String(length=36), nullable=False),
@@ -105,7 +132,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_password_resets_account_id'))
 
     op.drop_table('password_resets')
+    with op.batch_alter_table('activations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_activations_account_id'))
+
+    op.drop_table('activations')
     op.drop_table('signing_keys')
+    op.drop_table('registration_facts')
     with op.batch_alter_table('accounts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_accounts_customer_number'))
 

@@ -1,0 +1,247 @@
+"""Self-registration: a private customer proves who they are with their customer number and a
+postcode of theirs, then confirms their email address by the link or the code in a mail.
+
+The account exists as ``pending`` from the registration on and becomes ``active`` (and is
+announced with AccountCreated) only when the address is confirmed. Answers never tell whether
+an address already has an account: a registration or resend for such an address is answered
+exactly like a new one, and nothing is sent to an active account.
+
+A pending account is not yet proven to belong to anyone, so it does not block its address: a
+new registration for the same address (after the resend interval) takes it over with the new
+customer number, password and language, and a fresh activation ends the older ones.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from identity.db.repositories import Accounts, Activations, RegistrationFactsRepository
+from identity.db.tables import Account, Activation
+from identity.domain.registration import ACTIVE, PENDING, postcode_matches, without_whitespace
+from identity.domain.secrets import hash_code, hash_password, new_code, new_token, token_digest, verify_code
+from identity.settings import IdentitySettings
+from portal_chassis.logging import get_logger
+from portal_chassis.problems import ProblemError
+from portal_chassis.sealing import Sealer
+from portal_chassis.uow import UnitOfWork
+from portal_schemas.identity import AccountCreated, ActivationRequested
+from portal_schemas.types import Language
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class _ActivationSecrets:
+    token_hash: str
+    code_hash: str
+    sealed_token: str
+    sealed_code: str
+
+
+def _new_secrets(sealer: Sealer) -> _ActivationSecrets:
+    """Made before we know whether anything will be sent, and thrown away when nothing is:
+    every path does the same work, so the answer's timing says less about the address."""
+    token, code = new_token(), new_code()
+    return _ActivationSecrets(
+        token_hash=token_digest(token),
+        code_hash=hash_code(code),
+        sealed_token=sealer.seal(token),
+        sealed_code=sealer.seal(code),
+    )
+
+
+def _not_matched() -> ProblemError:
+    # One answer for an unknown customer number and a postcode that is not theirs: saying
+    # which was wrong would let anyone test customer numbers.
+    return ProblemError(
+        422,
+        "registration-not-matched",
+        "This customer number and postcode do not belong together in our records. Check both "
+        "on an invoice; the postcode of your billing address is accepted too.",
+    )
+
+
+def _invalid(attempts_left: int | None = None) -> ProblemError:
+    extra: dict[str, Any] = {} if attempts_left is None else {"attempts_left": attempts_left}
+    return ProblemError(
+        400,
+        "activation-invalid",
+        "This activation link or code is not valid, was already used or has expired. You can "
+        "ask for a new activation mail.",
+        **extra,
+    )
+
+
+async def register(
+    uow: UnitOfWork,
+    settings: IdentitySettings,
+    sealer: Sealer,
+    *,
+    customer_number: str,
+    postcode: str,
+    email: str,
+    password: str,
+    language: Language | None,
+    now: datetime,
+) -> None:
+    password_hash = hash_password(password)
+    secrets = _new_secrets(sealer)
+    facts = await RegistrationFactsRepository(uow.session).get(without_whitespace(customer_number))
+    if facts is None or not postcode_matches(facts.postcodes, postcode):
+        raise _not_matched()
+    if facts.segment != "private":
+        raise ProblemError(
+            422,
+            "business-customer",
+            "The customer portal is for private customers. Business customers can reach "
+            "their account manager for their energy matters.",
+        )
+    chosen_language: Language = language or facts.language  # type: ignore[assignment]
+    accounts = Accounts(uow.session)
+    try:
+        account = await accounts.by_email_for_update(email)
+        if account is None:
+            account = Account(
+                id=str(uuid.uuid4()),
+                email=email.strip().lower(),
+                customer_number=facts.customer_number,
+                password_hash=password_hash,
+                language=chosen_language,
+                created_at=now,
+                password_changed_at=now,
+                failed_logins=0,
+                status=PENDING,
+            )
+            accounts.add(account)
+            await uow.session.flush()  # its activation references it
+        elif account.status != PENDING:
+            log.info("registration for an address with an active account; nothing sent")
+            return
+        elif await _mailed_recently(uow, settings, account.id, now):
+            log.info("registration of a pending account within the resend interval", account_id=account.id)
+            return
+        else:
+            account.customer_number = facts.customer_number
+            account.password_hash = password_hash
+            account.password_changed_at = now
+            account.language = chosen_language
+        await _issue_activation(uow, settings, secrets, account, now)
+        await uow.commit()
+    except IntegrityError:
+        # A registration for the same address committed at the same moment: it sent the mail.
+        await uow.rollback()
+
+
+async def resend_activation(
+    uow: UnitOfWork, settings: IdentitySettings, sealer: Sealer, email: str, *, now: datetime
+) -> None:
+    secrets = _new_secrets(sealer)
+    account = await Accounts(uow.session).by_email_for_update(email)
+    if account is None or account.status != PENDING:
+        return
+    if await _mailed_recently(uow, settings, account.id, now):
+        log.info("activation resend throttled", account_id=account.id)
+        return
+    await _issue_activation(uow, settings, secrets, account, now)
+    await uow.commit()
+
+
+async def activate_with_token(uow: UnitOfWork, token: str, *, now: datetime) -> None:
+    activation = await Activations(uow.session).by_token_digest(token_digest(without_whitespace(token)))
+    if activation is None or activation.ended_at is not None or activation.expires_at <= now:
+        raise _invalid()
+    await _activate(uow, activation, now)
+
+
+async def activate_with_code(
+    uow: UnitOfWork, settings: IdentitySettings, email: str, code: str, *, now: datetime
+) -> None:
+    account = await Accounts(uow.session).by_email(email)
+    activations = Activations(uow.session)
+    activation = None
+    if account is not None and account.status == PENDING:
+        activation = await activations.open_for(account.id, now)
+    if activation is None:
+        verify_code(None, code)  # costs what a wrong code costs
+        raise _invalid()
+    if verify_code(activation.code_hash, code):
+        await _activate(uow, activation, now)
+        return
+    wrong = await activations.count_wrong_code(activation.id)
+    if wrong is None:  # ended by a concurrent request
+        await uow.rollback()
+        raise _invalid()
+    if wrong >= settings.max_wrong_activation_codes:
+        await activations.end(activation.id, now, "wrong-codes")
+        await uow.commit()
+        log.warning("activation ended after wrong codes", account_id=activation.account_id, wrong=wrong)
+        raise ProblemError(
+            400,
+            "activation-invalid",
+            "Too many wrong codes: this activation has been cancelled and its link and code no "
+            "longer work. Ask for a new activation mail.",
+            attempts_left=0,
+        )
+    await uow.commit()  # the count stays although the request fails
+    raise _invalid(attempts_left=settings.max_wrong_activation_codes - wrong)
+
+
+async def _activate(uow: UnitOfWork, activation: Activation, now: datetime) -> None:
+    account = await Accounts(uow.session).get(activation.account_id)
+    assert account is not None, "activations reference an account"
+    if account.status != PENDING or not await Activations(uow.session).end(activation.id, now, "used"):
+        await uow.rollback()
+        raise _invalid()
+    account.status = ACTIVE
+    account.activated_at = now
+    uow.emit(
+        AccountCreated(
+            account_id=account.id,
+            customer_number=account.customer_number,
+            email=account.email,
+            language=account.language,
+        ),
+        subject=account.id,
+    )
+    await uow.commit()
+
+
+async def _mailed_recently(
+    uow: UnitOfWork, settings: IdentitySettings, account_id: str, now: datetime
+) -> bool:
+    latest = await Activations(uow.session).latest_created_at(account_id)
+    return latest is not None and now < latest + settings.activation_resend_interval
+
+
+async def _issue_activation(
+    uow: UnitOfWork, settings: IdentitySettings, secrets: _ActivationSecrets, account: Account, now: datetime
+) -> None:
+    """A new link and code; the account's older ones stop working."""
+    activations = Activations(uow.session)
+    await activations.end_all_of(account.id, now, "replaced")
+    activation = Activation(
+        id=str(uuid.uuid4()),
+        account_id=account.id,
+        token_hash=secrets.token_hash,
+        code_hash=secrets.code_hash,
+        created_at=now,
+        expires_at=now + settings.activation_ttl,
+        wrong_codes=0,
+    )
+    activations.add(activation)
+    uow.emit(
+        ActivationRequested(
+            account_id=account.id,
+            email=account.email,
+            language=account.language,
+            sealed_token=secrets.sealed_token,
+            sealed_code=secrets.sealed_code,
+            expires_at=activation.expires_at,
+        ),
+        subject=account.id,
+    )
