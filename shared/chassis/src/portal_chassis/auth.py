@@ -50,13 +50,21 @@ class JwksCache:
         self._static = True
 
     async def key(self, kid: str) -> Any:
-        if not self._static and self._stale(kid):
+        # A request for a kid we lack also waits while a fetch is in flight (the attempt is
+        # stamped when it starts, so _stale is already false): it may bring exactly that key.
+        # Known kids never wait; they use the cached keys.
+        if not self._static and (self._stale(kid) or (kid not in self._keys and self._lock.locked())):
             async with self._lock:  # one fetch at a time; the others use its result
                 if self._stale(kid):
                     await self._fetch()
         try:
             return self._keys[kid]
         except KeyError:
+            if not self._static and not self._keys:
+                # Never got any key (identity down since start): we cannot tell, the token may be fine.
+                raise ProblemError(
+                    503, "auth-unavailable", "Access tokens cannot be checked right now."
+                ) from None
             raise ProblemError(401, "not-authenticated", "The access token is not valid.") from None
 
     def _stale(self, kid: str) -> bool:
