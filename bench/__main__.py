@@ -1,14 +1,40 @@
-"""Runs every benchmark of the suite and prints its figures."""
+"""Runs every benchmark of the suite (or one, with ``--only``) and prints its figures.
+
+    uv run python -m bench [--only login|pipeline] [options of the benchmarks run]
+
+Without ``--only`` the log-in benchmark runs first, then the event pipeline. Only the selected
+benchmarks are imported, so ``--only pipeline`` does not need identity to import.
+"""
 
 from __future__ import annotations
 
+import argparse
+import importlib
 import sys
 
-from bench import outbox_pipeline
+# Name -> module, in the run order of a full run: the short in-process one first. Each module
+# has add_arguments(parser) and run_with(args).
+BENCHMARKS = {"login": "bench.login_latency", "pipeline": "bench.outbox_pipeline"}
 
 
-def main() -> int:
-    outbox_pipeline.main(sys.argv[1:])
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--only", choices=list(BENCHMARKS), help="run this benchmark only (default: all)")
+    first = argparse.ArgumentParser(add_help=False)  # --help waits until all options are known
+    first.add_argument("--only", choices=list(BENCHMARKS))
+    only = first.parse_known_args(argv)[0].only
+    modules = {
+        name: importlib.import_module(module) for name, module in BENCHMARKS.items() if only in (None, name)
+    }
+    for module in modules.values():
+        module.add_arguments(parser)
+    args = parser.parse_args(argv)
+    for name, module in modules.items():
+        print(f"== {name} ==", flush=True)
+        module.run_with(args)
     return 0
 
 

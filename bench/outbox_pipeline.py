@@ -1,6 +1,6 @@
 """Event pipeline throughput on real PostgreSQL and Kafka: outbox write, relay, inbox consume.
 
-    uv run python -m bench [--events 20000] [--per-transaction 100]
+    uv run python -m bench [--only pipeline] [--events 20000] [--per-transaction 100]
 
 1. write: use cases emit events through the unit of work, ``--per-transaction`` per commit;
 2. relay: the outbox relay publishes them to Kafka (idempotent producer, acks=all);
@@ -110,11 +110,19 @@ async def run(bootstrap: str, database_url: str, events: int, per_transaction: i
     )
 
 
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("pipeline", "outbox/relay/inbox throughput (bench/outbox_pipeline.py)")
+    group.add_argument("--events", type=int, default=20_000)
+    group.add_argument("--per-transaction", type=int, default=100)
+
+
 def main(argv: list[str]) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--events", type=int, default=20_000)
-    parser.add_argument("--per-transaction", type=int, default=100)
-    args = parser.parse_args(argv)
+    parser = argparse.ArgumentParser(prog="python -m bench.outbox_pipeline", description=__doc__)
+    add_arguments(parser)
+    run_with(parser.parse_args(argv))
+
+
+def run_with(args: argparse.Namespace) -> None:
     configure_logging("bench", "WARNING")
     with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:
         kafka_port, controller_port = free_ports(2)  # never reuse a broker that runs already
