@@ -1,15 +1,17 @@
-"""``python -m identity serve | migrate | asyncapi | create-account``."""
+"""``python -m identity serve | migrate | asyncapi | create-account | import-legacy``."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from identity.app import create_app
 from identity.settings import IdentitySettings
 from identity.use_cases.accounts import create_account
+from identity.use_cases.legacy_import import LegacyFileError, import_legacy_accounts
 from portal_chassis.cli import run, run_in_unit_of_work
 from portal_chassis.uow import UnitOfWork
 
@@ -24,10 +26,7 @@ def _create_account_args(parser: argparse.ArgumentParser) -> None:
 
 def _create_account(args: argparse.Namespace) -> int:
     """Reads the password from standard input, so it never shows in a process list."""
-    password = sys.stdin.readline().rstrip("\n")
-    if len(password) < 10:
-        print("password (on standard input) must have at least 10 characters", file=sys.stderr)
-        return 2
+    password = sys.stdin.readline().rstrip("\n")  # the password rules apply (create_account)
 
     async def work(uow: UnitOfWork) -> int:
         account = await create_account(
@@ -43,13 +42,49 @@ def _create_account(args: argparse.Namespace) -> int:
     return asyncio.run(run_in_unit_of_work(IdentitySettings(), work))
 
 
+def _import_legacy_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, help="CSV export of the old portal (see README)")
+
+
+def _import_legacy(args: argparse.Namespace) -> int:
+    """Exit 0 when every row was imported or skipped, 1 when some were invalid (the valid rows
+    are imported all the same), 2 when the file cannot be read."""
+
+    async def work(uow: UnitOfWork) -> int:
+        with args.file.open(encoding="utf-8-sig", newline="") as lines:
+            report = await import_legacy_accounts(uow, lines, now=datetime.now(UTC))
+        for problem in report.problems:
+            print(problem, file=sys.stderr)
+        print(f"imported {report.imported}, skipped {report.skipped}, invalid {report.invalid}")
+        return 1 if report.invalid else 0
+
+    try:
+        return asyncio.run(
+            run_in_unit_of_work(
+                IdentitySettings(), work, refusals=(LegacyFileError, UnicodeDecodeError), refused_code=2
+            )
+        )
+    except OSError as exc:
+        print(f"cannot read the file: {exc.strerror}", file=sys.stderr)
+        return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     return run(
         create_app=create_app,
         settings=IdentitySettings,
         migrations_dir=MIGRATIONS,
         commands={
-            "create-account": ("create an account (password on stdin)", _create_account, _create_account_args)
+            "create-account": (
+                "create an account (password on stdin)",
+                _create_account,
+                _create_account_args,
+            ),
+            "import-legacy": (
+                "import the old portal's accounts from CSV",
+                _import_legacy,
+                _import_legacy_args,
+            ),
         },
         argv=argv,
     )

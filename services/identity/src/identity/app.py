@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
-from identity.api import password_resets, registrations, sessions
+from identity.api import legacy_migrations, password_resets, registrations, sessions
 from identity.consumers import handlers
 from identity.settings import IdentitySettings
 from identity.use_cases.signing_keys import ensure_signing_key
@@ -34,7 +34,7 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
             "lockout, sessions with refresh tokens, password resets and the keys that sign access "
             "tokens."
         ),
-        routers=[registrations.router, password_resets.router, sessions.router],
+        routers=[registrations.router, password_resets.router, sessions.router, legacy_migrations.router],
         handlers=handlers,
         produces=["AccountCreated", "AccountLocked", "ActivationRequested", "PasswordResetRequested"],
         on_startup=[signing_key],

@@ -38,6 +38,14 @@ class IdentitySettings(ServiceSettings):
     activation_resend_minutes: int = Field(15, ge=1, le=120)
     max_wrong_activation_codes: int = Field(5, ge=1, le=20)
 
+    # An imported legacy account that logs in with its old password gets a migration token to
+    # choose a new password with; it works once, for this long.
+    legacy_migration_minutes: int = Field(15, ge=5, le=60)
+
+    @property
+    def legacy_migration_ttl(self) -> timedelta:
+        return timedelta(minutes=self.legacy_migration_minutes)
+
     @property
     def activation_ttl(self) -> timedelta:
         return timedelta(hours=self.activation_hours)

@@ -9,6 +9,18 @@ from pydantic import AfterValidator, BaseModel, EmailStr, Field, model_validator
 from identity.domain.registration import without_whitespace
 from portal_schemas.types import Language
 
+# The password rules (length included) are checked by domain.password_policy, which names every
+# rule a password fails; the schema only bounds what a request may carry.
+NewPassword = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=1024,
+        description="At least 12 characters, at most 128; not a common or leaked password; not "
+        "containing the email address or the customer number.",
+    ),
+]
+
 
 class PasswordResetRequest(BaseModel):
     email: EmailStr
@@ -21,15 +33,29 @@ class Accepted(BaseModel):
 
 class PasswordResetConfirmation(BaseModel):
     token: str = Field(min_length=20, max_length=200)
-    new_password: str = Field(min_length=10, max_length=128)
+    new_password: NewPassword
 
 
 class Credentials(BaseModel):
-    email: EmailStr
+    """Either ``email`` or ``username`` (the user name of the old customer portal)."""
+
+    email: EmailStr | None = None
+    username: str | None = Field(None, min_length=1, max_length=150)
     password: str = Field(min_length=1, max_length=128)
     stay_signed_in: bool = Field(
         False, description="Keep the session for days instead of hours (a trusted device)."
     )
+
+    @model_validator(mode="after")
+    def _one_login(self) -> Self:
+        if (self.email is None) == (self.username is None):
+            raise ValueError("send either email or username")
+        return self
+
+
+class LegacyPasswordBody(BaseModel):
+    migration_token: str = Field(min_length=20, max_length=200)
+    new_password: NewPassword
 
 
 class RefreshTokenBody(BaseModel):
@@ -52,7 +78,7 @@ class Registration(BaseModel):
         description="Of a supply address or of the billing address; spaces and case do not matter.",
     )
     email: EmailStr
-    password: str = Field(min_length=10, max_length=128)
+    password: NewPassword
     language: Language | None = Field(None, description="Defaults to the customer's language.")
 
 

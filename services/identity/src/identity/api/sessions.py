@@ -17,7 +17,13 @@ router = APIRouter(tags=["sessions"])
 
 _PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 _LOG_IN_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Wrong email or password (the same answer for both).", **_PROBLEM},
+    401: {"description": "Wrong email (or user name) or password (the same answer for both).", **_PROBLEM},
+    403: {
+        "description": "`account-not-activated` (confirm the email address first) or "
+        "`password-change-required`: an account from the old portal; `migration_token` (with "
+        "`expires_in` seconds) sets a new password at /v1/legacy-migrations/password.",
+        **_PROBLEM,
+    },
     423: {
         "description": "Locked after too many failed attempts: `locked_until` in the body, "
         "`Retry-After` header. A password reset unlocks it.",
@@ -45,7 +51,13 @@ def _body(tokens: IssuedTokens) -> SessionTokens:
 @router.post("/v1/sessions", status_code=status.HTTP_201_CREATED, summary="Log in", responses=_LOG_IN_ERRORS)
 async def create_session(body: Credentials, uow: UowDep, settings: SettingsDep, now: NowDep) -> SessionTokens:
     tokens = await log_in(
-        uow, settings, str(body.email), body.password, stay_signed_in=body.stay_signed_in, now=now
+        uow,
+        settings,
+        None if body.email is None else str(body.email),
+        body.password,
+        username=body.username,
+        stay_signed_in=body.stay_signed_in,
+        now=now,
     )
     return _body(tokens)
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from identity.db.tables import (
     Account,
     Activation,
+    LegacyMigration,
     PasswordReset,
     RefreshToken,
     RegistrationFacts,
@@ -46,6 +47,12 @@ class Accounts:
     async def by_email_for_update(self, email: str) -> Account | None:
         result: Account | None = await self.session.scalar(
             select(Account).where(Account.email == email.strip().lower()).with_for_update()
+        )
+        return result
+
+    async def by_legacy_username(self, username: str) -> Account | None:
+        result: Account | None = await self.session.scalar(
+            select(Account).where(Account.legacy_username == normalise_username(username))
         )
         return result
 
@@ -115,6 +122,46 @@ class Accounts:
         """A completed password reset proves ownership: the lock and the count go."""
         account.failed_logins = 0
         account.locked_until = None
+
+
+def normalise_username(username: str) -> str:
+    """The old portal's user names did not depend on case."""
+    return username.strip().lower()
+
+
+class LegacyMigrations:
+    """Migration tokens of legacy accounts (see use_cases.legacy)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, migration: LegacyMigration) -> None:
+        self.session.add(migration)
+
+    async def by_digest(self, digest: str) -> LegacyMigration | None:
+        result: LegacyMigration | None = await self.session.scalar(
+            select(LegacyMigration).where(LegacyMigration.token_hash == digest)
+        )
+        return result
+
+    async def use(self, migration_id: str, now: datetime) -> bool:
+        """Mark the token used; False if it already was (of two requests at once, one wins)."""
+        statement = (
+            update(LegacyMigration)
+            .where(LegacyMigration.id == migration_id, LegacyMigration.used_at.is_(None))
+            .values(used_at=now)
+            .returning(LegacyMigration.id)
+            .execution_options(synchronize_session=False)
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none() is not None
+
+    async def end_all_of(self, account_id: str, now: datetime) -> None:
+        await self.session.execute(
+            update(LegacyMigration)
+            .where(LegacyMigration.account_id == account_id, LegacyMigration.used_at.is_(None))
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        )
 
 
 class PasswordResets:

@@ -30,8 +30,26 @@ class Account(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     # "pending" after self-registration until the email address is confirmed, then "active".
     # A pending account cannot log in; the operations CLI creates accounts active at once.
+    # "legacy": imported from the old portal, password_hash still in the old format (see
+    # domain.legacy_hash) until the customer chooses a new password, then "pending".
     status: Mapped[str] = mapped_column(String(10), default="active")
     activated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    # The old portal's user name (lower-cased), for imported accounts; log-in accepts it too.
+    legacy_username: Mapped[str | None] = mapped_column(String(150), unique=True, default=None)
+
+
+class LegacyMigration(Base):
+    """A migration token, handed out when a legacy account logs in with its old password: it
+    lets the customer set a new password. Stored only as its SHA-256; short-lived, single use."""
+
+    __tablename__ = "legacy_migrations"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)  # or replaced
 
 
 class Activation(Base):

@@ -9,6 +9,7 @@ from typing import Final
 
 PENDING: Final = "pending"
 ACTIVE: Final = "active"
+LEGACY: Final = "legacy"  # imported from the old portal; a new password is due
 
 _WHITESPACE = re.compile(r"\s+")
 

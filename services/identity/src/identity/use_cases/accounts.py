@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 
 from identity.db.repositories import Accounts
 from identity.db.tables import Account
+from identity.domain.hashing import off_loop
+from identity.domain.password_policy import check_password
 from identity.domain.registration import ACTIVE
 from identity.domain.secrets import hash_password
 from portal_chassis.problems import ProblemError
@@ -19,6 +21,7 @@ from portal_schemas.types import Language
 async def create_account(
     uow: UnitOfWork, *, email: str, password: str, customer_number: str, language: Language
 ) -> Account:
+    check_password(password, email=email, customer_number=customer_number)
     accounts = Accounts(uow.session)
     if await accounts.by_email(email) is not None:
         raise ProblemError(409, "account-exists", "An account with this email already exists.")
@@ -27,7 +30,7 @@ async def create_account(
         id=str(uuid.uuid4()),
         email=email.strip().lower(),
         customer_number=customer_number,
-        password_hash=hash_password(password),
+        password_hash=await off_loop(hash_password, password),
         language=language,
         created_at=now,
         password_changed_at=now,

@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 
 from identity.db.repositories import Accounts, PasswordResets, Sessions
 from identity.db.tables import PasswordReset
+from identity.domain.hashing import off_loop
+from identity.domain.password_policy import check_password
 from identity.domain.registration import ACTIVE
 from identity.domain.secrets import hash_password, new_token, token_digest
 from identity.settings import IdentitySettings
@@ -69,18 +71,29 @@ async def request_password_reset(
 
 async def confirm_password_reset(uow: UnitOfWork, token: str, new_password: str, *, now: datetime) -> None:
     """Set the new password; the token and every other open token of the account die, the lock
-    is lifted and every session ends (whoever knew the old password is logged out)."""
+    is lifted and every session ends (whoever knew the old password is logged out).
+
+    A password that breaks the rules is refused (naming every rule, with the account's email
+    and customer number when the token is valid) and the token keeps working for a better one.
+    """
     resets = PasswordResets(uow.session)
     reset = await resets.by_digest_for_update(token_digest(token))
-    if reset is None or reset.used_at is not None or reset.expires_at <= now:
+    account = None
+    if reset is not None and reset.used_at is None and reset.expires_at > now:
+        account = await Accounts(uow.session).get(reset.account_id)
+    check_password(
+        new_password,
+        email=account.email if account else None,
+        customer_number=account.customer_number if account else None,
+        field="new_password",
+    )
+    if reset is None or account is None:
         raise ProblemError(
             400,
             "reset-token-invalid",
             "This reset link is invalid, already used or expired. Request a new one.",
         )
-    account = await Accounts(uow.session).get(reset.account_id)
-    assert account is not None, "reset rows reference an account"
-    account.password_hash = hash_password(new_password)
+    account.password_hash = await off_loop(hash_password, new_password)
     account.password_changed_at = now
     Accounts.unlock(account)
     for other in await resets.open_for(account.id, now):

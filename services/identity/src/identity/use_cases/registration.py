@@ -22,6 +22,8 @@ from sqlalchemy.exc import IntegrityError
 
 from identity.db.repositories import Accounts, Activations, RegistrationFactsRepository
 from identity.db.tables import Account, Activation
+from identity.domain.hashing import off_loop
+from identity.domain.password_policy import check_password
 from identity.domain.registration import ACTIVE, PENDING, postcode_matches, without_whitespace
 from identity.domain.secrets import hash_code, hash_password, new_code, new_token, token_digest, verify_code
 from identity.settings import IdentitySettings
@@ -43,13 +45,13 @@ class _ActivationSecrets:
     sealed_code: str
 
 
-def _new_secrets(sealer: Sealer) -> _ActivationSecrets:
+async def _new_secrets(sealer: Sealer) -> _ActivationSecrets:
     """Made before we know whether anything will be sent, and thrown away when nothing is:
     every path does the same work, so the answer's timing says less about the address."""
     token, code = new_token(), new_code()
     return _ActivationSecrets(
         token_hash=token_digest(token),
-        code_hash=hash_code(code),
+        code_hash=await off_loop(hash_code, code),
         sealed_token=sealer.seal(token),
         sealed_code=sealer.seal(code),
     )
@@ -89,8 +91,10 @@ async def register(
     language: Language | None,
     now: datetime,
 ) -> None:
-    password_hash = hash_password(password)
-    secrets = _new_secrets(sealer)
+    # First: it needs nothing from the database and says nothing about the customer number.
+    check_password(password, email=email, customer_number=without_whitespace(customer_number))
+    password_hash = await off_loop(hash_password, password)
+    secrets = await _new_secrets(sealer)
     facts = await RegistrationFactsRepository(uow.session).get(without_whitespace(customer_number))
     if facts is None or not postcode_matches(facts.postcodes, postcode):
         raise _not_matched()
@@ -140,7 +144,7 @@ async def register(
 async def resend_activation(
     uow: UnitOfWork, settings: IdentitySettings, sealer: Sealer, email: str, *, now: datetime
 ) -> None:
-    secrets = _new_secrets(sealer)
+    secrets = await _new_secrets(sealer)
     account = await Accounts(uow.session).by_email_for_update(email)
     if account is None or account.status != PENDING:
         return
@@ -167,9 +171,9 @@ async def activate_with_code(
     if account is not None and account.status == PENDING:
         activation = await activations.open_for(account.id, now)
     if activation is None:
-        verify_code(None, code)  # costs what a wrong code costs
+        await off_loop(verify_code, None, code)  # costs what a wrong code costs
         raise _invalid()
-    if verify_code(activation.code_hash, code):
+    if await off_loop(verify_code, activation.code_hash, code):
         await _activate(uow, activation, now)
         return
     wrong = await activations.count_wrong_code(activation.id)
@@ -216,6 +220,14 @@ async def _mailed_recently(
 ) -> bool:
     latest = await Activations(uow.session).latest_created_at(account_id)
     return latest is not None and now < latest + settings.activation_resend_interval
+
+
+async def start_activation(
+    uow: UnitOfWork, settings: IdentitySettings, sealer: Sealer, account: Account, now: datetime
+) -> None:
+    """Send an account (made pending by someone else, e.g. the legacy migration) a link and a
+    code exactly as a registration does; the caller commits."""
+    await _issue_activation(uow, settings, await _new_secrets(sealer), account, now)
 
 
 async def _issue_activation(

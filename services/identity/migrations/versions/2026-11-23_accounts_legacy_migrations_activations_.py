@@ -1,18 +1,17 @@
-"""accounts, activations, registration facts, password resets, sessions
+"""accounts, legacy migrations, activations, registration facts, password resets, sessions
 
-Revision ID: 751bfc8c1d35
+Revision ID: 39fd68c4e16a
 Revises: 
-Create Date: 2026-11-23 18:17:19.440899
+Create Date: 2026-11-23 18:28:11.844075
 """
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-
 import portal_chassis.columns
 from portal_chassis.migrations import create_outbox_and_inbox_v1, drop_outbox_and_inbox_v1
 
-revision: str = '751bfc8c1d35'
+revision: str = '39fd68c4e16a'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -32,8 +31,10 @@ def upgrade() -> None:
     sa.Column('locked_until', portal_chassis.columns.UtcDateTime(), nullable=True),
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('activated_at', portal_chassis.columns.UtcDateTime(), nullable=True),
+    sa.Column('legacy_username', sa.String(length=150), nullable=True),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('email')
+    sa.UniqueConstraint('email'),
+    sa.UniqueConstraint('legacy_username')
     )
     with op.batch_alter_table('accounts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_accounts_customer_number'), ['customer_number'], unique=False)
@@ -70,6 +71,20 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('activations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_activations_account_id'), ['account_id'], unique=False)
+
+    op.create_table('legacy_migrations',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('account_id', sa.String(length=36), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', portal_chassis.columns.UtcDateTime(), nullable=False),
+    sa.Column('expires_at', portal_chassis.columns.UtcDateTime(), nullable=False),
+    sa.Column('used_at', portal_chassis.columns.UtcDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('token_hash')
+    )
+    with op.batch_alter_table('legacy_migrations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_legacy_migrations_account_id'), ['account_id'], unique=False)
 
     op.create_table('password_resets',
     sa.Column('id', sa.String(length=36), nullable=False),
@@ -132,6 +147,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_password_resets_account_id'))
 
     op.drop_table('password_resets')
+    with op.batch_alter_table('legacy_migrations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_legacy_migrations_account_id'))
+
+    op.drop_table('legacy_migrations')
     with op.batch_alter_table('activations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_activations_account_id'))
 
