@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import AwareDatetime, EmailStr, Field
 
@@ -72,3 +72,17 @@ class ActivationRequested(EventData):
     sealed_token: str = Field(min_length=1)
     sealed_code: str = Field(min_length=1)
     expires_at: AwareDatetime
+
+
+class PasswordChanged(EventData):
+    """An account's password changed; the owner is told, in case it was not them."""
+
+    event_type: ClassVar[str] = "PasswordChanged"
+    domain: ClassVar[str] = "identity"
+    summary: ClassVar[str] = "An account's password was changed (after a reset or in settings)."
+
+    account_id: str
+    email: EmailStr
+    language: Language = "nl"
+    changed_at: AwareDatetime
+    reason: Literal["reset", "settings", "legacy_migration"]

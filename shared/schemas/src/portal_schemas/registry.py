@@ -11,6 +11,7 @@ from portal_schemas.identity import (
     AccountCreated,
     AccountLocked,
     ActivationRequested,
+    PasswordChanged,
     PasswordResetRequested,
 )
 from portal_schemas.metering import MeterReadingReceived
@@ -38,6 +39,7 @@ _MODELS: tuple[type[EventData], ...] = (
     AccountLocked,
     ActivationRequested,
     PasswordResetRequested,
+    PasswordChanged,
     CustomerRegistered,
     ContractCreated,
     ContractTerminated,
