@@ -20,7 +20,9 @@ VALUES = {
         "kind": "final_settlement", "invoice_number": "F-1", "total": "€ 1,00",
         "due_date": "2026", "link": LINK,
     },
+    EmailKind.PASSWORD_CHANGED: {"link": LINK, "changed_at": "2099", "reason": "settings"},
 }  # fmt: skip
+REASONS = ("reset", "settings", "legacy_migration")
 
 templates = EmailTemplates()
 
@@ -41,6 +43,25 @@ def test_the_activation_code_stands_alone_in_both_parts(language: str) -> None:
     email = templates.render(EmailKind.ACTIVATION, language, VALUES[EmailKind.ACTIVATION])  # type: ignore[arg-type]
     assert "042917" in email.text.splitlines()  # leading zero kept, nothing around it
     assert ">042917</p>" in email.html
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_each_reason_for_a_password_change_has_its_own_sentence(language: str) -> None:
+    bodies = {}
+    for reason in REASONS:
+        values = {**VALUES[EmailKind.PASSWORD_CHANGED], "reason": reason}
+        email = templates.render(EmailKind.PASSWORD_CHANGED, language, values)  # type: ignore[arg-type]
+        assert LINK in email.text.splitlines()
+        assert f'href="{LINK}"' in email.html
+        assert "legacy_migration" not in email.text + email.html  # phrased, never the code
+        bodies[reason] = email.text
+    assert len(set(bodies.values())) == len(REASONS)  # three reasons, three wordings
+
+
+def test_an_unknown_reason_for_a_password_change_is_an_error_not_a_gap() -> None:
+    values = {**VALUES[EmailKind.PASSWORD_CHANGED], "reason": "magic"}
+    with pytest.raises(Exception, match="magic"):
+        templates.render(EmailKind.PASSWORD_CHANGED, "en", values)
 
 
 def test_languages_differ() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from notifications.use_cases.account_locked_email import queue_account_locked_email
 from notifications.use_cases.activation_email import queue_activation_email
 from notifications.use_cases.invoice_email import queue_invoice_email
+from notifications.use_cases.password_changed_email import queue_password_changed_email
 from notifications.use_cases.password_reset_email import queue_password_reset_email
 from notifications.use_cases.queue_email import MailRoom
 from notifications.use_cases.reading_confirmation import queue_reading_confirmation
@@ -22,6 +23,7 @@ from portal_schemas.identity import (
     AccountCreated,
     AccountLocked,
     ActivationRequested,
+    PasswordChanged,
     PasswordResetRequested,
 )
 from portal_schemas.metering import MeterReadingReceived
@@ -43,6 +45,10 @@ def event_handlers(room: MailRoom) -> EventHandlers:
     @handlers.on(AccountLocked, name="account-locked-email")
     async def on_account_locked(uow: UnitOfWork, event: Envelope, data: AccountLocked) -> None:
         await queue_account_locked_email(uow, room, str(event.event_id), data)
+
+    @handlers.on(PasswordChanged, name="password-changed-email")
+    async def on_password_changed(uow: UnitOfWork, event: Envelope, data: PasswordChanged) -> None:
+        await queue_password_changed_email(uow, room, str(event.event_id), data)
 
     @handlers.on(ActivationRequested, name="activation-email")
     async def on_activation_requested(uow: UnitOfWork, event: Envelope, data: ActivationRequested) -> None:

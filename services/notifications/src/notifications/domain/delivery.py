@@ -13,6 +13,7 @@ class EmailKind(StrEnum):
     INVOICE_ISSUED = "invoice_issued"
     ACCOUNT_LOCKED = "account_locked"
     ACTIVATION = "activation"
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 - a template name, not a secret
 
 
 class DeliveryStatus(StrEnum):
