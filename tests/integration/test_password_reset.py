@@ -29,7 +29,8 @@ def test_reset_email_arrives_with_a_working_link(
     confirmed = gateway.post(
         "/identity/v1/password-resets/confirm", json={"token": token, "new_password": new_password}
     )
-    assert confirmed.status_code == 204, confirmed.text
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json()["access_token"]  # signed in at once
     helpers.log_in(gateway, customer.email, new_password)
     old = gateway.post("/identity/v1/sessions", json={"email": customer.email, "password": customer.password})
     assert old.status_code == 401

@@ -23,7 +23,7 @@ from portal_chassis import tables
 from portal_chassis.migrations import upgrade
 from portal_chassis.sealing import Sealer
 from portal_chassis.testing import Harness
-from portal_schemas.identity import AccountCreated, ActivationRequested
+from portal_schemas.identity import AccountCreated, ActivationRequested, PasswordChanged
 
 
 class MovableClock(Protocol):  # the clock fixture (conftest)
@@ -253,10 +253,15 @@ async def test_first_log_in_leads_through_a_new_password_and_activation_to_a_ses
     [requested] = await service.outbox("ActivationRequested")
     data = ActivationRequested.model_validate(requested.data)
     assert (requested.subject, data.email, data.language) == (piet, EMAIL, "nl")
+    [changed] = await service.outbox("PasswordChanged")
+    told = PasswordChanged.model_validate(changed.data)
+    assert (changed.subject, told.account_id, told.email) == (piet, piet, EMAIL)
+    assert told.reason == "legacy_migration"
 
     again = await set_password(service, token, "a second fresh password")
     assert again.status_code == 400
     assert again.json()["type"] == "/problems/migration-token-invalid"
+    assert len(await service.outbox("PasswordChanged")) == 1  # a refused try tells nobody
     assert (await log_in(service, OLD_PASSWORD)).status_code == 401  # the old password is gone
     not_yet = await log_in(service, NEW_PASSWORD)
     assert not_yet.status_code == 403

@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import asyncio
+from datetime import datetime, timedelta
+from typing import Protocol
 
-from identity.db.tables import PasswordReset
+import pytest
+from httpx import Response
+from sqlalchemy import func, select, update
+
+from identity.db.tables import Account, PasswordReset
+from identity.domain.secrets import token_digest
+from identity.settings import IdentitySettings
+from identity.use_cases import password_reset
 from identity.use_cases.accounts import create_account
 from portal_chassis.sealing import Sealer
 from portal_chassis.testing import Harness
-from portal_schemas.identity import PasswordResetRequested
+from portal_schemas.identity import PasswordChanged, PasswordResetRequested
 
 PASSWORD = "correct horse battery"
+NEW_PASSWORD = "a brand new secret"
+EMAIL = "jan@example.nl"
+
+
+class MovableClock(Protocol):  # the clock fixture (conftest)
+    now: datetime
+
+    def advance(self, **delta: float) -> None: ...
 
 
 async def make_account(service: Harness, email: str = "Jan@Example.nl") -> str:
@@ -45,7 +62,7 @@ async def test_reset_event_carries_the_token_sealed(service: Harness, settings) 
     ok = await service.client.post(
         "/v1/password-resets/confirm", json={"token": token, "new_password": new_password}
     )
-    assert ok.status_code == 204
+    assert ok.status_code == 200
     again = await service.client.post(
         "/v1/password-resets/confirm", json={"token": token, "new_password": "another one here"}
     )
@@ -105,3 +122,284 @@ async def test_the_throttle_is_per_account(service: Harness) -> None:
     events = await service.outbox("PasswordResetRequested")
     assert [PasswordResetRequested.model_validate(e.data).email for e in events].count("an@example.nl") == 1
     assert len(events) == 4
+
+
+# --- the app's form (user name and email), replaced resets, the code, signing in -----------------
+
+CODE = "042137"
+CUSTOMER = "100200300"  # make_account's customer number
+
+
+def open_sealed(settings: IdentitySettings, sealed: str) -> str:
+    return Sealer(settings.event_sealing_key.get_secret_value()).open(sealed)  # type: ignore[union-attr]
+
+
+async def latest_token(service: Harness, settings: IdentitySettings) -> str:
+    events = await service.outbox("PasswordResetRequested")
+    return open_sealed(settings, PasswordResetRequested.model_validate(events[-1].data).sealed_token)
+
+
+@pytest.fixture
+def fixed_code(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Resets get a known code (the event cannot carry it yet); nothing in the HTTP API shows it."""
+    monkeypatch.setattr(password_reset, "new_code", lambda: CODE)
+    return CODE
+
+
+async def set_legacy_username(service: Harness, account_id: str, username: str) -> None:
+    async with service.runtime.sessions() as session, session.begin():
+        await session.execute(
+            update(Account).where(Account.id == account_id).values(legacy_username=username)
+        )
+
+
+async def reset_rows(service: Harness) -> list[PasswordReset]:
+    async with service.runtime.sessions() as session:
+        return list(await session.scalars(select(PasswordReset).order_by(PasswordReset.created_at)))
+
+
+async def by_code(
+    service: Harness, code: str, new_password: str = NEW_PASSWORD, email: str = EMAIL
+) -> Response:
+    return await service.client.post(
+        "/v1/password-resets/confirm", json={"email": email, "code": code, "new_password": new_password}
+    )
+
+
+async def log_in_with(service: Harness, password: str) -> Response:
+    return await service.client.post("/v1/sessions", json={"email": EMAIL, "password": password})
+
+
+async def test_the_app_form_needs_user_name_and_email_of_one_account(service: Harness) -> None:
+    jan = await make_account(service)
+    await make_account(service, email="an@example.nl")
+    await set_legacy_username(service, jan, "janv")
+    answers = [
+        await service.client.post("/v1/password-resets", json=body)
+        for body in (
+            {"username": " JanV ", "email": EMAIL},  # the old portal's user name
+            {"username": "nobody", "email": EMAIL},  # unknown user name
+            {"username": "an@example.nl", "email": EMAIL},  # another account's address
+            {"username": "janv", "email": "nobody@example.nl"},  # unknown address
+            {"username": "an@example.nl", "email": "an@example.nl"},  # no old user name: the address
+        )
+    ]
+    assert {a.status_code for a in answers} == {202}
+    assert all(a.json() == answers[0].json() for a in answers)
+    events = [
+        PasswordResetRequested.model_validate(e.data) for e in await service.outbox("PasswordResetRequested")
+    ]
+    assert [e.email for e in events] == [EMAIL, "an@example.nl"]
+    assert len(await reset_rows(service)) == 2  # nothing stored for the mismatches
+
+    bad = await service.client.post("/v1/password-resets", json={"username": "", "email": EMAIL})
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "username"
+    assert len(await reset_rows(service)) == 2
+
+
+async def test_a_new_request_ends_the_older_link_and_code(
+    service: Harness, settings: IdentitySettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await make_account(service)
+    codes = iter(["111111", "222222"])
+    monkeypatch.setattr(password_reset, "new_code", lambda: next(codes))
+    await service.client.post("/v1/password-resets", json={"email": EMAIL})
+    first = await latest_token(service, settings)
+    await service.client.post("/v1/password-resets", json={"email": EMAIL})
+    second = await latest_token(service, settings)
+    older, newer = await reset_rows(service)
+    assert (older.end_reason, newer.end_reason) == ("replaced", None)
+    assert older.used_at is not None and newer.used_at is None
+
+    stale = await confirm(service, first)
+    assert stale.status_code == 400
+    assert stale.json()["type"] == "/problems/reset-token-invalid"
+    assert (await by_code(service, "111111")).status_code == 400
+    assert (await confirm(service, second)).status_code == 200
+    assert await service.outbox("PasswordChanged") != []
+
+
+async def test_the_reset_code_is_stored_as_argon2_and_sealed_ready_for_the_event(
+    service: Harness, settings: IdentitySettings, clock: MovableClock
+) -> None:
+    await make_account(service)
+    async with service.runtime.new_uow() as uow:
+        issued = await password_reset.request_password_reset(
+            uow, settings, service_sealer(settings), EMAIL, now=clock.now
+        )
+    assert issued is not None
+    assert len(issued.code) == 6 and issued.code.isdigit()
+    assert open_sealed(settings, issued.sealed_code) == issued.code
+    assert open_sealed(settings, issued.sealed_token) == issued.token
+    [row] = await reset_rows(service)
+    assert row.code_hash.startswith("$argon2id$") and issued.code not in row.code_hash
+    assert row.token_hash == token_digest(issued.token)
+    assert row.code_expires_at == clock.now + timedelta(minutes=15)
+    assert row.expires_at == clock.now + timedelta(hours=24)
+    [event] = await service.outbox("PasswordResetRequested")
+    assert issued.code not in event.model_dump_json()
+
+    async with service.runtime.new_uow() as uow:
+        nothing = await password_reset.request_password_reset(
+            uow, settings, service_sealer(settings), "nobody@example.nl", now=clock.now
+        )
+    assert nothing is None
+
+
+def service_sealer(settings: IdentitySettings) -> Sealer:
+    return Sealer(settings.event_sealing_key.get_secret_value())  # type: ignore[union-attr]
+
+
+async def test_the_code_sets_the_password_signs_in_and_tells_the_owner(
+    service: Harness, settings: IdentitySettings, clock: MovableClock, fixed_code: str
+) -> None:
+    account_id = await make_account(service)
+    before = await log_in_with(service, PASSWORD)
+    await service.client.post("/v1/password-resets", json={"email": EMAIL})
+    token = await latest_token(service, settings)
+
+    done = await by_code(service, f"{fixed_code[:3]} {fixed_code[3:]}")  # typed with a space
+    assert done.status_code == 200, done.text
+    body = done.json()
+    assert body["token_type"] == "Bearer"
+    assert body["expires_in"] == 15 * 60 and body["refresh_expires_in"] == 12 * 3600
+    assert (await refresh(service, before.json()["refresh_token"])).status_code == 401  # old session ended
+    assert (await refresh(service, body["refresh_token"])).status_code == 200  # the new one works
+
+    [changed] = await service.outbox("PasswordChanged")
+    data = PasswordChanged.model_validate(changed.data)
+    assert changed.subject == account_id
+    assert (data.account_id, data.email, data.language, data.reason) == (account_id, EMAIL, "nl", "reset")
+    assert data.changed_at == clock.now
+
+    assert (await log_in_with(service, PASSWORD)).status_code == 401
+    assert (await log_in_with(service, NEW_PASSWORD)).status_code == 201
+    again = await by_code(service, fixed_code, "yet another fresh one")
+    assert again.status_code == 400  # single use
+    assert (await confirm(service, token, "yet another fresh one")).status_code == 400  # the link too
+    assert len(await service.outbox("PasswordChanged")) == 1
+
+
+async def test_five_wrong_codes_kill_the_code_but_not_the_link(
+    service: Harness, settings: IdentitySettings, fixed_code: str
+) -> None:
+    await make_account(service)
+    await service.client.post("/v1/password-resets", json={"email": EMAIL})
+    token = await latest_token(service, settings)
+    unknown = await by_code(service, "999999", email="nobody@example.nl")
+    wrong = [await by_code(service, f"99999{i}") for i in range(5)]
+    assert {w.status_code for w in wrong} == {400}
+    assert all(w.json() == unknown.json() for w in wrong)  # no attempts_left: says nothing of the account
+    assert unknown.json()["type"] == "/problems/reset-code-invalid"
+    [row] = await reset_rows(service)
+    assert row.wrong_codes == 5
+
+    dead = await by_code(service, fixed_code)
+    assert dead.status_code == 400
+    assert (await log_in_with(service, PASSWORD)).status_code == 201  # unchanged
+    assert await service.outbox("PasswordChanged") == []
+    assert (await confirm(service, token)).status_code == 200
+
+
+async def test_four_wrong_codes_leave_the_right_one_working(service: Harness, fixed_code: str) -> None:
+    await make_account(service)
+    await service.client.post("/v1/password-resets", json={"email": EMAIL})
+    for i in range(4):
+        assert (await by_code(service, f"00000{i}")).status_code == 400
+    assert (await by_code(service, fixed_code)).status_code == 200
+
+
+async def test_the_code_lives_15_minutes_and_the_link_24_hours(
+    service: Harness, settings: IdentitySettings, clock: MovableClock, fixed_code: str
+) -> None:
+    await make_account(service)
+    await service.client.post("/v1/password-resets", json={"email": EMAIL})
+    token = await latest_token(service, settings)
+    clock.advance(minutes=15)
+    assert (await by_code(service, fixed_code)).status_code == 400
+    clock.advance(hours=23, minutes=44)
+    assert (await confirm(service, token)).status_code == 200
+
+
+async def test_the_link_expires_after_24_hours(
+    service: Harness, settings: IdentitySettings, clock: MovableClock
+) -> None:
+    await make_account(service)
+    await service.client.post("/v1/password-resets", json={"email": EMAIL})
+    token = await latest_token(service, settings)
+    clock.advance(hours=24)
+    expired = await confirm(service, token)
+    assert expired.status_code == 400
+    assert await service.outbox("PasswordChanged") == []
+
+
+async def test_a_refused_password_costs_no_try_and_keeps_the_code(service: Harness, fixed_code: str) -> None:
+    await make_account(service)
+    await service.client.post("/v1/password-resets", json={"email": EMAIL})
+    short = await by_code(service, fixed_code, "short")
+    assert short.status_code == 422
+    # The customer number is only checked after the right code: a stranger cannot probe it.
+    probe = await by_code(service, "123456", f"my number is {CUSTOMER}")
+    assert probe.status_code == 400
+    refused = await by_code(service, fixed_code, f"my number is {CUSTOMER}")
+    assert refused.status_code == 422
+    assert [r["rule"] for r in refused.json()["rules"]] == ["contains-customer-number"]
+    [row] = await reset_rows(service)
+    assert (row.wrong_codes, row.used_at) == (1, None)  # only the probe counted
+    assert await service.outbox("PasswordChanged") == []
+    assert (await by_code(service, fixed_code)).status_code == 200
+
+
+async def test_confirm_takes_a_token_or_email_and_code(service: Harness, fixed_code: str) -> None:
+    await make_account(service)
+    await service.client.post("/v1/password-resets", json={"email": EMAIL})
+    bodies = [
+        {"token": "x" * 43, "email": EMAIL, "code": fixed_code, "new_password": NEW_PASSWORD},
+        {"email": EMAIL, "new_password": NEW_PASSWORD},
+        {"code": fixed_code, "new_password": NEW_PASSWORD},
+        {"email": EMAIL, "code": "12345", "new_password": NEW_PASSWORD},
+        {"email": EMAIL, "code": "12345a", "new_password": NEW_PASSWORD},
+        {"email": EMAIL, "code": fixed_code},
+        {"new_password": NEW_PASSWORD},
+    ]
+    for body in bodies:
+        answer = await service.client.post("/v1/password-resets/confirm", json=body)
+        assert answer.status_code == 422, body
+        assert answer.json()["type"] == "/problems/validation"
+    [row] = await reset_rows(service)
+    assert (row.wrong_codes, row.used_at) == (0, None)
+    assert await service.outbox("PasswordChanged") == []
+    assert (await log_in_with(service, PASSWORD)).status_code == 201
+
+
+async def test_stay_signed_in_after_a_reset(service: Harness, settings: IdentitySettings) -> None:
+    await make_account(service)
+    await service.client.post("/v1/password-resets", json={"email": EMAIL})
+    token = await latest_token(service, settings)
+    done = await service.client.post(
+        "/v1/password-resets/confirm",
+        json={"token": token, "new_password": NEW_PASSWORD, "stay_signed_in": True},
+    )
+    assert done.status_code == 200
+    assert done.json()["refresh_expires_in"] == 30 * 24 * 3600
+
+
+async def test_the_same_code_twice_at_once_resets_once(service: Harness, fixed_code: str) -> None:
+    await make_account(service)
+    await service.client.post("/v1/password-resets", json={"email": EMAIL})
+    answers = await asyncio.gather(
+        by_code(service, fixed_code), by_code(service, fixed_code, "another new secret")
+    )
+    assert sorted(a.status_code for a in answers) == [200, 400]
+    assert len(await service.outbox("PasswordChanged")) == 1
+
+
+async def confirm(service: Harness, token: str, new_password: str = NEW_PASSWORD) -> Response:
+    return await service.client.post(
+        "/v1/password-resets/confirm", json={"token": token, "new_password": new_password}
+    )
+
+
+async def refresh(service: Harness, refresh_token: str) -> Response:
+    return await service.client.post("/v1/sessions/refresh", json={"refresh_token": refresh_token})

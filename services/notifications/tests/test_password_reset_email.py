@@ -111,3 +111,33 @@ async def test_a_token_sealed_with_another_key_is_refused(service: Harness, prob
 
     assert await probe.deliveries() == []  # rolled back; the event went to the dead letters
     assert mail.messages == []
+
+
+async def test_the_apps_code_is_shown_on_its_own_line_when_the_event_has_one(
+    service: Harness, probe, mail, sealer: Sealer
+) -> None:
+    event = reset_requested(sealer).model_copy(
+        update={
+            "sealed_code": sealer.seal("042917"),
+            # 1 July 2099 10:15 UTC is 12:15 in Berlin/Amsterdam summer time
+            "code_expires_at": datetime(2099, 7, 1, 10, 15, tzinfo=UTC),
+        }
+    )
+    await service.deliver(event, subject="account-1", producer="identity")
+    [message] = await probe.received(mail, 1)
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert "042917" in text.splitlines()  # alone on its line, leading zero kept
+    assert "042917" in html
+    assert "12:15 Uhr" in text
+    delivery = await probe.delivery()
+    assert "042917" not in (delivery.sealed_text or "") + (delivery.sealed_html or "")
+
+
+async def test_without_a_code_the_email_shows_only_the_link(
+    service: Harness, probe, mail, sealer: Sealer
+) -> None:
+    await service.deliver(reset_requested(sealer), subject="account-1", producer="identity")
+    [message] = await probe.received(mail, 1)
+    text = message.get_body(("plain",)).get_content()
+    assert "Code" not in text

@@ -10,7 +10,9 @@ from notifications.domain.locale import LANGUAGES
 
 LINK = "https://portal.example.test/reset-password?token=" + "x" * 43  # longer than 78 chars
 VALUES = {
-    EmailKind.PASSWORD_RESET: {"link": LINK, "expires_at": "2099"},
+    EmailKind.PASSWORD_RESET: {
+        "link": LINK, "expires_at": "2099", "code": "012345", "code_expires_at": "2099"
+    },
     EmailKind.ACCOUNT_LOCKED: {"link": LINK, "locked_until": "2099"},
     EmailKind.ACTIVATION: {"link": LINK, "code": "042917", "expires_at": "2099"},
     EmailKind.READING_CONFIRMATION: {

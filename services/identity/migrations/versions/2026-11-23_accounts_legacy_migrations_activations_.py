@@ -1,8 +1,8 @@
-"""accounts, legacy migrations, activations, registration facts, password resets, sessions
+"""accounts, legacy migrations, activations, registration facts, password resets with codes, sessions
 
-Revision ID: 39fd68c4e16a
+Revision ID: 89eeea956105
 Revises: 
-Create Date: 2026-11-23 18:28:11.844075
+Create Date: 2026-11-23 18:34:53.290339
 """
 from collections.abc import Sequence
 
@@ -11,7 +11,7 @@ from alembic import op
 import portal_chassis.columns
 from portal_chassis.migrations import create_outbox_and_inbox_v1, drop_outbox_and_inbox_v1
 
-revision: str = '39fd68c4e16a'
+revision: str = '89eeea956105'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -90,9 +90,13 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('account_id', sa.String(length=36), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('code_hash', sa.String(length=255), nullable=False),
     sa.Column('created_at', portal_chassis.columns.UtcDateTime(), nullable=False),
     sa.Column('expires_at', portal_chassis.columns.UtcDateTime(), nullable=False),
+    sa.Column('code_expires_at', portal_chassis.columns.UtcDateTime(), nullable=False),
+    sa.Column('wrong_codes', sa.Integer(), nullable=False),
     sa.Column('used_at', portal_chassis.columns.UtcDateTime(), nullable=True),
+    sa.Column('end_reason', sa.String(length=20), nullable=True),
     sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('token_hash')

@@ -36,7 +36,13 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
         ),
         routers=[registrations.router, password_resets.router, sessions.router, legacy_migrations.router],
         handlers=handlers,
-        produces=["AccountCreated", "AccountLocked", "ActivationRequested", "PasswordResetRequested"],
+        produces=[
+            "AccountCreated",
+            "AccountLocked",
+            "ActivationRequested",
+            "PasswordChanged",
+            "PasswordResetRequested",
+        ],
         on_startup=[signing_key],
     )
     app.state.sealer = Sealer(settings.event_sealing_key.get_secret_value())

@@ -31,6 +31,10 @@ class IdentitySettings(ServiceSettings):
 
     # Reset emails per account in any rolling hour; requests above it are answered, not sent.
     max_reset_requests_per_hour: int = Field(3, ge=1, le=20)
+    # The reset mail's 6-digit code lives 15 minutes (the link: reset_token_hours); the 5th
+    # wrong code kills the code (the link keeps working).
+    reset_code_minutes: int = Field(15, ge=5, le=60)
+    max_wrong_reset_codes: int = Field(5, ge=1, le=20)
 
     # Activating a new account: the link and the code live a day; a new mail at most every
     # 15 minutes per account; the 5th wrong code ends the pending activation.
@@ -53,6 +57,10 @@ class IdentitySettings(ServiceSettings):
     @property
     def activation_resend_interval(self) -> timedelta:
         return timedelta(minutes=self.activation_resend_minutes)
+
+    @property
+    def reset_code_ttl(self) -> timedelta:
+        return timedelta(minutes=self.reset_code_minutes)
 
     @property
     def reset_token_ttl(self) -> timedelta:

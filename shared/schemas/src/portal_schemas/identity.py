@@ -34,6 +34,10 @@ class PasswordResetRequested(EventData):
     language: Language = "nl"
     sealed_token: str = Field(min_length=1)
     expires_at: AwareDatetime
+    # The short-lived 6-digit code for typing in the app, sealed like the token; absent in
+    # events written before it existed.
+    sealed_code: str | None = Field(default=None, min_length=1)
+    code_expires_at: AwareDatetime | None = None
 
     def expired(self, now: datetime) -> bool:
         return now >= self.expires_at

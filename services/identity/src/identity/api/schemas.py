@@ -23,17 +23,21 @@ NewPassword = Annotated[
 
 
 class PasswordResetRequest(BaseModel):
+    """The web sends ``email``; the app sends ``username`` and ``email`` (both of one account)."""
+
     email: EmailStr
+    username: str | None = Field(
+        None,
+        min_length=1,
+        max_length=254,
+        description="The app's form: the old portal's user name, or the email address for "
+        "accounts without one. With an address of another account, nothing is sent.",
+    )
 
 
 class Accepted(BaseModel):
     status: str = "accepted"
     detail: str
-
-
-class PasswordResetConfirmation(BaseModel):
-    token: str = Field(min_length=20, max_length=200)
-    new_password: NewPassword
 
 
 class Credentials(BaseModel):
@@ -94,6 +98,7 @@ def _code(value: str) -> str:
 
 
 # A link that a mail program broke over two lines, pasted back, may carry line breaks or spaces.
+# Activation and password-reset links and codes share these types.
 ActivationToken = Annotated[str, AfterValidator(_token), Field(min_length=20, max_length=200)]
 ActivationCode = Annotated[str, Field(min_length=6, max_length=20), AfterValidator(_code)]
 
@@ -104,6 +109,26 @@ class ActivationBody(BaseModel):
     token: ActivationToken | None = None
     email: EmailStr | None = None
     code: ActivationCode | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Self:
+        by_token = self.token is not None
+        by_code = self.email is not None and self.code is not None
+        if by_token == by_code or (not by_code and (self.email is not None or self.code is not None)):
+            raise ValueError("send either token, or email and code")
+        return self
+
+
+class PasswordResetConfirmation(BaseModel):
+    """Either ``token`` (from the link) or ``email`` and ``code`` (typed in), and the new password."""
+
+    token: ActivationToken | None = None
+    email: EmailStr | None = None
+    code: ActivationCode | None = None
+    new_password: NewPassword
+    stay_signed_in: bool = Field(
+        False, description="Keep the new session for days instead of hours (a trusted device)."
+    )
 
     @model_validator(mode="after")
     def _one_way(self) -> Self:

@@ -39,7 +39,7 @@ _REFRESH_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _body(tokens: IssuedTokens) -> SessionTokens:
+def session_body(tokens: IssuedTokens) -> SessionTokens:
     return SessionTokens(
         access_token=tokens.access_token,
         expires_in=tokens.expires_in,
@@ -59,7 +59,7 @@ async def create_session(body: Credentials, uow: UowDep, settings: SettingsDep, 
         stay_signed_in=body.stay_signed_in,
         now=now,
     )
-    return _body(tokens)
+    return session_body(tokens)
 
 
 @router.post(
@@ -68,7 +68,7 @@ async def create_session(body: Credentials, uow: UowDep, settings: SettingsDep, 
     responses=_REFRESH_ERRORS,
 )
 async def refresh(body: RefreshTokenBody, uow: UowDep, settings: SettingsDep, now: NowDep) -> SessionTokens:
-    return _body(await refresh_session(uow, settings, body.refresh_token, now))
+    return session_body(await refresh_session(uow, settings, body.refresh_token, now))
 
 
 @router.post(

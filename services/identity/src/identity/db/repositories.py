@@ -177,15 +177,58 @@ class PasswordResets:
         )
         return result
 
-    async def open_for(self, account_id: str, now: datetime) -> list[PasswordReset]:
-        rows = await self.session.scalars(
-            select(PasswordReset).where(
+    async def open_code_for(self, account_id: str, now: datetime, max_wrong: int) -> PasswordReset | None:
+        """The account's reset whose code still works (at most one: a new request ends the others)."""
+        result: PasswordReset | None = await self.session.scalar(
+            select(PasswordReset)
+            .where(
                 PasswordReset.account_id == account_id,
                 PasswordReset.used_at.is_(None),
                 PasswordReset.expires_at > now,
+                PasswordReset.code_expires_at > now,
+                PasswordReset.wrong_codes < max_wrong,
             )
+            .order_by(PasswordReset.created_at.desc())
+            .limit(1)
         )
-        return list(rows)
+        return result
+
+    async def use(self, reset_id: str, now: datetime) -> bool:
+        """Mark the reset used; False if it had already ended (of two requests at once, one wins)."""
+        statement = (
+            update(PasswordReset)
+            .where(PasswordReset.id == reset_id, PasswordReset.used_at.is_(None))
+            .values(used_at=now, end_reason="used")
+            .returning(PasswordReset.id)
+            .execution_options(synchronize_session=False)
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none() is not None
+
+    async def end_all_of(self, account_id: str, now: datetime, reason: str) -> None:
+        """End every reset of the account that is still open (its link and code stop working)."""
+        await self.session.execute(
+            update(PasswordReset)
+            .where(PasswordReset.account_id == account_id, PasswordReset.used_at.is_(None))
+            .values(used_at=now, end_reason=reason)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def count_wrong_code(self, reset_id: str, max_wrong: int) -> int | None:
+        """Count one wrong code in a single UPDATE (parallel guesses cannot skip the limit);
+        ``None`` if the reset has ended or its code has died meanwhile."""
+        statement = (
+            update(PasswordReset)
+            .where(
+                PasswordReset.id == reset_id,
+                PasswordReset.used_at.is_(None),
+                PasswordReset.wrong_codes < max_wrong,
+            )
+            .values(wrong_codes=PasswordReset.wrong_codes + 1)
+            .returning(PasswordReset.wrong_codes)
+            .execution_options(synchronize_session=False)
+        )
+        result: int | None = (await self.session.execute(statement)).scalar_one_or_none()
+        return result
 
     async def count_created_since(self, account_id: str, since: datetime) -> int:
         count = await self.session.scalar(

@@ -87,16 +87,26 @@ class RegistrationFacts(Base):
 
 
 class PasswordReset(Base):
-    """A reset token, stored only as its SHA-256: the database never holds a usable token."""
+    """One reset request: a link token (SHA-256, looked up) and a 6-digit code (argon2id,
+    salted); the database never holds a usable token or code.
+
+    The link lives ``reset_token_hours``, the code only ``reset_code_minutes`` and dies after
+    ``max_wrong_reset_codes`` wrong tries (the link keeps working). Single use; a newer request
+    of the same account ends the older ones (``used_at`` with ``end_reason`` "replaced").
+    """
 
     __tablename__ = "password_resets"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    code_expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    wrong_codes: Mapped[int] = mapped_column(Integer, default=0)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # used or replaced
+    end_reason: Mapped[str | None] = mapped_column(String(20), default=None)  # used, replaced
 
 
 class SessionFamily(Base):

@@ -5,7 +5,8 @@ directly. Logging in with the right old password answers 403 ``password-change-r
 with a migration token (random, stored only as its SHA-256, valid for
 ``legacy_migration_minutes`` and once; a newer one replaces it). With that token the customer
 chooses a new password (the password rules apply): it is stored as argon2id, the account
-becomes ``pending`` and gets an activation mail exactly like a registration, so the email
+becomes ``pending`` (PasswordChanged, reason ``legacy_migration``, tells the owner) and gets
+an activation mail exactly like a registration, so the email
 address from the old system is confirmed (link or code at /v1/activations) before the account
 is active.
 """
@@ -27,6 +28,7 @@ from identity.use_cases.registration import start_activation
 from portal_chassis.problems import ProblemError
 from portal_chassis.sealing import Sealer
 from portal_chassis.uow import UnitOfWork
+from portal_schemas.identity import PasswordChanged
 
 
 async def password_change_required(
@@ -97,5 +99,15 @@ async def set_legacy_password(
     account.password_changed_at = now
     account.status = PENDING
     Accounts.unlock(account)
+    uow.emit(
+        PasswordChanged(
+            account_id=account.id,
+            email=account.email,
+            language=account.language,
+            changed_at=now,
+            reason="legacy_migration",
+        ),
+        subject=account.id,
+    )
     await start_activation(uow, settings, sealer, account, now)
     await uow.commit()

@@ -1,58 +1,122 @@
-"""Forgotten password: request a reset link, then set a new password with its token.
+"""Forgotten password: request a reset mail, then set a new password with its link or code.
 
-The request answers the same whether or not the account exists; only an existing account
-gets a token (stored hashed) and a PasswordResetRequested event carrying it sealed, and at most
-``max_reset_requests_per_hour`` of them per rolling hour, so the form cannot be used to flood
-a customer's mailbox. Completing a reset unlocks the account and ends all its sessions.
+The request comes from the web (``email``) or from the app (``username`` and ``email``, which
+must both belong to the same account; the user name is the old portal's one or, for accounts
+without one, the email address). It answers the same whether or not the account exists; only
+an existing active account gets a reset and a PasswordResetRequested event, and at most
+``max_reset_requests_per_hour`` of them per rolling hour, so the form cannot be used to flood a
+customer's mailbox. A new reset ends the account's older ones.
+
+A reset has a link token (random, stored as its SHA-256, valid ``reset_token_hours``) and a
+6-digit code (stored as a salted argon2id digest, valid ``reset_code_minutes``, dead after
+``max_wrong_reset_codes`` wrong tries). Both are single use: completing a reset with either
+ends the reset, unlocks the account, ends all its sessions, emits PasswordChanged and signs the
+customer in with a new session.
+
+The code is sealed like the token but does not travel yet: PasswordResetRequested has no field
+for it until the contract gains one (see ``IssuedReset.sealed_code``).
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from identity.db.repositories import Accounts, PasswordResets, Sessions
-from identity.db.tables import PasswordReset
+from identity.db.repositories import Accounts, PasswordResets, Sessions, normalise_username
+from identity.db.tables import Account, PasswordReset
 from identity.domain.hashing import off_loop
 from identity.domain.password_policy import check_password
 from identity.domain.registration import ACTIVE
-from identity.domain.secrets import hash_password, new_token, token_digest
+from identity.domain.secrets import hash_code, hash_password, new_code, new_token, token_digest, verify_code
 from identity.settings import IdentitySettings
+from identity.use_cases.sessions import IssuedTokens, open_session
 from portal_chassis.logging import get_logger
 from portal_chassis.problems import ProblemError
 from portal_chassis.sealing import Sealer
 from portal_chassis.uow import UnitOfWork
-from portal_schemas.identity import PasswordResetRequested
+from portal_schemas.identity import PasswordChanged, PasswordResetRequested
 
 log = get_logger(__name__)
 
 
+@dataclass(frozen=True)
+class IssuedReset:
+    """What a request issued (for tests and future callers; the HTTP answer never shows it)."""
+
+    reset_id: str
+    token: str
+    code: str
+    sealed_token: str
+    sealed_code: str  # what PasswordResetRequested will carry once it has the field
+
+
+def _invalid_token() -> ProblemError:
+    return ProblemError(
+        400,
+        "reset-token-invalid",
+        "This reset link is invalid, already used or expired. Request a new one.",
+    )
+
+
+def _invalid_code() -> ProblemError:
+    # One answer for an unknown address, no open reset, a wrong code and a dead code: anything
+    # more (attempts left) would tell a stranger that the address has an account.
+    return ProblemError(
+        400,
+        "reset-code-invalid",
+        "This code is not right, has expired or was tried wrongly too often. Use the link in the "
+        "mail or request a new reset.",
+    )
+
+
+def _matches_username(account: Account, username: str) -> bool:
+    given = normalise_username(username)
+    return given in {account.legacy_username, account.email}
+
+
 async def request_password_reset(
-    uow: UnitOfWork, settings: IdentitySettings, sealer: Sealer, email: str, *, now: datetime
-) -> None:
-    # The token is made, digested and sealed before we know whether the address has an
+    uow: UnitOfWork,
+    settings: IdentitySettings,
+    sealer: Sealer,
+    email: str,
+    *,
+    now: datetime,
+    username: str | None = None,
+) -> IssuedReset | None:
+    """Issue a reset for the account of ``email`` (and ``username``, when given); None when
+    nothing was issued (unknown, not active, user name of another account, or throttled)."""
+    # The secrets are made, digested and sealed before we know whether the address has an
     # account, and thrown away when it has none (or is throttled): every path does the same
     # cryptographic work, so the answer's timing says less about whether the account exists.
-    token = new_token()
+    token, code = new_token(), new_code()
     digest = token_digest(token)
-    sealed = sealer.seal(token)
+    code_hash = await off_loop(hash_code, code)
+    sealed_token, sealed_code = sealer.seal(token), sealer.seal(code)
 
     # Row lock on the account: two requests at the same moment count one after the other, so
     # both cannot see "2 this hour" and send a 4th email.
     account = await Accounts(uow.session).by_email_for_update(email)
     if account is None or account.status != ACTIVE:
-        return  # a pending account confirms its address first (activation resend)
+        return None  # a pending account confirms its address first (activation resend)
+    if username is not None and not _matches_username(account, username):
+        return None  # answered like an unknown address
     resets = PasswordResets(uow.session)
     sent = await resets.count_created_since(account.id, now - timedelta(hours=1))
     if sent >= settings.max_reset_requests_per_hour:
         log.info("password reset throttled", account_id=account.id, sent_last_hour=sent)
-        return
+        return None
+    await resets.end_all_of(account.id, now, "replaced")  # only the newest mail works
     reset = PasswordReset(
         id=str(uuid.uuid4()),
         account_id=account.id,
         token_hash=digest,
+        code_hash=code_hash,
         created_at=now,
         expires_at=now + settings.reset_token_ttl,
+        code_expires_at=now + settings.reset_code_ttl,
+        wrong_codes=0,
         used_at=None,
     )
     resets.add(reset)
@@ -61,17 +125,29 @@ async def request_password_reset(
             account_id=account.id,
             email=account.email,
             language=account.language,
-            sealed_token=sealed,
+            sealed_token=sealed_token,
             expires_at=reset.expires_at,
+            sealed_code=sealed_code,
+            code_expires_at=reset.code_expires_at,
         ),
         subject=account.id,
     )
     await uow.commit()
+    return IssuedReset(
+        reset_id=reset.id, token=token, code=code, sealed_token=sealed_token, sealed_code=sealed_code
+    )
 
 
-async def confirm_password_reset(uow: UnitOfWork, token: str, new_password: str, *, now: datetime) -> None:
-    """Set the new password; the token and every other open token of the account die, the lock
-    is lifted and every session ends (whoever knew the old password is logged out).
+async def confirm_password_reset(
+    uow: UnitOfWork,
+    settings: IdentitySettings,
+    token: str,
+    new_password: str,
+    *,
+    now: datetime,
+    stay_signed_in: bool = False,
+) -> IssuedTokens:
+    """Set the new password with the link's token and sign the customer in.
 
     A password that breaks the rules is refused (naming every rule, with the account's email
     and customer number when the token is valid) and the token keeps working for a better one.
@@ -88,16 +164,102 @@ async def confirm_password_reset(uow: UnitOfWork, token: str, new_password: str,
         field="new_password",
     )
     if reset is None or account is None:
-        raise ProblemError(
-            400,
-            "reset-token-invalid",
-            "This reset link is invalid, already used or expired. Request a new one.",
-        )
+        raise _invalid_token()
+    return await _complete(
+        uow,
+        settings,
+        reset,
+        account,
+        new_password,
+        now=now,
+        stay_signed_in=stay_signed_in,
+        invalid=_invalid_token,
+    )
+
+
+async def confirm_password_reset_with_code(
+    uow: UnitOfWork,
+    settings: IdentitySettings,
+    email: str,
+    code: str,
+    new_password: str,
+    *,
+    now: datetime,
+    stay_signed_in: bool = False,
+) -> IssuedTokens:
+    """Set the new password with the mail's 6-digit code and sign the customer in.
+
+    The rules that need no account (length, common passwords, the given address) are checked
+    first, so such a refusal costs no try; the customer number is checked only after the right
+    code, so a stranger cannot probe it. A wrong code counts (committed although the request
+    fails); the try that reaches the limit kills the code. A right code with a refused password
+    keeps working for a better one.
+    """
+    check_password(new_password, email=email, customer_number=None, field="new_password")
+    account = await Accounts(uow.session).by_email(email)
+    resets = PasswordResets(uow.session)
+    reset = None
+    if account is not None:
+        reset = await resets.open_code_for(account.id, now, settings.max_wrong_reset_codes)
+    if account is None or reset is None:
+        await off_loop(verify_code, None, code)  # costs what a wrong code costs
+        raise _invalid_code()
+    if not await off_loop(verify_code, reset.code_hash, code):
+        wrong = await resets.count_wrong_code(reset.id, settings.max_wrong_reset_codes)
+        if wrong is None:  # ended or killed by a concurrent request
+            await uow.rollback()
+            raise _invalid_code()
+        await uow.commit()  # the count stays although the request fails
+        if wrong >= settings.max_wrong_reset_codes:
+            log.warning("reset code dead after wrong tries", account_id=account.id, wrong=wrong)
+        raise _invalid_code()
+    check_password(
+        new_password, email=account.email, customer_number=account.customer_number, field="new_password"
+    )
+    return await _complete(
+        uow,
+        settings,
+        reset,
+        account,
+        new_password,
+        now=now,
+        stay_signed_in=stay_signed_in,
+        invalid=_invalid_code,
+    )
+
+
+async def _complete(
+    uow: UnitOfWork,
+    settings: IdentitySettings,
+    reset: PasswordReset,
+    account: Account,
+    new_password: str,
+    *,
+    now: datetime,
+    stay_signed_in: bool,
+    invalid: Callable[[], ProblemError],
+) -> IssuedTokens:
+    """The reset and every other open one end, the lock is lifted, every session ends (whoever
+    knew the old password is logged out), the owner is told and a new session starts."""
+    resets = PasswordResets(uow.session)
+    if not await resets.use(reset.id, now):  # a concurrent request used it first
+        await uow.rollback()
+        raise invalid()
+    await resets.end_all_of(account.id, now, "replaced")
     account.password_hash = await off_loop(hash_password, new_password)
     account.password_changed_at = now
     Accounts.unlock(account)
-    for other in await resets.open_for(account.id, now):
-        other.used_at = now
-    reset.used_at = now
     await Sessions(uow.session).revoke_all_of(account.id, now, "password-reset")
+    uow.emit(
+        PasswordChanged(
+            account_id=account.id,
+            email=account.email,
+            language=account.language,
+            changed_at=now,
+            reason="reset",
+        ),
+        subject=account.id,
+    )
+    tokens = await open_session(uow, settings, account, stay_signed_in=stay_signed_in, now=now)
     await uow.commit()
+    return tokens

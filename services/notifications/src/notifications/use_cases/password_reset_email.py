@@ -37,6 +37,7 @@ async def queue_password_reset_email(
         return
     try:
         token = room.sealer.open(data.sealed_token)
+        code = room.sealer.open(data.sealed_code) if data.sealed_code else None
     except SealingError as exc:
         # Not this message's bad luck but a key mismatch: retrying cannot help.
         raise PermanentError("reset token cannot be opened with this service's key") from exc
@@ -49,6 +50,13 @@ async def queue_password_reset_email(
         values={
             "link": password_reset_link(room.settings.public_url, token),
             "expires_at": format_datetime(data.expires_at, room.settings.zone, language),
+            # The app's short-lived code; older events carry none and the email shows only the link.
+            "code": code,
+            "code_expires_at": (
+                format_datetime(data.code_expires_at, room.settings.zone, language)
+                if data.code_expires_at
+                else None
+            ),
         },
         send_before=data.expires_at,
     )

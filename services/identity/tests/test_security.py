@@ -1,0 +1,430 @@
+"""Security properties of identity: no account enumeration, single-use and expiring reset
+tokens, activation codes that cannot be guessed, no secrets in the logs, and the HTTP API
+against its own OpenAPI document (schemathesis, in-process)."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+import pytest
+import schemathesis
+import structlog
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import settings as hypothesis_settings
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error, response_schema_conformance
+from schemathesis.python import asgi as schemathesis_asgi
+from sqlalchemy import select
+
+from identity.app import create_app
+from identity.db.tables import Account
+from identity.db.tables import Base as IdentityBase
+from identity.settings import IdentitySettings
+from portal_chassis.sealing import Sealer
+from portal_chassis.testing import Harness, service_under_test
+from portal_schemas.contracts import CustomerRegistered
+from portal_schemas.identity import ActivationRequested, PasswordResetRequested
+
+MakeAccount = Callable[..., Awaitable[str]]  # the make_account fixture (conftest)
+
+
+class MovableClock(Protocol):  # the clock fixture (conftest)
+    now: datetime
+
+    def advance(self, **delta: float) -> None: ...
+
+
+PASSWORD = "correct horse battery"  # the make_account fixture's password
+NEW_PASSWORD = "a brand new secret phrase"
+CUSTOMER = "271828182"
+POSTCODE = "1234AB"
+REG_PASSWORD = "registered secret phrase"
+
+
+def same_answer(first: httpx.Response, second: httpx.Response) -> None:
+    """Status, media type and body are identical; only ``instance`` may differ."""
+    assert first.status_code == second.status_code
+    assert first.headers.get("content-type") == second.headers.get("content-type")
+    one, other = first.json(), second.json()
+    if isinstance(one, dict) and isinstance(other, dict):
+        one.pop("instance", None)
+        other.pop("instance", None)
+    assert one == other
+
+
+def sealer_of(settings: IdentitySettings) -> Sealer:
+    assert settings.event_sealing_key is not None
+    return Sealer(settings.event_sealing_key.get_secret_value())
+
+
+async def reset_tokens(service: Harness, settings: IdentitySettings) -> list[str]:
+    """Every reset token identity has mailed, oldest first, opened as notifications does."""
+    sealer = sealer_of(settings)
+    return [
+        sealer.open(PasswordResetRequested.model_validate(event.data).sealed_token)
+        for event in await service.outbox("PasswordResetRequested")
+    ]
+
+
+async def activation_secrets(service: Harness, settings: IdentitySettings) -> tuple[str, str]:
+    """The token and code of the latest activation mail."""
+    events = await service.outbox("ActivationRequested")
+    data = ActivationRequested.model_validate(events[-1].data)
+    sealer = sealer_of(settings)
+    return sealer.open(data.sealed_token), sealer.open(data.sealed_code)
+
+
+async def account_status(service: Harness, email: str) -> str | None:
+    async with service.runtime.sessions() as session:
+        account = await session.scalar(select(Account).where(Account.email == email))
+    return None if account is None else account.status
+
+
+@pytest.fixture
+async def customer(service: Harness) -> CustomerRegistered:
+    facts = CustomerRegistered(
+        customer_number=CUSTOMER, segment="private", language="nl", supply_postcodes=[POSTCODE]
+    )
+    await service.deliver(facts, subject=CUSTOMER, producer="contracts")
+    return facts
+
+
+def registration(email: str, password: str = REG_PASSWORD) -> dict[str, Any]:
+    return {"customer_number": CUSTOMER, "postcode": POSTCODE, "email": email, "password": password}
+
+
+async def log_in(service: Harness, email: str, password: str) -> httpx.Response:
+    return await service.client.post("/v1/sessions", json={"email": email, "password": password})
+
+
+async def confirm(service: Harness, token: str, password: str = NEW_PASSWORD) -> httpx.Response:
+    return await service.client.post(
+        "/v1/password-resets/confirm", json={"token": token, "new_password": password}
+    )
+
+
+# --- account enumeration -------------------------------------------------------------------
+
+
+async def test_password_reset_request_does_not_reveal_the_account(
+    service: Harness, make_account: MakeAccount
+) -> None:
+    await make_account("known@example.nl")
+    known = await service.client.post("/v1/password-resets", json={"email": "known@example.nl"})
+    unknown = await service.client.post("/v1/password-resets", json={"email": "unknown@example.nl"})
+    assert known.status_code == 202
+    same_answer(known, unknown)
+    # The app's form: a user name that is not the account's answers like an unknown address.
+    foreign = await service.client.post(
+        "/v1/password-resets", json={"email": "known@example.nl", "username": "somebody.else"}
+    )
+    same_answer(known, foreign)
+    assert len(await service.outbox("PasswordResetRequested")) == 1  # only the known address's
+
+
+async def test_registration_does_not_reveal_an_existing_account(
+    service: Harness, customer: CustomerRegistered, make_account: MakeAccount
+) -> None:
+    await make_account("taken@example.nl")  # an active account
+    taken = await service.client.post("/v1/registrations", json=registration("taken@example.nl"))
+    free = await service.client.post("/v1/registrations", json=registration("free@example.nl"))
+    assert free.status_code == 202
+    same_answer(taken, free)
+    # A pending registration registered again within the resend interval answers the same too.
+    again = await service.client.post("/v1/registrations", json=registration("free@example.nl"))
+    same_answer(again, free)
+
+    [mail] = await service.outbox("ActivationRequested")  # nothing goes to the active account
+    assert ActivationRequested.model_validate(mail.data).email == "free@example.nl"
+    assert await account_status(service, "taken@example.nl") == "active"  # not taken over
+
+
+async def test_log_in_does_not_reveal_the_account(service: Harness, make_account: MakeAccount) -> None:
+    await make_account("known@example.nl")
+    wrong_password = await log_in(service, "known@example.nl", "not the right password")
+    unknown_email = await log_in(service, "unknown@example.nl", "not the right password")
+    assert wrong_password.status_code == 401
+    assert wrong_password.json()["type"] == "/problems/invalid-credentials"
+    same_answer(wrong_password, unknown_email)
+
+
+# --- reset tokens --------------------------------------------------------------------------
+
+
+async def test_a_reset_token_works_once(
+    service: Harness, settings: IdentitySettings, make_account: MakeAccount
+) -> None:
+    await make_account("jan@example.nl")
+    await service.client.post("/v1/password-resets", json={"email": "jan@example.nl"})
+    [token] = await reset_tokens(service, settings)
+    assert (await confirm(service, token)).is_success
+
+    reused = await confirm(service, token, "an attacker's own phrase")
+    assert reused.status_code == 400
+    assert reused.json()["type"] == "/problems/reset-token-invalid"
+    assert (await log_in(service, "jan@example.nl", "an attacker's own phrase")).status_code == 401
+    assert (await log_in(service, "jan@example.nl", NEW_PASSWORD)).status_code == 201
+
+
+async def test_an_expired_reset_token_is_refused(
+    service: Harness, settings: IdentitySettings, clock: MovableClock, make_account: MakeAccount
+) -> None:
+    await make_account("jan@example.nl")
+    await service.client.post("/v1/password-resets", json={"email": "jan@example.nl"})
+    [token] = await reset_tokens(service, settings)
+
+    clock.advance(hours=settings.reset_token_hours)  # to the second its lifetime ends
+    expired = await confirm(service, token)
+    assert expired.status_code == 400
+    assert expired.json()["type"] == "/problems/reset-token-invalid"
+    assert (await log_in(service, "jan@example.nl", PASSWORD)).status_code == 201  # unchanged
+
+
+async def test_a_reset_token_still_works_one_second_before_it_expires(
+    service: Harness, settings: IdentitySettings, clock: MovableClock, make_account: MakeAccount
+) -> None:
+    await make_account("jan@example.nl")
+    await service.client.post("/v1/password-resets", json={"email": "jan@example.nl"})
+    [token] = await reset_tokens(service, settings)
+    clock.advance(hours=settings.reset_token_hours, seconds=-1)
+    assert (await confirm(service, token)).is_success
+    assert (await log_in(service, "jan@example.nl", NEW_PASSWORD)).status_code == 201
+
+
+async def test_a_newer_reset_request_ends_the_older_token(
+    service: Harness, settings: IdentitySettings, clock: MovableClock, make_account: MakeAccount
+) -> None:
+    await make_account("jan@example.nl")
+    await make_account("piet@example.nl")
+    for email in ("piet@example.nl", "jan@example.nl", "jan@example.nl"):
+        await service.client.post("/v1/password-resets", json={"email": email})
+        clock.advance(minutes=1)
+    other_account, older, newer = await reset_tokens(service, settings)
+
+    stale = await confirm(service, older, "an attacker's own phrase")
+    assert stale.status_code == 400
+    assert stale.json()["type"] == "/problems/reset-token-invalid"
+    assert (await log_in(service, "jan@example.nl", PASSWORD)).status_code == 201  # unchanged
+    assert (await confirm(service, newer)).is_success
+    assert (await confirm(service, other_account)).is_success  # another account's reset lives on
+
+
+# --- activation code brute force -----------------------------------------------------------
+
+
+async def test_five_wrong_codes_kill_the_activation_even_for_the_right_code_and_link(
+    service: Harness, customer: CustomerRegistered, settings: IdentitySettings
+) -> None:
+    email = "new@example.nl"
+    assert (await service.client.post("/v1/registrations", json=registration(email))).status_code == 202
+    token, code = await activation_secrets(service, settings)
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+
+    answers = [
+        await service.client.post("/v1/activations", json={"email": email, "code": wrong})
+        for _ in range(settings.max_wrong_activation_codes)
+    ]
+    assert [a.status_code for a in answers] == [400] * 5
+    assert [a.json()["attempts_left"] for a in answers] == [4, 3, 2, 1, 0]
+
+    right_code = await service.client.post("/v1/activations", json={"email": email, "code": code})
+    assert right_code.status_code == 400
+    assert right_code.json()["type"] == "/problems/activation-invalid"
+    assert "attempts_left" not in right_code.json()  # no further counting: there is nothing to guess
+    link = await service.client.post("/v1/activations", json={"token": token})
+    assert link.status_code == 400
+    assert await account_status(service, email) == "pending"
+    assert await service.outbox("AccountCreated") == []
+    assert (await log_in(service, email, REG_PASSWORD)).status_code == 403  # still not activated
+
+
+# --- secrets in logs -----------------------------------------------------------------------
+
+# Fields the chassis fills with generated ids and times: a 6-digit code could match by chance.
+_GENERATED = ("timestamp", "trace_id", "span_id", "correlation_id", "causation_id")
+
+
+class LogCapture:
+    """The lines the service writes, rendered by the chassis' own formatter (as shipped)."""
+
+    def __init__(self) -> None:
+        self.stream = io.StringIO()
+
+    def lines(self) -> list[str]:
+        return [line for line in self.stream.getvalue().splitlines() if line]
+
+    def assert_absent(self, *secrets: str) -> None:
+        lines = self.lines()
+        assert lines, "nothing was logged: the capture is not wired"
+        for line in lines:
+            event = json.loads(line)
+            for key in _GENERATED:
+                event.pop(key, None)
+            text = json.dumps(event, ensure_ascii=False)
+            for secret in secrets:
+                if secret.isdigit():
+                    found = re.search(rf"(?<![0-9A-Fa-f]){secret}(?![0-9A-Fa-f])", text) is not None
+                else:
+                    found = secret in text or json.dumps(secret)[1:-1] in text
+                assert not found, f"a secret is logged: {line}"
+
+
+@pytest.fixture
+def service_logs(service: Harness) -> Iterator[LogCapture]:
+    root = logging.getLogger()
+    formatter = next(
+        (h.formatter for h in root.handlers if isinstance(h.formatter, structlog.stdlib.ProcessorFormatter)),
+        None,
+    )
+    assert formatter is not None, "the chassis configures a structlog formatter on the root logger"
+    capture = LogCapture()
+    handler = logging.StreamHandler(capture.stream)
+    handler.setFormatter(formatter)
+    root.addHandler(handler)
+    try:
+        yield capture
+    finally:
+        root.removeHandler(handler)
+
+
+async def test_passwords_tokens_and_codes_never_reach_the_logs(
+    service: Harness,
+    customer: CustomerRegistered,
+    settings: IdentitySettings,
+    service_logs: LogCapture,
+) -> None:
+    email = "secret.keeper@example.nl"
+    wrong_password = "guessing a password here"
+    rejected_password = f"x{email}x"  # contains the address: refused by the rules
+    too_long_password = "toolongpassword" * 10  # refused by the request schema (at most 128)
+    wrong_code_password = "wrong code attempt phrase"
+
+    rejected = await service.client.post("/v1/registrations", json=registration(email, rejected_password))
+    assert rejected.status_code == 422
+    assert (await service.client.post("/v1/registrations", json=registration(email))).status_code == 202
+    activation_token, code = await activation_secrets(service, settings)
+    wrong_code = f"{(int(code) + 1) % 1_000_000:06d}"
+    bad = await service.client.post("/v1/activations", json={"email": email, "code": wrong_code})
+    assert bad.status_code == 400
+    ok = await service.client.post("/v1/activations", json={"email": email, "code": code})
+    assert ok.status_code == 204
+    used = await service.client.post("/v1/activations", json={"token": activation_token})
+    assert used.status_code == 400
+
+    assert (await log_in(service, email, wrong_password)).status_code == 401
+    assert (await log_in(service, email, too_long_password)).status_code == 422
+    session = await log_in(service, email, REG_PASSWORD)
+    assert session.status_code == 201
+    tokens = session.json()
+    refreshed = await service.client.post(
+        "/v1/sessions/refresh", json={"refresh_token": tokens["refresh_token"]}
+    )
+    assert refreshed.status_code == 200
+
+    await service.client.post("/v1/password-resets", json={"email": email})
+    [reset_token] = await reset_tokens(service, settings)
+    weak = await confirm(service, reset_token, wrong_code_password[:8])
+    assert weak.status_code == 422
+    completed = await confirm(service, reset_token)
+    assert completed.is_success
+    reused = await confirm(service, reset_token, "another new phrase here")
+    assert reused.status_code == 400
+
+    service_logs.assert_absent(
+        REG_PASSWORD,
+        wrong_password,
+        rejected_password,
+        too_long_password,
+        wrong_code_password[:8],
+        NEW_PASSWORD,
+        activation_token,
+        code,
+        wrong_code,
+        reset_token,
+        tokens["access_token"],
+        tokens["refresh_token"],
+        refreshed.json()["refresh_token"],
+        *(
+            completed.json()[key]
+            for key in ("access_token", "refresh_token")
+            if completed.status_code == 200  # the reset signs in with a new session
+        ),
+    )
+
+
+# --- the API against its OpenAPI document (schemathesis) -----------------------------------
+
+
+class _WithHarness:
+    """The identity app with the unit-test harness (schema on SQLite, in-memory broker) started
+    and stopped by its ASGI lifespan, so schemathesis' in-process client can drive it."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+        await receive()  # lifespan.startup
+        async with service_under_test(self.app, IdentityBase.metadata):
+            await send({"type": "lifespan.startup.complete"})
+            await receive()  # lifespan.shutdown
+        await send({"type": "lifespan.shutdown.complete"})
+
+
+@pytest.fixture
+def identity_openapi(tmp_path: Path) -> Iterator[Any]:
+    settings = IdentitySettings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/identity.sqlite3",
+        event_sealing_key=Sealer.new_key(),
+    )
+    schema = schemathesis.openapi.from_asgi("/openapi.json", _WithHarness(create_app(settings)))
+    schema.config.update(base_url="http://testserver")  # the document's server is the gateway prefix
+    try:
+        yield schema
+    finally:
+        schemathesis_asgi.shutdown_lifespans()
+
+
+@pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
+def test_api_answers_no_5xx_and_as_documented(identity_openapi: Any) -> None:
+    """Valid and invalid requests (25 of each per operation): never a server error, and every
+    answer matches the response schema its OpenAPI document declares."""
+    failures: dict[str, str] = {}
+    operations = 0
+    for result in identity_openapi.get_all_operations():
+        operation = result.ok()
+        operations += 1
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            if mode is GenerationMode.NEGATIVE and not operation.body:
+                continue  # nothing to send wrong
+
+            @hypothesis_settings(
+                max_examples=25,
+                deadline=None,
+                database=None,
+                derandomize=True,  # the same requests every run: a red CI is reproducible
+                suppress_health_check=list(HealthCheck),
+                phases=[Phase.explicit, Phase.generate],
+            )
+            @given(case=operation.as_strategy(generation_mode=mode))
+            def check(case: Any) -> None:  # a schemathesis.Case
+                case.call_and_validate(checks=[not_a_server_error, response_schema_conformance])
+
+            try:
+                check()
+            except BaseException as exc:  # schemathesis raises a group of failures
+                if not isinstance(exc, Exception | BaseExceptionGroup):
+                    raise
+                failures[f"{operation.label} ({mode.value})"] = str(exc)
+    assert operations >= 10  # the document was read, every route is there
+    assert not failures, "\n\n".join(f"{label}:\n{text}" for label, text in failures.items())
