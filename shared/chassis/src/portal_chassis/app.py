@@ -17,7 +17,7 @@ from portal_chassis.broker import document_publishers, wire_consumers
 from portal_chassis.consumers import EventHandlers
 from portal_chassis.context import work_context
 from portal_chassis.logging import configure_logging, get_logger
-from portal_chassis.problems import install_problem_handlers
+from portal_chassis.problems import document_problems, install_problem_handlers
 from portal_chassis.runtime import ServiceRuntime
 from portal_chassis.settings import ServiceSettings
 
@@ -70,6 +70,7 @@ def build_service(
     app.state.runtime = runtime
     app.state.jwks = JwksCache(settings.jwks_url)
     install_problem_handlers(app)
+    document_problems(app)
     app.include_router(health.router)
     for router in routers:
         app.include_router(router)
