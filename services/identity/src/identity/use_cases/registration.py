@@ -16,7 +16,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
@@ -68,14 +67,12 @@ def _not_matched() -> ProblemError:
     )
 
 
-def _invalid(attempts_left: int | None = None) -> ProblemError:
-    extra: dict[str, Any] = {} if attempts_left is None else {"attempts_left": attempts_left}
+def _invalid() -> ProblemError:
     return ProblemError(
         400,
         "activation-invalid",
         "This activation link or code is not valid, was already used or has expired. You can "
         "ask for a new activation mail.",
-        **extra,
     )
 
 
@@ -184,15 +181,11 @@ async def activate_with_code(
         await activations.end(activation.id, now, "wrong-codes")
         await uow.commit()
         log.warning("activation ended after wrong codes", account_id=activation.account_id, wrong=wrong)
-        raise ProblemError(
-            400,
-            "activation-invalid",
-            "Too many wrong codes: this activation has been cancelled and its link and code no "
-            "longer work. Ask for a new activation mail.",
-            attempts_left=0,
-        )
+        raise _invalid()
     await uow.commit()  # the count stays although the request fails
-    raise _invalid(attempts_left=settings.max_wrong_activation_codes - wrong)
+    # The same answer as for an address with nothing to activate: counting down the tries
+    # would tell anyone that this address has a registration waiting.
+    raise _invalid()
 
 
 async def _activate(uow: UnitOfWork, activation: Activation, now: datetime) -> None:
