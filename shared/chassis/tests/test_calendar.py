@@ -49,15 +49,21 @@ def test_today_is_the_customers_day_not_the_utc_day() -> None:
 
 
 def test_a_day_that_starts_at_one_oclock() -> None:
-    # Chile moves its clocks at midnight: on 6 September 2026 the day begins at 01:00.
+    # Chile moves its clocks forward at midnight, so one day a year has no 00:00 and begins at
+    # 01:00. The day is found in the time-zone data rather than hard-coded: Chile's rules change.
     santiago = ZoneInfo("America/Santiago")
-    offsets = [datetime(2026, 9, day, 12, tzinfo=santiago).utcoffset() for day in (5, 6)]
-    if offsets != [timedelta(hours=-4), timedelta(hours=-3)]:
-        pytest.skip("this time zone database has other rules for Chile")
-    start = start_of_day(date(2026, 9, 6), santiago)
-    assert start == datetime(2026, 9, 6, 4, tzinfo=UTC)
+
+    def noon_offset(day: date) -> timedelta:
+        offset = datetime(day.year, day.month, day.day, 12, tzinfo=santiago).utcoffset()
+        assert offset is not None
+        return offset
+
+    days = [date(2026, 1, 2) + timedelta(days=n) for n in range(730)]
+    gap_day = next(day for day in days if noon_offset(day) > noon_offset(day - timedelta(days=1)))
+    start = start_of_day(gap_day, santiago)
     assert start.astimezone(santiago).hour == 1
-    assert calendar_day(start - timedelta(microseconds=1), santiago) == date(2026, 9, 5)
+    assert calendar_day(start, santiago) == gap_day
+    assert calendar_day(start - timedelta(microseconds=1), santiago) == gap_day - timedelta(days=1)
 
 
 def test_a_naive_moment_is_refused() -> None:
