@@ -385,6 +385,19 @@ async def test_identity_down_after_a_fetch_keeps_using_the_cached_keys(
         assert answer.status_code == 200, answer.text
 
 
+@pytest.mark.parametrize("served", [[], {"keys": [1, "x"]}, {"keys": "nope"}])
+async def test_a_malformed_jwks_is_unavailable_not_a_crash(
+    settings, tokens: TokenFactory, jwks_server: _JwksServer, served: Any
+) -> None:
+    jwks_server.jwks = served  # identity serving the wrong shape
+    app = build_service(settings, title="demo", description="demo", routers=[router])
+    app.state.jwks = JwksCache(jwks_server.url)
+    async with service_under_test(app, MetaData()) as svc:
+        answer = await svc.client.get("/v1/me", headers=tokens.headers("100200300"))
+        assert answer.status_code == 503, answer.text
+        assert answer.json()["type"] == "/problems/auth-unavailable"
+
+
 async def _burst(client: httpx.AsyncClient, headers: dict[str, str]) -> list[httpx.Response]:
     return list(await asyncio.gather(*(client.get("/v1/me", headers=headers) for _ in range(5))))
 

@@ -80,7 +80,8 @@ class JwksCache:
                 response = await client.get(self.url)
                 response.raise_for_status()
             self._keys = {k["kid"]: jwt.PyJWK(k).key for k in response.json()["keys"]}
-        except (httpx.HTTPError, KeyError, ValueError, jwt.PyJWKError) as exc:
+        # TypeError/AttributeError: a JWKS of the wrong shape (a list, entries that are not objects).
+        except (httpx.HTTPError, KeyError, ValueError, TypeError, AttributeError, jwt.PyJWKError) as exc:
             log.warning("could not fetch the JWKS", error=type(exc).__name__)
             if not self._keys:
                 raise ProblemError(

@@ -50,3 +50,13 @@ async def create_account(
     )
     await uow.commit()
     return account
+
+
+def check_new_password(new_password: str, account: Account | None) -> None:
+    """The password rules for a new password of ``account`` (unknown: only the general rules)."""
+    check_password(
+        new_password,
+        email=account.email if account else None,
+        customer_number=account.customer_number if account else None,
+        field="new_password",
+    )

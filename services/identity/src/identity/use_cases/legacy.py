@@ -20,10 +20,10 @@ from typing import NoReturn
 from identity.db.repositories import Accounts, LegacyMigrations
 from identity.db.tables import Account, LegacyMigration
 from identity.domain.hashing import off_loop
-from identity.domain.password_policy import check_password
 from identity.domain.registration import LEGACY, PENDING
 from identity.domain.secrets import hash_password, new_token, token_digest
 from identity.settings import IdentitySettings
+from identity.use_cases.accounts import check_new_password
 from identity.use_cases.registration import start_activation
 from portal_chassis.problems import ProblemError
 from portal_chassis.sealing import Sealer
@@ -83,12 +83,7 @@ async def set_legacy_password(
     account = None
     if migration is not None and migration.used_at is None and migration.expires_at > now:
         account = await Accounts(uow.session).get(migration.account_id)
-    check_password(
-        new_password,
-        email=account.email if account else None,
-        customer_number=account.customer_number if account else None,
-        field="new_password",
-    )
+    check_new_password(new_password, account)
     if migration is None or account is None or account.status != LEGACY:
         raise _invalid()
     if not await migrations.use(migration.id, now):  # a concurrent request used it first

@@ -31,6 +31,7 @@ from identity.domain.password_policy import check_password
 from identity.domain.registration import ACTIVE
 from identity.domain.secrets import hash_code, hash_password, new_code, new_token, token_digest, verify_code
 from identity.settings import IdentitySettings
+from identity.use_cases.accounts import check_new_password
 from identity.use_cases.sessions import IssuedTokens, open_session
 from portal_chassis.logging import get_logger
 from portal_chassis.problems import ProblemError
@@ -157,12 +158,7 @@ async def confirm_password_reset(
     account = None
     if reset is not None and reset.used_at is None and reset.expires_at > now:
         account = await Accounts(uow.session).get(reset.account_id)
-    check_password(
-        new_password,
-        email=account.email if account else None,
-        customer_number=account.customer_number if account else None,
-        field="new_password",
-    )
+    check_new_password(new_password, account)
     if reset is None or account is None:
         raise _invalid_token()
     return await _complete(
@@ -213,9 +209,7 @@ async def confirm_password_reset_with_code(
         if wrong >= settings.max_wrong_reset_codes:
             log.warning("reset code dead after wrong tries", account_id=account.id, wrong=wrong)
         raise _invalid_code()
-    check_password(
-        new_password, email=account.email, customer_number=account.customer_number, field="new_password"
-    )
+    check_new_password(new_password, account)
     return await _complete(
         uow,
         settings,
