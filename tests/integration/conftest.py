@@ -208,10 +208,10 @@ def customer(cli: Cli, kafka: Kafka) -> Customer:
         "identity", "create-account", "--email", email, "--customer-number", number,
         stdin=password + "\n",
     )  # fmt: skip
-    # Notifications learns the customer's address from AccountCreated: wait until its consumer
+    # Notifications learns the customer's address from AccountActivated: wait until its consumer
     # group has committed past that event before the test makes emails happen.
     records = kafka.read(
-        "identity.account-created.v1", lambda rs: any(r.key == account_id.encode() for r in rs)
+        "identity.account-activated.v1", lambda rs: any(r.key == account_id.encode() for r in rs)
     )
     [record] = [r for r in records if r.key == account_id.encode()]
     kafka.wait_for_group("notifications.recipients", record)

@@ -99,7 +99,7 @@ def test_event_written_while_the_relay_is_down_is_published_after_restart(
     finally:
         identity.restart()
     events = kafka.envelopes(
-        "identity.account-created.v1", lambda evs: any(e["subject"] == account_id for e in evs)
+        "identity.account-activated.v1", lambda evs: any(e["subject"] == account_id for e in evs)
     )
     assert sum(e["subject"] == account_id for e in events) == 1
 
@@ -130,7 +130,7 @@ def test_envelope_json_is_what_kafka_readers_see(kafka: Any, customer: Any) -> N
     [record] = [
         r
         for r in kafka.read(
-            "identity.account-created.v1",
+            "identity.account-activated.v1",
             lambda rs: any(r.key == customer.account_id.encode() for r in rs),
         )
         if r.key == customer.account_id.encode()
@@ -138,6 +138,6 @@ def test_envelope_json_is_what_kafka_readers_see(kafka: Any, customer: Any) -> N
     body = json.loads(record.value)
     assert body["subject"] == customer.account_id
     headers = dict(record.headers)
-    assert headers["event-type"] == b"AccountCreated"
+    assert headers["event-type"] == b"AccountActivated"
     assert headers["traceparent"].startswith(b"00-")  # W3C trace context crosses Kafka
     assert headers["correlation_id"].decode() == body["correlation_id"]

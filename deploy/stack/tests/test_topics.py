@@ -23,7 +23,7 @@ def test_the_repository_topics_file_parses_with_defaults_and_overrides() -> None
     topics = {spec.name: spec for spec in load_topics()}
 
     assert len(topics) >= 11
-    account = topics["identity.account-created.v1"]
+    account = topics["identity.account-activated.v1"]
     assert account.cleanup_policy == "compact"
     assert account.partitions == 3
     assert topics["metering.meter-reading-received.v1"].partitions == 6

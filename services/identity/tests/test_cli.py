@@ -1,4 +1,4 @@
-"""The operations CLI's create-account: an active account at once, announced with AccountCreated."""
+"""The operations CLI's create-account: an active account at once, announced with AccountActivated."""
 
 from __future__ import annotations
 
@@ -38,5 +38,5 @@ def test_create_account_makes_an_active_account(
     finally:
         engine.dispose()
     assert (account.status, account.email) == ("active", "ops@example.nl")
-    assert [e.event_type for e in events] == ["AccountCreated"]
+    assert [e.event_type for e in events] == ["AccountActivated"]
     assert json.loads(events[0].payload)["data"]["account_id"] == account_id

@@ -23,7 +23,7 @@ from portal_chassis import tables
 from portal_chassis.migrations import upgrade
 from portal_chassis.sealing import Sealer
 from portal_chassis.testing import Harness
-from portal_schemas.identity import AccountCreated, ActivationRequested, PasswordChanged
+from portal_schemas.identity import AccountActivated, ActivationRequested, PasswordChanged
 
 
 class MovableClock(Protocol):  # the clock fixture (conftest)
@@ -154,7 +154,7 @@ def test_the_cli_import_is_idempotent_and_reports_invalid_rows_without_personal_
         ("anna", "anna@example.nl", "legacy"),
         ("pieth", EMAIL, "legacy"),
     ]
-    assert events == 0  # AccountCreated only once the account is active
+    assert events == 0  # AccountActivated only once the account is active
 
     second = main(["import-legacy", str(source)])
     out, _ = capsys.readouterr()
@@ -270,8 +270,8 @@ async def test_first_log_in_leads_through_a_new_password_and_activation_to_a_ses
     sealer = Sealer(settings.event_sealing_key.get_secret_value())  # type: ignore[union-attr]
     activated = await service.client.post("/v1/activations", json={"token": sealer.open(data.sealed_token)})
     assert activated.status_code == 204
-    [created] = await service.outbox("AccountCreated")
-    assert AccountCreated.model_validate(created.data).account_id == piet
+    [created] = await service.outbox("AccountActivated")
+    assert AccountActivated.model_validate(created.data).account_id == piet
 
     assert (await log_in(service, NEW_PASSWORD)).status_code == 201
     by_username = await log_in(service, NEW_PASSWORD, username="PIETH")

@@ -16,7 +16,7 @@ from identity.settings import IdentitySettings
 from portal_chassis.sealing import Sealer
 from portal_chassis.testing import Harness
 from portal_schemas.contracts import CustomerRegistered
-from portal_schemas.identity import AccountCreated, ActivationRequested
+from portal_schemas.identity import AccountActivated, ActivationRequested
 
 MakeAccount = Callable[..., Awaitable[str]]  # the make_account fixture (conftest)
 
@@ -102,7 +102,7 @@ async def test_registration_creates_a_pending_account_and_mails_link_and_code(
         "en",
     )
     assert account.password_hash.startswith("$argon2id$")
-    assert await service.outbox("AccountCreated") == []  # announced only once activated
+    assert await service.outbox("AccountActivated") == []  # announced only once activated
 
     [event] = await service.outbox("ActivationRequested")
     data = ActivationRequested.model_validate(event.data)
@@ -175,14 +175,14 @@ async def test_an_address_with_an_active_account_is_answered_as_success_and_sent
     service: Harness, customer: CustomerRegistered, make_account: MakeAccount
 ) -> None:
     await make_account(email=EMAIL, password="the old password")
-    created_before = len(await service.outbox("AccountCreated"))
+    created_before = len(await service.outbox("AccountActivated"))
     fresh = await register(service, email="new@example.nl")
     taken = await register(service, email=EMAIL, password="someone else's password")
     assert taken.status_code == fresh.status_code == 202
     assert taken.json() == fresh.json()
     events = await service.outbox("ActivationRequested")
     assert [ActivationRequested.model_validate(e.data).email for e in events] == ["new@example.nl"]
-    assert len(await service.outbox("AccountCreated")) == created_before
+    assert len(await service.outbox("AccountActivated")) == created_before
     assert (await log_in(service, "the old password")).status_code == 201  # unchanged
 
 
@@ -242,8 +242,8 @@ async def test_the_token_activates_once_and_announces_the_account(
 
     [account] = await accounts(service)
     assert account.status == "active"
-    [event] = await service.outbox("AccountCreated")
-    data = AccountCreated.model_validate(event.data)
+    [event] = await service.outbox("AccountActivated")
+    data = AccountActivated.model_validate(event.data)
     assert (data.account_id, data.customer_number, data.email, data.language) == (
         account.id,
         CUSTOMER,
@@ -255,7 +255,7 @@ async def test_the_token_activates_once_and_announces_the_account(
     again = await activate(service, token=token)
     assert again.status_code == 400
     assert again.json()["type"] == "/problems/activation-invalid"
-    assert len(await service.outbox("AccountCreated")) == 1
+    assert len(await service.outbox("AccountActivated")) == 1
 
 
 async def test_a_token_pasted_with_a_line_break_still_works(
@@ -274,7 +274,7 @@ async def test_the_code_activates_and_then_the_link_is_dead(
     token, code = await activation_secrets(service, settings)
     response = await activate(service, email="AN@example.nl", code=f"{code[:3]} {code[3:]}")
     assert response.status_code == 204
-    assert len(await service.outbox("AccountCreated")) == 1
+    assert len(await service.outbox("AccountActivated")) == 1
     assert (await activate(service, token=token)).status_code == 400
     assert (await activate(service, email=EMAIL, code=code)).status_code == 400
     assert (await log_in(service)).status_code == 201
@@ -289,7 +289,7 @@ async def test_link_and_code_expire_after_24_hours(
     assert (await activate(service, token=token)).status_code == 400
     assert (await activate(service, email=EMAIL, code=code)).status_code == 400
     assert (await accounts(service))[0].status == "pending"
-    assert await service.outbox("AccountCreated") == []
+    assert await service.outbox("AccountActivated") == []
 
 
 async def test_five_wrong_codes_cancel_the_activation(
@@ -307,7 +307,7 @@ async def test_five_wrong_codes_cancel_the_activation(
 
     assert (await activate(service, email=EMAIL, code=code)).status_code == 400  # right code, too late
     assert (await activate(service, token=token)).status_code == 400  # the link went with it
-    assert await service.outbox("AccountCreated") == []
+    assert await service.outbox("AccountActivated") == []
 
 
 async def test_unknown_tokens_and_addresses_are_invalid(
@@ -338,7 +338,7 @@ async def test_bad_activation_input_is_a_problem(
     assert response.status_code == 422
     assert response.json()["type"] == "/problems/validation"
     assert (await accounts(service))[0].status == "pending"
-    assert await service.outbox("AccountCreated") == []
+    assert await service.outbox("AccountActivated") == []
 
 
 # --- resending ----------------------------------------------------------------------------

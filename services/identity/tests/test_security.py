@@ -243,7 +243,7 @@ async def test_five_wrong_codes_kill_the_activation_even_for_the_right_code_and_
     link = await service.client.post("/v1/activations", json={"token": token})
     assert link.status_code == 400
     assert await account_status(service, email) == "pending"
-    assert await service.outbox("AccountCreated") == []
+    assert await service.outbox("AccountActivated") == []
     assert (await log_in(service, email, REG_PASSWORD)).status_code == 403  # still not activated
 
 

@@ -22,7 +22,7 @@ from notifications.delivery.sender import DeliverySender
 from notifications.settings import NotificationsSettings
 from portal_chassis.sealing import Sealer
 from portal_chassis.testing import Harness, service_under_test
-from portal_schemas.identity import AccountCreated
+from portal_schemas.identity import AccountActivated
 
 logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command
 
@@ -186,10 +186,10 @@ class Probe:
     async def register(
         self, *, customer_number: str, email: str, language: str = "nl", account_id: str = ""
     ) -> None:
-        """Identity's AccountCreated, as notifications receives it."""
+        """Identity's AccountActivated, as notifications receives it."""
         account_id = account_id or f"account-{customer_number}"
         await self.service.deliver(
-            AccountCreated(
+            AccountActivated(
                 account_id=account_id,
                 customer_number=customer_number,
                 email=email,

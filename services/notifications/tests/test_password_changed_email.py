@@ -103,5 +103,5 @@ async def test_a_late_arrival_is_still_sent_without_an_account_on_file(service: 
     [message] = await probe.received(mail, 1)
     delivery = await probe.delivery()
     assert delivery.status == "sent"
-    assert delivery.customer_number is None  # no AccountCreated seen: the email goes anyway
+    assert delivery.customer_number is None  # no AccountActivated seen: the email goes anyway
     assert message["To"] == "kunde@example.de"

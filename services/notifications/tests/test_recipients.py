@@ -1,4 +1,4 @@
-"""The recipients read model fed by identity's AccountCreated."""
+"""The recipients read model fed by identity's AccountActivated."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import datetime as dt
 from notifications.db.repositories import Recipients
 from portal_chassis.testing import Harness
 from portal_schemas import Envelope
-from portal_schemas.identity import AccountCreated
+from portal_schemas.identity import AccountActivated
 
 
 def account_created(account_id: str, email: str, at: dt.datetime, language: str = "nl") -> Envelope:
-    data = AccountCreated(
+    data = AccountActivated(
         account_id=account_id,
         customer_number="100200300",
         email=email,
@@ -21,7 +21,7 @@ def account_created(account_id: str, email: str, at: dt.datetime, language: str 
 
 
 async def publish(service: Harness, envelope: Envelope) -> None:
-    await service.redeliver(envelope, AccountCreated.topic())
+    await service.redeliver(envelope, AccountActivated.topic())
 
 
 async def test_recipients_by_account_and_by_customer(service: Harness) -> None:

@@ -37,7 +37,7 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
         routers=[registrations.router, password_resets.router, sessions.router, legacy_migrations.router],
         handlers=handlers,
         produces=[
-            "AccountCreated",
+            "AccountActivated",
             "AccountLocked",
             "ActivationRequested",
             "PasswordChanged",

@@ -1,6 +1,6 @@
 """The notifications service: every email of the portal, localised, sent once.
 
-consumers.py        events → use cases (AccountCreated, PasswordResetRequested,
+consumers.py        events → use cases (AccountActivated, PasswordResetRequested,
                     MeterReadingReceived, InvoiceIssued)
 use_cases/          recipients read model; one module per email; queue_email.py writes the
                     delivery row; operations.py for the command line

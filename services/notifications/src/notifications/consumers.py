@@ -20,7 +20,7 @@ from portal_chassis.uow import UnitOfWork
 from portal_schemas import Envelope
 from portal_schemas.billing import InvoiceIssued
 from portal_schemas.identity import (
-    AccountCreated,
+    AccountActivated,
     AccountLocked,
     ActivationRequested,
     PasswordChanged,
@@ -32,8 +32,8 @@ from portal_schemas.metering import MeterReadingReceived
 def event_handlers(room: MailRoom) -> EventHandlers:
     handlers = EventHandlers()
 
-    @handlers.on(AccountCreated, name="recipients")
-    async def on_account_created(uow: UnitOfWork, event: Envelope, data: AccountCreated) -> None:
+    @handlers.on(AccountActivated, name="recipients")
+    async def on_account_activated(uow: UnitOfWork, event: Envelope, data: AccountActivated) -> None:
         await keep_recipient(uow, data, as_of=event.occurred_at)
 
     @handlers.on(PasswordResetRequested, name="password-reset-email")

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from portal_schemas.envelope import EventData
 from portal_schemas.types import Language, Money
@@ -63,3 +63,19 @@ class ContractTerminated(EventData):
     termination_fee_excl_vat: Money | None = Field(default=None, ge=0)
     termination_fee_vat_rate: Decimal | None = Field(default=None, ge=0, le=1)
     fee_is_final: bool = True
+
+
+class RegistrationCodeIssued(EventData):
+    """A letter with a registration code for a contract goes out by post. The code (8
+    characters, case-sensitive) travels sealed; identity keeps only its hash. A newer code for
+    the same contract replaces the older one."""
+
+    event_type: ClassVar[str] = "RegistrationCodeIssued"
+    domain: ClassVar[str] = "contracts"
+    summary: ClassVar[str] = "A registration code for a contract was sent by post (code sealed)."
+
+    contract_id: str
+    contract_number: str = Field(pattern=r"^[0-9]{9}$")
+    customer_number: str = Field(min_length=1, max_length=20)
+    sealed_code: str = Field(min_length=1)
+    expires_at: AwareDatetime

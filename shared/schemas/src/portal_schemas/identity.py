@@ -11,8 +11,32 @@ from portal_schemas.envelope import EventData
 from portal_schemas.types import Language
 
 
-class AccountCreated(EventData):
-    event_type: ClassVar[str] = "AccountCreated"
+RegistrationMethod = Literal[
+    "customer_number_postcode", "contract_code", "invoice", "access_request", "legacy_import", "operations"
+]
+ContractRole = Literal["holder", "co_holder"]
+AccessRefusalReason = Literal["not_a_customer", "details_do_not_match", "business_customer", "other"]
+
+
+class AccountRegistered(EventData):
+    """Someone proved to be a customer and opened an account; it works once the address is
+    confirmed (AccountActivated). The mail that asks for it is ActivationRequested."""
+
+    event_type: ClassVar[str] = "AccountRegistered"
+    domain: ClassVar[str] = "identity"
+    summary: ClassVar[str] = "An account was opened and waits for its email address to be confirmed."
+
+    account_id: str
+    customer_number: str = Field(min_length=1, max_length=20)
+    email: EmailStr
+    language: Language = "nl"
+    method: RegistrationMethod
+
+
+class AccountActivated(EventData):
+    """The account works: its email address is confirmed and is the customer's contact address."""
+
+    event_type: ClassVar[str] = "AccountActivated"
     domain: ClassVar[str] = "identity"
     summary: ClassVar[str] = "A portal account exists for a customer; its email is the contact address."
 
@@ -90,3 +114,128 @@ class PasswordChanged(EventData):
     language: Language = "nl"
     changed_at: AwareDatetime
     reason: Literal["reset", "settings", "legacy_migration"]
+
+
+class AccountUnlocked(EventData):
+    """A locked account was unlocked before its lock ran out."""
+
+    event_type: ClassVar[str] = "AccountUnlocked"
+    domain: ClassVar[str] = "identity"
+    summary: ClassVar[str] = "A locked account was unlocked (by a password reset or by operations)."
+
+    account_id: str
+    by: Literal["password_reset", "operations"]
+
+
+class EmailChangeRequested(EventData):
+    """The owner asked to log in with another address. The new address gets the sealed link and
+    code to confirm it; the old one gets a notice. Nothing changes until it is confirmed."""
+
+    event_type: ClassVar[str] = "EmailChangeRequested"
+    domain: ClassVar[str] = "identity"
+    summary: ClassVar[str] = "An account's login email is to change once the new address is confirmed."
+
+    account_id: str
+    old_email: EmailStr
+    new_email: EmailStr
+    language: Language = "nl"
+    sealed_token: str = Field(min_length=1)
+    sealed_code: str = Field(min_length=1)
+    expires_at: AwareDatetime
+
+
+class EmailChanged(EventData):
+    """The new address was confirmed: it is now the login and contact address."""
+
+    event_type: ClassVar[str] = "EmailChanged"
+    domain: ClassVar[str] = "identity"
+    summary: ClassVar[str] = "An account's login and contact email changed."
+
+    account_id: str
+    old_email: EmailStr
+    new_email: EmailStr
+    language: Language = "nl"
+
+
+class PreferencesChanged(EventData):
+    """The account's language and what it wants to hear about beyond its service mails
+    (which it always gets). The whole set each time: the latest event wins."""
+
+    event_type: ClassVar[str] = "PreferencesChanged"
+    domain: ClassVar[str] = "identity"
+    summary: ClassVar[str] = "An account's language or contact and marketing preferences changed."
+
+    account_id: str
+    language: Language
+    offers: bool
+    news: bool
+    energy_saving_advice: bool
+
+
+class ContractLinked(EventData):
+    """An account may now see and manage a contract: as its holder or as a co-holder."""
+
+    event_type: ClassVar[str] = "ContractLinked"
+    domain: ClassVar[str] = "identity"
+    summary: ClassVar[str] = "A contract was added to a portal account (holder or co-holder)."
+
+    account_id: str
+    contract_number: str = Field(pattern=r"^[0-9]{9}$")
+    contract_id: str
+    customer_number: str = Field(min_length=1, max_length=20)  # the contract's customer
+    role: ContractRole
+    email: EmailStr
+    language: Language = "nl"
+
+
+class AccountsMerged(EventData):
+    """Operations merged two accounts of one person: the merged one is closed and its contracts
+    belong to the kept one (each also announced by ContractLinked)."""
+
+    event_type: ClassVar[str] = "AccountsMerged"
+    domain: ClassVar[str] = "identity"
+    summary: ClassVar[str] = "Two accounts became one; the merged account is closed."
+
+    kept_account_id: str
+    merged_account_id: str
+
+
+class PortalAccessRequested(EventData):
+    """Someone without the registration details asked operations for an account."""
+
+    event_type: ClassVar[str] = "PortalAccessRequested"
+    domain: ClassVar[str] = "identity"
+    summary: ClassVar[str] = "A person asked for portal access; operations will approve or refuse it."
+
+    request_id: str
+    name: str = Field(min_length=1, max_length=200)
+    customer_number: str = Field(min_length=1, max_length=20)
+    email: EmailStr
+    language: Language = "nl"
+
+
+class PortalAccessApproved(EventData):
+    """Operations approved a request: an account exists and the link (sealed) lets its owner
+    choose a password, which also confirms the address."""
+
+    event_type: ClassVar[str] = "PortalAccessApproved"
+    domain: ClassVar[str] = "identity"
+    summary: ClassVar[str] = "A portal access request was approved; the mail carries a set-password link."
+
+    request_id: str
+    account_id: str
+    email: EmailStr
+    language: Language = "nl"
+    sealed_token: str = Field(min_length=1)
+    expires_at: AwareDatetime
+
+
+class PortalAccessRefused(EventData):
+    event_type: ClassVar[str] = "PortalAccessRefused"
+    domain: ClassVar[str] = "identity"
+    summary: ClassVar[str] = "A portal access request was refused; the requester is told why."
+
+    request_id: str
+    email: EmailStr
+    language: Language = "nl"
+    reason: AccessRefusalReason

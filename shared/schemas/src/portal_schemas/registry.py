@@ -5,14 +5,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from portal_schemas.billing import InvoiceIssued
-from portal_schemas.contracts import ContractCreated, ContractTerminated, CustomerRegistered
+from portal_schemas.contracts import (
+    ContractCreated,
+    ContractTerminated,
+    CustomerRegistered,
+    RegistrationCodeIssued,
+)
 from portal_schemas.envelope import EventData
 from portal_schemas.identity import (
-    AccountCreated,
+    AccountActivated,
     AccountLocked,
+    AccountRegistered,
+    AccountsMerged,
+    AccountUnlocked,
     ActivationRequested,
+    ContractLinked,
+    EmailChanged,
+    EmailChangeRequested,
     PasswordChanged,
     PasswordResetRequested,
+    PortalAccessApproved,
+    PortalAccessRefused,
+    PortalAccessRequested,
+    PreferencesChanged,
 )
 from portal_schemas.metering import MeterReadingReceived
 
@@ -35,13 +50,24 @@ class EventSpec:
 
 
 _MODELS: tuple[type[EventData], ...] = (
-    AccountCreated,
+    AccountRegistered,
+    AccountActivated,
     AccountLocked,
+    AccountUnlocked,
     ActivationRequested,
     PasswordResetRequested,
     PasswordChanged,
+    EmailChangeRequested,
+    EmailChanged,
+    PreferencesChanged,
+    ContractLinked,
+    AccountsMerged,
+    PortalAccessRequested,
+    PortalAccessApproved,
+    PortalAccessRefused,
     CustomerRegistered,
     ContractCreated,
+    RegistrationCodeIssued,
     ContractTerminated,
     MeterReadingReceived,
     InvoiceIssued,

@@ -14,7 +14,7 @@ from identity.domain.registration import ACTIVE
 from identity.domain.secrets import hash_password
 from portal_chassis.problems import ProblemError
 from portal_chassis.uow import UnitOfWork
-from portal_schemas.identity import AccountCreated
+from portal_schemas.identity import AccountActivated
 from portal_schemas.types import Language
 
 
@@ -40,7 +40,7 @@ async def create_account(
     )
     accounts.add(account)
     uow.emit(
-        AccountCreated(
+        AccountActivated(
             account_id=account.id,
             customer_number=customer_number,
             email=account.email,

@@ -13,7 +13,7 @@ The file is CSV (UTF-8, comma-separated, RFC 4180 quoting) with exactly this hea
   1,000..2,000,000, salt at least 8 bytes, hash 16..64 bytes; see domain.legacy_hash);
 - ``language``: nl, en, fr or de.
 
-Each valid row becomes an account with status ``legacy`` (no event: AccountCreated follows when
+Each valid row becomes an account with status ``legacy`` (no event: AccountActivated follows when
 the customer has chosen a new password and confirmed the address). A row whose user name is
 already imported, or whose email address already has a portal account, is skipped, so running
 the same file again changes nothing. Invalid rows are reported by line number and reason,

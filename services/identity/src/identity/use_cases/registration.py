@@ -2,7 +2,7 @@
 postcode of theirs, then confirms their email address by the link or the code in a mail.
 
 The account exists as ``pending`` from the registration on and becomes ``active`` (and is
-announced with AccountCreated) only when the address is confirmed. Answers never tell whether
+announced with AccountActivated) only when the address is confirmed. Answers never tell whether
 an address already has an account: a registration or resend for such an address is answered
 exactly like a new one, and nothing is sent to an active account.
 
@@ -30,7 +30,7 @@ from portal_chassis.logging import get_logger
 from portal_chassis.problems import ProblemError
 from portal_chassis.sealing import Sealer
 from portal_chassis.uow import UnitOfWork
-from portal_schemas.identity import AccountCreated, ActivationRequested
+from portal_schemas.identity import AccountActivated, ActivationRequested
 from portal_schemas.types import Language
 
 log = get_logger(__name__)
@@ -197,7 +197,7 @@ async def _activate(uow: UnitOfWork, activation: Activation, now: datetime) -> N
     account.status = ACTIVE
     account.activated_at = now
     uow.emit(
-        AccountCreated(
+        AccountActivated(
             account_id=account.id,
             customer_number=account.customer_number,
             email=account.email,

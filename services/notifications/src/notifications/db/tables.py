@@ -15,7 +15,7 @@ class Base(DeclarativeBase):
 
 
 class Recipient(Base):
-    """A portal account's contact address and language, fed by identity's AccountCreated."""
+    """A portal account's contact address and language, fed by identity's AccountActivated."""
 
     __tablename__ = "recipients"
 

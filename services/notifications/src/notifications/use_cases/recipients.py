@@ -8,10 +8,10 @@ from datetime import datetime
 from notifications.db.repositories import Recipients
 from notifications.db.tables import Recipient
 from portal_chassis.uow import UnitOfWork
-from portal_schemas.identity import AccountCreated
+from portal_schemas.identity import AccountActivated
 
 
-async def keep_recipient(uow: UnitOfWork, data: AccountCreated, as_of: datetime) -> None:
+async def keep_recipient(uow: UnitOfWork, data: AccountActivated, as_of: datetime) -> None:
     """Insert or refresh the account's address; an older event never overwrites a newer one."""
     recipients = Recipients(uow.session)
     known = await recipients.for_account(data.account_id)
