@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from portal_chassis.columns import UtcDateTime
+from portal_chassis.columns import ExactDecimal, UtcDateTime
 
 
 class Base(DeclarativeBase):
@@ -20,7 +21,9 @@ class Account(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-cased
     customer_number: Mapped[str] = mapped_column(String(20), index=True)
-    password_hash: Mapped[str] = mapped_column(String(255))
+    # None for an account opened by operations (portal access request) until its owner has
+    # chosen a password through the link in the approval mail.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
     language: Mapped[str] = mapped_column(String(2))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     password_changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -32,10 +35,17 @@ class Account(Base):
     # A pending account cannot log in; the operations CLI creates accounts active at once.
     # "legacy": imported from the old portal, password_hash still in the old format (see
     # domain.legacy_hash) until the customer chooses a new password, then "pending".
+    # "invited": opened by operations on an access request, no password yet.
+    # "closed": merged into another account (``merged_into``); it can no longer log in.
     status: Mapped[str] = mapped_column(String(10), default="active")
     activated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     # The old portal's user name (lower-cased), for imported accounts; log-in accepts it too.
     legacy_username: Mapped[str | None] = mapped_column(String(150), unique=True, default=None)
+    merged_into: Mapped[str | None] = mapped_column(String(36), default=None)
+    # What the customer wants to hear about besides service mails (which always go out).
+    offers: Mapped[bool] = mapped_column(Boolean, default=False)
+    news: Mapped[bool] = mapped_column(Boolean, default=False)
+    energy_saving_advice: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class LegacyMigration(Base):
@@ -145,3 +155,122 @@ class SigningKey(Base):
     public_jwk: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     retired_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class ContractFacts(Base):
+    """A contract's number and customer (read model of contracts' ContractCreated)."""
+
+    __tablename__ = "contract_facts"
+
+    contract_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    contract_number: Mapped[str | None] = mapped_column(String(9), unique=True)
+    customer_number: Mapped[str] = mapped_column(String(20), index=True)
+    as_of: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RegistrationCode(Base):
+    """The code of the latest registration letter of a contract (read model of contracts'
+    RegistrationCodeIssued): argon2id of the 8-character code, single use, expiring.
+    A newer letter replaces the row; ``issued_at`` keeps a late older event from winning."""
+
+    __tablename__ = "registration_codes"
+
+    contract_number: Mapped[str] = mapped_column(String(9), primary_key=True)
+    contract_id: Mapped[str] = mapped_column(String(36))
+    customer_number: Mapped[str] = mapped_column(String(20))
+    code_hash: Mapped[str] = mapped_column(String(255))
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    wrong_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+
+
+class LatestInvoice(Base):
+    """The newest invoice of a contract (read model of billing's InvoiceIssued): its number and
+    amount prove, with the contract number, that a registrant holds the customer's mail."""
+
+    __tablename__ = "latest_invoices"
+
+    contract_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    invoice_number: Mapped[str] = mapped_column(String(40))
+    total_incl_vat: Mapped[Decimal] = mapped_column(ExactDecimal(12, 2))
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ContractLink(Base):
+    """An account's access to one contract beyond its own customer number's: added by a
+    registration code, by invoice proof, by a merge, or by operations for a co-holder."""
+
+    __tablename__ = "contract_links"
+    __table_args__ = (UniqueConstraint("account_id", "contract_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    contract_id: Mapped[str] = mapped_column(String(36))
+    contract_number: Mapped[str] = mapped_column(String(9))
+    customer_number: Mapped[str] = mapped_column(String(20))  # the contract's customer
+    role: Mapped[str] = mapped_column(String(10))  # holder, co_holder
+    via: Mapped[str] = mapped_column(String(20))  # contract_code, invoice, merge, operations
+    linked_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AccessRequest(Base):
+    """A request for portal access by someone without registration details, decided by
+    operations (approved: an invited account; refused: a reason)."""
+
+    __tablename__ = "access_requests"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    customer_number: Mapped[str] = mapped_column(String(20))
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    language: Mapped[str] = mapped_column(String(2))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decision: Mapped[str | None] = mapped_column(String(10), default=None)  # approved, refused
+    reason: Mapped[str | None] = mapped_column(String(30), default=None)
+    decided_by: Mapped[str | None] = mapped_column(String(100), default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    account_id: Mapped[str | None] = mapped_column(String(36), default=None)
+
+
+class Invitation(Base):
+    """The set-password link of an approved access request: SHA-256 only, single use."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+
+
+class EmailChange(Base):
+    """A requested change of login address: link token (SHA-256) and 6-digit code (argon2id)
+    sent to the new address. Single use; a newer request ends the older ones."""
+
+    __tablename__ = "email_changes"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    new_email: Mapped[str] = mapped_column(String(254))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    wrong_codes: Mapped[int] = mapped_column(Integer, default=0)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    end_reason: Mapped[str | None] = mapped_column(String(20), default=None)  # used, replaced, wrong-codes
+
+
+class ClientFailure(Base):
+    """One failed log-in or registration proof from a client (keyed hash of its address, never
+    the address): many of them across accounts from one client is password spraying."""
+
+    __tablename__ = "client_failures"
+    __table_args__ = (Index("ix_client_failures_client_at", "client_key", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    client_key: Mapped[str] = mapped_column(String(64))
+    failed_at: Mapped[datetime] = mapped_column(UtcDateTime)

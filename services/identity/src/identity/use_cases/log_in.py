@@ -63,7 +63,7 @@ async def log_in(
         assert account.locked_until is not None
         raise AccountLockedError(account.locked_until, now)  # not counted: the lock does not grow
     if account.status == LEGACY:
-        if not await off_loop(verify_legacy_password, account.password_hash, password):
+        if not await off_loop(verify_legacy_password, account.password_hash or "", password):
             await _count_failure(uow, account, policy, now)
         if not await accounts.clear_failed_logins(account.id, now):
             await _locked_meanwhile(uow, account.id, now)
@@ -80,7 +80,7 @@ async def log_in(
         )
     if not await accounts.clear_failed_logins(account.id, now):
         await _locked_meanwhile(uow, account.id, now)
-    if needs_rehash(account.password_hash):
+    if account.password_hash is None or needs_rehash(account.password_hash):
         account.password_hash = await off_loop(hash_password, password)
     tokens = await open_session(uow, settings, account, stay_signed_in=stay_signed_in, now=now)
     await uow.commit()
