@@ -22,7 +22,7 @@ from jwt.algorithms import ECAlgorithm
 from sqlalchemy import MetaData
 
 from portal_chassis.app import build_service
-from portal_chassis.auth import CustomerDep, JwksCache
+from portal_chassis.auth import CustomerDep, JwksCache, OperatorDep
 from portal_chassis.testing import TokenFactory, service_under_test
 
 router = APIRouter()
@@ -52,6 +52,43 @@ async def test_only_a_valid_token_passes(settings) -> None:
             denied: httpx.Response = await svc.client.get("/v1/me", headers=headers)
             assert denied.status_code == 401, headers
             assert denied.json()["type"] == "/problems/not-authenticated"
+
+
+@router.post("/v1/admin/ping")
+async def admin_ping(operator: OperatorDep) -> dict[str, str]:
+    return {"operator": operator.name}
+
+
+async def test_operator_and_customer_tokens_do_not_open_each_others_doors(settings) -> None:
+    app = build_service(settings, title="demo", description="demo", routers=[router])
+    tokens = TokenFactory()
+    tokens.install(app)
+    async with service_under_test(app, MetaData()) as svc:
+        operator = tokens.operator_headers("alice")
+        allowed = await svc.client.post("/v1/admin/ping", headers=operator)
+        assert allowed.status_code == 200
+        assert allowed.json() == {"operator": "alice"}
+        as_customer = await svc.client.post("/v1/admin/ping", headers=tokens.headers("100200300"))
+        assert as_customer.status_code == 401
+        assert (await svc.client.post("/v1/admin/ping")).status_code == 401
+        expired = await svc.client.post("/v1/admin/ping", headers=tokens.operator_headers("alice", ttl=-60))
+        assert expired.status_code == 401
+        # An operator token carries no customer: it opens nothing of a customer's.
+        assert (await svc.client.get("/v1/me", headers=operator)).status_code == 401
+
+
+async def test_a_loader_replaces_the_http_fetch() -> None:
+    tokens = TokenFactory()
+    calls = 0
+
+    async def load() -> dict[str, Any]:
+        nonlocal calls
+        calls += 1
+        return tokens.jwks
+
+    cache = JwksCache("http://127.0.0.1:9/never-fetched", loader=load)
+    assert await cache.key(tokens.kid) is not None
+    assert calls == 1
 
 
 async def test_a_strange_correlation_id_is_replaced(settings) -> None:

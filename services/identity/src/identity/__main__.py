@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from identity.app import create_app
+from identity.domain.signing import issue_operator_token
 from identity.settings import IdentitySettings
 from identity.use_cases.accounts import create_account
 from identity.use_cases.legacy_import import LegacyFileError, import_legacy_accounts
+from identity.use_cases.signing_keys import current_key, ensure_signing_key
+from portal_chassis.auth import OPERATIONS_AUDIENCE
 from portal_chassis.cli import run, run_in_unit_of_work
 from portal_chassis.uow import UnitOfWork
 
@@ -69,6 +72,31 @@ def _import_legacy(args: argparse.Namespace) -> int:
         return 2
 
 
+def _operator_token_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--operator", required=True, help="who acts: named in the audit log and events")
+    parser.add_argument("--minutes", type=int, default=60, choices=range(1, 481), metavar="1..480")
+
+
+def _operator_token(args: argparse.Namespace) -> int:
+    """Prints a short-lived operations token for the admin endpoints (``/v1/admin/...``)."""
+
+    async def work(uow: UnitOfWork) -> int:
+        await ensure_signing_key(uow)
+        settings = IdentitySettings()
+        token = issue_operator_token(
+            await current_key(uow),
+            operator=args.operator,
+            issuer=settings.token_issuer,
+            audience=OPERATIONS_AUDIENCE,
+            now=datetime.now(UTC),
+            ttl=timedelta(minutes=args.minutes),
+        )
+        print(token)
+        return 0
+
+    return asyncio.run(run_in_unit_of_work(IdentitySettings(), work))
+
+
 def main(argv: list[str] | None = None) -> int:
     return run(
         create_app=create_app,
@@ -84,6 +112,11 @@ def main(argv: list[str] | None = None) -> int:
                 "import the old portal's accounts from CSV",
                 _import_legacy,
                 _import_legacy_args,
+            ),
+            "operator-token": (
+                "print a short-lived token for the admin endpoints",
+                _operator_token,
+                _operator_token_args,
             ),
         },
         argv=argv,

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import FastAPI
 
 from identity.api import legacy_migrations, password_resets, registrations, sessions
 from identity.consumers import handlers
 from identity.settings import IdentitySettings
-from identity.use_cases.signing_keys import ensure_signing_key
+from identity.use_cases.signing_keys import ensure_signing_key, public_jwks
 from portal_chassis.app import build_service
+from portal_chassis.auth import JwksCache
 from portal_chassis.runtime import ServiceRuntime
 from portal_chassis.sealing import Sealer
 
@@ -45,6 +47,13 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
         ],
         on_startup=[signing_key],
     )
+    runtime: ServiceRuntime = app.state.runtime
+
+    async def own_keys() -> dict[str, Any]:
+        async with runtime.new_uow() as uow:
+            return await public_jwks(uow)
+
+    app.state.jwks = JwksCache(settings.jwks_url, loader=own_keys)  # no HTTP call to itself
     app.state.sealer = Sealer(settings.event_sealing_key.get_secret_value())
     app.state.clock = lambda: datetime.now(UTC)  # tests move it
     return app

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -23,6 +24,9 @@ log = get_logger(__name__)
 
 ISSUER = "identity"
 AUDIENCE = "portal"
+# Operations staff get tokens for this audience only (minted by identity's operator-token
+# command): a customer's token never opens an admin endpoint, nor an operator's a customer's.
+OPERATIONS_AUDIENCE = "portal-operations"
 ALGORITHMS = ["ES256"]
 
 
@@ -35,8 +39,17 @@ class Principal:
 
 
 class JwksCache:
-    def __init__(self, url: str, *, ttl_seconds: float = 300, refetch_seconds: float = 30) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        ttl_seconds: float = 300,
+        refetch_seconds: float = 30,
+        loader: Callable[[], Awaitable[dict[str, Any]]] | None = None,
+    ) -> None:
+        """``loader`` replaces the HTTP fetch: identity reads its own keys from its database."""
         self.url = url
+        self._loader = loader
         self._ttl = ttl_seconds
         self._refetch = refetch_seconds
         self._keys: dict[str, Any] = {}
@@ -76,10 +89,14 @@ class JwksCache:
         # cached keys instead of each waiting for a fetch to time out.
         self._fetched_at = time.monotonic()
         try:
-            async with httpx.AsyncClient(timeout=3) as client:
-                response = await client.get(self.url)
-                response.raise_for_status()
-            self._keys = {k["kid"]: jwt.PyJWK(k).key for k in response.json()["keys"]}
+            if self._loader is not None:
+                jwks = await self._loader()
+            else:
+                async with httpx.AsyncClient(timeout=3) as client:
+                    response = await client.get(self.url)
+                    response.raise_for_status()
+                jwks = response.json()
+            self._keys = {k["kid"]: jwt.PyJWK(k).key for k in jwks["keys"]}
         # TypeError/AttributeError: a JWKS of the wrong shape (a list, entries that are not objects).
         except (httpx.HTTPError, KeyError, ValueError, TypeError, AttributeError, jwt.PyJWKError) as exc:
             log.warning("could not fetch the JWKS", error=type(exc).__name__)
@@ -89,7 +106,14 @@ class JwksCache:
                 ) from exc
 
 
-async def current_principal(request: Request) -> Principal:
+@dataclass(frozen=True)
+class Operator:
+    """A member of operations staff, named in audit logs and in the events they cause."""
+
+    name: str
+
+
+async def _verified_claims(request: Request, audience: str, required: list[str]) -> dict[str, Any]:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
@@ -97,16 +121,29 @@ async def current_principal(request: Request) -> Principal:
     cache: JwksCache = request.app.state.jwks
     try:
         kid = jwt.get_unverified_header(token).get("kid", "")
-        claims = jwt.decode(
+        claims: dict[str, Any] = jwt.decode(
             token,
             await cache.key(kid),
             algorithms=ALGORITHMS,
-            audience=AUDIENCE,
+            audience=audience,
             issuer=ISSUER,
-            options={"require": ["exp", "sub", "aud", "iss", "customer_number"]},
+            options={"require": ["exp", "sub", "aud", "iss", *required]},
         )
     except jwt.PyJWTError:
         raise ProblemError(401, "not-authenticated", "The access token is not valid.") from None
+    return claims
+
+
+async def current_operator(request: Request) -> Operator:
+    claims = await _verified_claims(request, OPERATIONS_AUDIENCE, [])
+    name = claims["sub"]
+    if not isinstance(name, str) or not name:
+        raise ProblemError(401, "not-authenticated", "The access token is not valid.")
+    return Operator(name=name)
+
+
+async def current_principal(request: Request) -> Principal:
+    claims = await _verified_claims(request, AUDIENCE, ["customer_number"])
     customer_number = claims["customer_number"]
     if not isinstance(customer_number, str) or not customer_number:
         raise ProblemError(401, "not-authenticated", "The access token is not valid.")
@@ -114,3 +151,4 @@ async def current_principal(request: Request) -> Principal:
 
 
 CustomerDep = Annotated[Principal, Depends(current_principal)]
+OperatorDep = Annotated[Operator, Depends(current_operator)]

@@ -100,3 +100,20 @@ class TokenFactory:
 
     def headers(self, customer_number: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(customer_number)}"}
+
+    def operator_headers(self, operator: str = "ops-tester", ttl: int = 900) -> dict[str, str]:
+        """An operations token (audience ``portal-operations``), as identity's CLI mints it."""
+        import time
+
+        import jwt
+
+        now = int(time.time())
+        claims = {
+            "sub": operator,
+            "iss": "identity",
+            "aud": "portal-operations",
+            "iat": now,
+            "exp": now + ttl,
+        }
+        token = jwt.encode(claims, self._key, algorithm="ES256", headers={"kid": self.kid})
+        return {"Authorization": f"Bearer {token}"}

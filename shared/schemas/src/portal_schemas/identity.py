@@ -10,7 +10,6 @@ from pydantic import AwareDatetime, EmailStr, Field
 from portal_schemas.envelope import EventData
 from portal_schemas.types import Language
 
-
 RegistrationMethod = Literal[
     "customer_number_postcode", "contract_code", "invoice", "access_request", "legacy_import", "operations"
 ]
