@@ -56,6 +56,7 @@ class _Echo(BaseHTTPRequestHandler):
     def _reply(self) -> None:
         body = (
             f"{self.path}|{self.headers.get('X-Request-ID')}|{self.headers.get('X-Forwarded-Prefix')}"
+            f"|{self.headers.get('X-Real-IP')}"
         ).encode()
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
@@ -83,8 +84,17 @@ def test_gateway_routes_strips_the_prefix_and_carries_the_request_id(gateway: Ga
     response = httpx.get(f"{gateway.url}/identity/v1/x?a=1", headers={"X-Request-ID": "req-1"})
 
     assert response.status_code == 200
-    assert response.text == "/v1/x?a=1|req-1|/identity"
+    assert response.text == "/v1/x?a=1|req-1|/identity|127.0.0.1"
     assert response.headers["X-Request-ID"] == "req-1"
+
+
+def test_gateway_takes_the_client_from_a_trusted_balancers_forwarded_for(gateway: Gateway) -> None:
+    # Locally the balancer is this machine (127.0.0.1 is trusted): its X-Forwarded-For names
+    # the client, which the services' per-client limits then count.
+    forwarded = httpx.get(
+        f"{gateway.url}/identity/", headers={"X-Forwarded-For": "198.51.100.20, 203.0.113.7"}
+    )
+    assert forwarded.text.split("|")[3] == "203.0.113.7"
 
 
 def test_gateway_replaces_an_unsafe_request_id(gateway: Gateway) -> None:

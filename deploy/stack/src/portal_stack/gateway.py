@@ -19,6 +19,9 @@ from portal_stack.services import SERVICE_NAMES
 DEFAULT_PORT = 8080
 DEFAULT_RATE_LIMIT = "50r/s"  # per client address; tests share 127.0.0.1, so be generous
 DEFAULT_RATE_BURST = 100
+# The load balancer in front of the gateway, whose X-Forwarded-For names the client. Locally
+# that is whatever runs on this machine (a test can stand in for many clients).
+DEFAULT_TRUSTED_PROXY = "127.0.0.1/32"
 
 
 class _UpperCaseTemplate(Template):
@@ -43,6 +46,7 @@ def render_config(
     rate_limit: str = DEFAULT_RATE_LIMIT,
     rate_burst: int = DEFAULT_RATE_BURST,
     access_log: str = "access.log",
+    trusted_proxy: str = DEFAULT_TRUSTED_PROXY,
     template: str | None = None,
 ) -> str:
     """The nginx.conf text. `upstreams` maps each service to host:port."""
@@ -56,6 +60,7 @@ def render_config(
         "GATEWAY_ACCESS_LOG": access_log,
         "GATEWAY_RATE_LIMIT": rate_limit,
         "GATEWAY_RATE_BURST": str(rate_burst),
+        "GATEWAY_TRUSTED_PROXY": trusted_proxy,
         **{f"{name.upper()}_UPSTREAM": address for name, address in upstreams.items()},
     }
     text = template if template is not None else template_file().read_text()
