@@ -23,8 +23,18 @@ VALUES = {
         "due_date": "2026", "link": LINK,
     },
     EmailKind.PASSWORD_CHANGED: {"link": LINK, "changed_at": "2099", "reason": "settings"},
+    EmailKind.EMAIL_CHANGE_CONFIRMATION: {"link": LINK, "code": "042917", "expires_at": "2099"},
+    EmailKind.EMAIL_CHANGE_NOTICE: {"link": LINK, "new_email": "j***@example.nl", "requested_at": "2099"},
+    EmailKind.CONTRACT_LINKED: {"link": LINK, "contract_number": "123456789", "role": "co_holder"},
+    EmailKind.PORTAL_ACCESS_REQUESTED: {"name": "J. Jansen", "customer_number": "100200300"},
+    EmailKind.PORTAL_ACCESS_APPROVED: {"link": LINK, "expires_at": "2099"},
+    EmailKind.PORTAL_ACCESS_REFUSED: {"link": LINK, "reason": "details_do_not_match"},
 }  # fmt: skip
 REASONS = ("reset", "settings", "legacy_migration")
+ROLES = ("holder", "co_holder")
+REFUSALS = ("not_a_customer", "details_do_not_match", "business_customer", "other")
+# Only an acknowledgement: nothing to click until operations have answered.
+WITHOUT_LINK = {EmailKind.PORTAL_ACCESS_REQUESTED}
 
 templates = EmailTemplates()
 
@@ -34,6 +44,9 @@ templates = EmailTemplates()
 def test_renders_with_the_link_alone_on_its_line(kind: EmailKind, language: str) -> None:
     email = templates.render(kind, language, VALUES[kind])  # type: ignore[arg-type]
     assert email.subject and "\n" not in email.subject
+    if kind in WITHOUT_LINK:
+        assert "http" not in email.text and "<a " not in email.html
+        return
     assert LINK in email.text.splitlines()  # copyable as a whole, never wrapped
     assert f'<html lang="{language}">' in email.html
     assert f"<title>{email.subject}</title>" in email.html
@@ -41,8 +54,9 @@ def test_renders_with_the_link_alone_on_its_line(kind: EmailKind, language: str)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_the_activation_code_stands_alone_in_both_parts(language: str) -> None:
-    email = templates.render(EmailKind.ACTIVATION, language, VALUES[EmailKind.ACTIVATION])  # type: ignore[arg-type]
+@pytest.mark.parametrize("kind", [EmailKind.ACTIVATION, EmailKind.EMAIL_CHANGE_CONFIRMATION])
+def test_the_code_stands_alone_in_both_parts(kind: EmailKind, language: str) -> None:
+    email = templates.render(kind, language, VALUES[kind])  # type: ignore[arg-type]
     assert "042917" in email.text.splitlines()  # leading zero kept, nothing around it
     assert ">042917</p>" in email.html
 
@@ -58,6 +72,42 @@ def test_each_reason_for_a_password_change_has_its_own_sentence(language: str) -
         assert "legacy_migration" not in email.text + email.html  # phrased, never the code
         bodies[reason] = email.text
     assert len(set(bodies.values())) == len(REASONS)  # three reasons, three wordings
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_each_contract_role_has_its_own_wording(language: str) -> None:
+    texts = set()
+    for role in ROLES:
+        values = {**VALUES[EmailKind.CONTRACT_LINKED], "role": role}
+        email = templates.render(EmailKind.CONTRACT_LINKED, language, values)  # type: ignore[arg-type]
+        assert "123456789" in email.subject and "123456789" in email.html
+        assert "co_holder" not in email.text + email.html  # phrased, never the code
+        texts.add(email.text)
+    assert len(texts) == len(ROLES)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_each_refusal_has_its_own_reason_and_way_forward(language: str) -> None:
+    texts = {}
+    for reason in REFUSALS:
+        values = {**VALUES[EmailKind.PORTAL_ACCESS_REFUSED], "reason": reason}
+        email = templates.render(EmailKind.PORTAL_ACCESS_REFUSED, language, values)  # type: ignore[arg-type]
+        assert reason not in email.text + email.html
+        # Registering with an invoice's details is no way in for a business customer.
+        assert (LINK in email.text.splitlines()) == (reason != "business_customer")
+        assert (f'href="{LINK}"' in email.html) == (reason != "business_customer")
+        texts[reason] = email.text
+    assert len(set(texts.values())) == len(REFUSALS)
+
+
+@pytest.mark.parametrize("kind", [EmailKind.PORTAL_ACCESS_REQUESTED, EmailKind.PORTAL_ACCESS_REFUSED])
+def test_mail_to_someone_without_an_account_does_not_claim_they_have_one(kind: EmailKind) -> None:
+    for language in LANGUAGES:
+        email = templates.render(kind, language, VALUES[kind])  # type: ignore[arg-type]
+        account_holders = templates.render(EmailKind.ACTIVATION, language, VALUES[EmailKind.ACTIVATION])
+        because = account_holders.text.rstrip().splitlines()[-2]  # "... because you have an account ..."
+        assert because not in email.text and because not in email.html
+        assert email.text.rstrip().splitlines()[-2] != because
 
 
 def test_an_unknown_reason_for_a_password_change_is_an_error_not_a_gap() -> None:

@@ -7,14 +7,19 @@ They need the mail room (templates, sealing key, sender), so the set is built pe
 
 from __future__ import annotations
 
+from notifications.use_cases.access_approved_email import queue_access_approved_email
+from notifications.use_cases.access_refused_email import queue_access_refused_email
+from notifications.use_cases.access_requested_email import queue_access_requested_email
 from notifications.use_cases.account_locked_email import queue_account_locked_email
 from notifications.use_cases.activation_email import queue_activation_email
+from notifications.use_cases.contract_linked_email import queue_contract_linked_email
+from notifications.use_cases.email_change_email import queue_email_change_emails
 from notifications.use_cases.invoice_email import queue_invoice_email
 from notifications.use_cases.password_changed_email import queue_password_changed_email
 from notifications.use_cases.password_reset_email import queue_password_reset_email
 from notifications.use_cases.queue_email import MailRoom
 from notifications.use_cases.reading_confirmation import queue_reading_confirmation
-from notifications.use_cases.recipients import keep_recipient
+from notifications.use_cases.recipients import change_recipient_email, keep_preferences, keep_recipient
 from portal_chassis.consumers import EventHandlers
 from portal_chassis.uow import UnitOfWork
 from portal_schemas import Envelope
@@ -23,8 +28,15 @@ from portal_schemas.identity import (
     AccountActivated,
     AccountLocked,
     ActivationRequested,
+    ContractLinked,
+    EmailChanged,
+    EmailChangeRequested,
     PasswordChanged,
     PasswordResetRequested,
+    PortalAccessApproved,
+    PortalAccessRefused,
+    PortalAccessRequested,
+    PreferencesChanged,
 )
 from portal_schemas.metering import MeterReadingReceived
 
@@ -35,6 +47,14 @@ def event_handlers(room: MailRoom) -> EventHandlers:
     @handlers.on(AccountActivated, name="recipients")
     async def on_account_activated(uow: UnitOfWork, event: Envelope, data: AccountActivated) -> None:
         await keep_recipient(uow, data, as_of=event.occurred_at)
+
+    @handlers.on(EmailChanged, name="recipient-email")
+    async def on_email_changed(uow: UnitOfWork, event: Envelope, data: EmailChanged) -> None:
+        await change_recipient_email(uow, data, as_of=event.occurred_at)
+
+    @handlers.on(PreferencesChanged, name="recipient-preferences")
+    async def on_preferences_changed(uow: UnitOfWork, event: Envelope, data: PreferencesChanged) -> None:
+        await keep_preferences(uow, data, as_of=event.occurred_at)
 
     @handlers.on(PasswordResetRequested, name="password-reset-email")
     async def on_password_reset_requested(
@@ -53,6 +73,26 @@ def event_handlers(room: MailRoom) -> EventHandlers:
     @handlers.on(ActivationRequested, name="activation-email")
     async def on_activation_requested(uow: UnitOfWork, event: Envelope, data: ActivationRequested) -> None:
         await queue_activation_email(uow, room, str(event.event_id), event.occurred_at, data)
+
+    @handlers.on(EmailChangeRequested, name="email-change-emails")
+    async def on_email_change_requested(uow: UnitOfWork, event: Envelope, data: EmailChangeRequested) -> None:
+        await queue_email_change_emails(uow, room, str(event.event_id), event.occurred_at, data)
+
+    @handlers.on(ContractLinked, name="contract-linked-email")
+    async def on_contract_linked(uow: UnitOfWork, event: Envelope, data: ContractLinked) -> None:
+        await queue_contract_linked_email(uow, room, str(event.event_id), data)
+
+    @handlers.on(PortalAccessRequested, name="access-requested-email")
+    async def on_access_requested(uow: UnitOfWork, event: Envelope, data: PortalAccessRequested) -> None:
+        await queue_access_requested_email(uow, room, str(event.event_id), data)
+
+    @handlers.on(PortalAccessApproved, name="access-approved-email")
+    async def on_access_approved(uow: UnitOfWork, event: Envelope, data: PortalAccessApproved) -> None:
+        await queue_access_approved_email(uow, room, str(event.event_id), data)
+
+    @handlers.on(PortalAccessRefused, name="access-refused-email")
+    async def on_access_refused(uow: UnitOfWork, event: Envelope, data: PortalAccessRefused) -> None:
+        await queue_access_refused_email(uow, room, str(event.event_id), data)
 
     @handlers.on(MeterReadingReceived, name="reading-confirmation-email")
     async def on_meter_reading_received(uow: UnitOfWork, event: Envelope, data: MeterReadingReceived) -> None:

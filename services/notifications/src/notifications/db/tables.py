@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from portal_chassis.columns import UtcDateTime
@@ -15,15 +15,26 @@ class Base(DeclarativeBase):
 
 
 class Recipient(Base):
-    """A portal account's contact address and language, fed by identity's AccountActivated."""
+    """A portal account's contact address, language and preferences, fed by identity's
+    AccountActivated, EmailChanged and PreferencesChanged.
+
+    Address and preferences each keep the time of the event that last set them, so events
+    arriving out of order (separate topics, replays) never let an older value win.
+    """
 
     __tablename__ = "recipients"
 
     account_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     customer_number: Mapped[str] = mapped_column(String(20), index=True)
     email: Mapped[str] = mapped_column(String(254))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)  # of the event that set the address
     language: Mapped[str] = mapped_column(String(2))
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)  # of the event
+    language_updated_at: Mapped[datetime] = mapped_column(UtcDateTime)  # of the event that set it
+    # What the account wants to hear about beyond service mails; None until it has said so.
+    offers: Mapped[bool | None] = mapped_column(Boolean)
+    news: Mapped[bool | None] = mapped_column(Boolean)
+    energy_saving_advice: Mapped[bool | None] = mapped_column(Boolean)
+    preferences_updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # of those three
 
 
 class Delivery(Base):
@@ -44,8 +55,8 @@ class Delivery(Base):
     event_id: Mapped[str] = mapped_column(String(36))
     kind: Mapped[str] = mapped_column(String(40))
     customer_number: Mapped[str | None] = mapped_column(String(20), index=True)
-    # The portal account an email is about, where it matters: a newer activation request of
-    # an account supersedes its older unsent one. None for the other kinds.
+    # The portal account an email is about, where it matters: a newer activation or email
+    # change request of an account supersedes its older unsent one. None for the other kinds.
     account_id: Mapped[str | None] = mapped_column(String(36))
     # When the event happened (its envelope's occurred_at), to tell newer from older requests
     # whatever order they arrive in. Only set alongside account_id.

@@ -14,6 +14,12 @@ class EmailKind(StrEnum):
     ACCOUNT_LOCKED = "account_locked"
     ACTIVATION = "activation"
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 - a template name, not a secret
+    EMAIL_CHANGE_CONFIRMATION = "email_change_confirmation"  # to the new address: link and code
+    EMAIL_CHANGE_NOTICE = "email_change_notice"  # to the old address: in case it was not them
+    CONTRACT_LINKED = "contract_linked"
+    PORTAL_ACCESS_REQUESTED = "portal_access_requested"
+    PORTAL_ACCESS_APPROVED = "portal_access_approved"
+    PORTAL_ACCESS_REFUSED = "portal_access_refused"
 
 
 class DeliveryStatus(StrEnum):
@@ -29,5 +35,6 @@ class SkipReason(StrEnum):
     # e.g. a reset link whose token is no longer valid, or a lock that has already ended
     EXPIRED = "expired-before-sending"
     NO_RECIPIENT = "no-recipient-known-for-customer"
-    # a newer request of the same kind for the same account replaced this one (activation)
+    # a newer request of the same kind for the same account replaced this one (activation,
+    # email change confirmation)
     SUPERSEDED = "superseded-by-newer-request"

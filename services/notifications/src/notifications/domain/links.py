@@ -27,3 +27,19 @@ def invoice_link(public_url: str, invoice_id: str) -> str:
 
 def readings_link(public_url: str) -> str:
     return f"{_base(public_url)}/readings"
+
+
+def confirm_email_link(public_url: str, token: str) -> str:
+    return f"{_base(public_url)}/confirm-email?token={quote(token, safe='')}"
+
+
+def contracts_link(public_url: str) -> str:
+    return f"{_base(public_url)}/contracts"
+
+
+def accept_invitation_link(public_url: str, token: str) -> str:
+    return f"{_base(public_url)}/accept-invitation?token={quote(token, safe='')}"
+
+
+def register_link(public_url: str) -> str:
+    return f"{_base(public_url)}/register"

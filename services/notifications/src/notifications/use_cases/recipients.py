@@ -1,5 +1,9 @@
-"""The recipients read model: whom to write to for an account or a customer, and in which
-language. Fed by identity's events; later events (email or language changed) update it."""
+"""The recipients read model: whom to write to for an account or a customer, in which language,
+and what else the account wants to hear about. Fed by identity's events.
+
+Each part (address, language, preferences) remembers when the event that set it happened; an
+older event never overwrites a newer value, whatever order the topics deliver them in.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,11 @@ from datetime import datetime
 
 from notifications.db.repositories import Recipients
 from notifications.db.tables import Recipient
+from portal_chassis.logging import get_logger
 from portal_chassis.uow import UnitOfWork
-from portal_schemas.identity import AccountActivated
+from portal_schemas.identity import AccountActivated, EmailChanged, PreferencesChanged
+
+log = get_logger(__name__)
 
 
 async def keep_recipient(uow: UnitOfWork, data: AccountActivated, as_of: datetime) -> None:
@@ -21,14 +28,48 @@ async def keep_recipient(uow: UnitOfWork, data: AccountActivated, as_of: datetim
                 account_id=data.account_id,
                 customer_number=data.customer_number,
                 email=str(data.email),
-                language=data.language,
                 updated_at=as_of,
+                language=data.language,
+                language_updated_at=as_of,
             )
         )
         return
+    if known.language_updated_at <= as_of:
+        known.language = data.language
+        known.language_updated_at = as_of
     if known.updated_at > as_of:
         return
     known.customer_number = data.customer_number
     known.email = str(data.email)
-    known.language = data.language
     known.updated_at = as_of
+
+
+async def change_recipient_email(uow: UnitOfWork, data: EmailChanged, as_of: datetime) -> None:
+    """The confirmed new address receives the account's mail from now on."""
+    known = await Recipients(uow.session).for_account(data.account_id)
+    if known is None:
+        # No AccountActivated seen, so no customer to file the address under. Only an active
+        # account can change its address, so its activation normally arrived long before.
+        log.info("email change for an account not known here", account_id=data.account_id)
+        return
+    if known.updated_at > as_of:
+        return
+    known.email = str(data.new_email)
+    known.updated_at = as_of
+
+
+async def keep_preferences(uow: UnitOfWork, data: PreferencesChanged, as_of: datetime) -> None:
+    """The account's language (used for later service mails) and its marketing choices."""
+    known = await Recipients(uow.session).for_account(data.account_id)
+    if known is None:
+        log.info("preferences for an account not known here", account_id=data.account_id)
+        return
+    if known.language_updated_at <= as_of:
+        known.language = data.language
+        known.language_updated_at = as_of
+    if known.preferences_updated_at is not None and known.preferences_updated_at > as_of:
+        return
+    known.offers = data.offers
+    known.news = data.news
+    known.energy_saving_advice = data.energy_saving_advice
+    known.preferences_updated_at = as_of

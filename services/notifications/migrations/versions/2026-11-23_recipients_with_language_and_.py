@@ -1,18 +1,17 @@
-"""recipients, deliveries, outbox and inbox
+"""recipients with language and preferences, deliveries, outbox and inbox
 
-Revision ID: f04198bbcad5
+Revision ID: c4054bf3219d
 Revises: 
-Create Date: 2026-11-23 18:16:16.104137
+Create Date: 2026-11-23 19:23:49.244244
 """
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-
 import portal_chassis.columns
 from portal_chassis.migrations import create_outbox_and_inbox_v1, drop_outbox_and_inbox_v1
 
-revision: str = 'f04198bbcad5'
+revision: str = 'c4054bf3219d'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -52,16 +51,20 @@ def upgrade() -> None:
     sa.Column('account_id', sa.String(length=36), nullable=False),
     sa.Column('customer_number', sa.String(length=20), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
-    sa.Column('language', sa.String(length=2), nullable=False),
     sa.Column('updated_at', portal_chassis.columns.UtcDateTime(), nullable=False),
+    sa.Column('language', sa.String(length=2), nullable=False),
+    sa.Column('language_updated_at', portal_chassis.columns.UtcDateTime(), nullable=False),
+    sa.Column('offers', sa.Boolean(), nullable=True),
+    sa.Column('news', sa.Boolean(), nullable=True),
+    sa.Column('energy_saving_advice', sa.Boolean(), nullable=True),
+    sa.Column('preferences_updated_at', portal_chassis.columns.UtcDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('account_id')
     )
     with op.batch_alter_table('recipients', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_recipients_customer_number'), ['customer_number'], unique=False)
 
-    create_outbox_and_inbox_v1()  # the chassis tables, frozen in portal_chassis.migrations
-
     # ### end Alembic commands ###
+    create_outbox_and_inbox_v1()  # the chassis tables, frozen in portal_chassis.migrations
 
 
 def downgrade() -> None:

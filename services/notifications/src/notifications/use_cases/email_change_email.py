@@ -1,0 +1,112 @@
+"""EmailChangeRequested → two emails: the new address gets a link and a 6-digit code to confirm
+it, the old address a notice that a change was asked, in case it was not the owner.
+
+The confirmation behaves like activation's: a newer request of the account replaces the older
+link and code, so an older confirmation still waiting is superseded, and one that arrives
+after its expiry is not sent. The notice is sent in any case: that someone asked stays true.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from notifications.db.repositories import Deliveries, Recipients
+from notifications.domain.addresses import mask_email
+from notifications.domain.delivery import EmailKind, SkipReason
+from notifications.domain.links import confirm_email_link, forgot_password_link
+from notifications.domain.locale import format_datetime, pick_language
+from notifications.use_cases.queue_email import AboutAccount, Addressee, MailRoom, queue_email, skip_email
+from portal_chassis.dead_letter import PermanentError
+from portal_chassis.sealing import SealingError
+from portal_chassis.uow import UnitOfWork
+from portal_schemas.identity import EmailChangeRequested
+
+CONFIRMATION = EmailKind.EMAIL_CHANGE_CONFIRMATION
+NOTICE = EmailKind.EMAIL_CHANGE_NOTICE
+_CODE = re.compile(r"[0-9]{6}")
+
+
+async def queue_email_change_emails(
+    uow: UnitOfWork, room: MailRoom, event_id: str, occurred_at: datetime, data: EmailChangeRequested
+) -> None:
+    language = pick_language(data.language)
+    known = await Recipients(uow.session).for_account(data.account_id)
+    customer_number = known.customer_number if known is not None else None
+    await _queue_confirmation(uow, room, event_id, occurred_at, data, customer_number)
+    await queue_email(
+        uow,
+        room,
+        event_id=event_id,
+        kind=NOTICE,
+        to=Addressee(str(data.old_email), language, customer_number),
+        values={
+            "new_email": mask_email(str(data.new_email)),
+            "requested_at": format_datetime(occurred_at, room.settings.zone, language),
+            "link": forgot_password_link(room.settings.public_url),
+        },
+    )
+
+
+async def _queue_confirmation(
+    uow: UnitOfWork,
+    room: MailRoom,
+    event_id: str,
+    occurred_at: datetime,
+    data: EmailChangeRequested,
+    customer_number: str | None,
+) -> None:
+    deliveries = Deliveries(uow.session)
+    if await deliveries.exists(event_id, CONFIRMATION):
+        return  # handled before (the inbox guards too)
+    language = pick_language(data.language)
+    about = AboutAccount(data.account_id, occurred_at)
+
+    reason: SkipReason | None = None
+    if await deliveries.newer_for_account(data.account_id, CONFIRMATION, occurred_at, event_id):
+        reason = SkipReason.SUPERSEDED  # its link and code were replaced by the newer request
+    elif datetime.now(UTC) >= data.expires_at:
+        reason = SkipReason.EXPIRED  # arrived too late: a dead link and code help nobody
+    if reason is not None:
+        await skip_email(
+            uow,
+            event_id=event_id,
+            kind=CONFIRMATION,
+            reason=reason,
+            language=language,
+            recipient=str(data.new_email),
+            customer_number=customer_number,
+            about=about,
+        )
+        return
+
+    try:
+        token = room.sealer.open(data.sealed_token)
+        code = room.sealer.open(data.sealed_code)
+    except SealingError as exc:
+        # A key mismatch, not this message's bad luck: retrying cannot help.
+        raise PermanentError("email change token or code cannot be opened with this service's key") from exc
+    if not _CODE.fullmatch(code):
+        raise PermanentError("email change code is not six digits")
+
+    await deliveries.supersede_pending(
+        data.account_id,
+        CONFIRMATION,
+        up_to=occurred_at,
+        event_id=event_id,
+        reason=SkipReason.SUPERSEDED.value,
+    )
+    await queue_email(
+        uow,
+        room,
+        event_id=event_id,
+        kind=CONFIRMATION,
+        to=Addressee(str(data.new_email), language, customer_number),
+        values={
+            "link": confirm_email_link(room.settings.public_url, token),
+            "code": code,
+            "expires_at": format_datetime(data.expires_at, room.settings.zone, language),
+        },
+        send_before=data.expires_at,
+        about=about,
+    )
