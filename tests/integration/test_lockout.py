@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 import httpx
@@ -41,3 +42,27 @@ def test_locked_after_three_failures_then_unlocked_by_a_reset(
     )
     assert confirmed.status_code == 200
     assert attempt(new_password).status_code == 201
+
+
+def test_password_spraying_from_one_client_is_stopped_at_the_gateway_address(gateway: httpx.Client) -> None:
+    """One wrong guess at each of many addresses: no account locks, but the client does.
+
+    The gateway trusts this machine as its balancer, so X-Forwarded-For stands in for clients
+    elsewhere on the internet; the other tests' failures (from 127.0.0.1) do not count here."""
+    sprayer, neighbour = f"203.0.113.{uuid.uuid4().int % 250 + 1}", "198.51.100.20"
+
+    def guess(email: str, client: str) -> httpx.Response:
+        return gateway.post(
+            "/identity/v1/sessions",
+            json={"email": email, "password": "Winter2026!!"},
+            headers={"X-Forwarded-For": client},
+        )
+
+    statuses = [guess(f"target{i}@example.nl", sprayer).status_code for i in range(20)]
+    assert statuses == [401] * 20
+    refused = guess("target21@example.nl", sprayer)
+    assert refused.status_code == 429
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert refused.json()["type"] == "/problems/too-many-failures"
+    assert 0 < int(refused.headers["retry-after"]) <= 15 * 60
+    assert guess("target21@example.nl", neighbour).status_code == 401  # another client goes on

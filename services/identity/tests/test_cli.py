@@ -38,5 +38,6 @@ def test_create_account_makes_an_active_account(
     finally:
         engine.dispose()
     assert (account.status, account.email) == ("active", "ops@example.nl")
-    assert [e.event_type for e in events] == ["AccountActivated"]
-    assert json.loads(events[0].payload)["data"]["account_id"] == account_id
+    assert [e.event_type for e in events] == ["AccountRegistered", "AccountActivated"]
+    assert json.loads(events[0].payload)["data"]["method"] == "operations"
+    assert {json.loads(e.payload)["data"]["account_id"] for e in events} == {account_id}

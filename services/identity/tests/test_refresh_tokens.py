@@ -188,4 +188,4 @@ async def test_bad_input_is_a_problem_and_changes_nothing(
     for _ in range(2):  # the bad requests did not count as failed log-ins
         wrong = await service.client.post("/v1/sessions", json={"email": EMAIL, "password": "wrong"})
         assert wrong.status_code == 401
-    assert [e.event_type for e in await service.outbox()] == ["AccountActivated"]
+    assert [e.event_type for e in await service.outbox()] == ["AccountRegistered", "AccountActivated"]

@@ -54,6 +54,25 @@ async def test_only_a_valid_token_passes(settings) -> None:
             assert denied.json()["type"] == "/problems/not-authenticated"
 
 
+@router.get("/v1/me/session")
+async def my_session(customer: CustomerDep) -> dict[str, str | None]:
+    return {"session_id": customer.session_id}
+
+
+async def test_the_session_claim_is_optional(settings) -> None:
+    app = build_service(settings, title="demo", description="demo", routers=[router])
+    tokens = TokenFactory()
+    tokens.install(app)
+    async with service_under_test(app, MetaData()) as svc:
+        with_sid = await svc.client.get(
+            "/v1/me/session", headers=_bearer(tokens.token("100200300", session_id="s-1"))
+        )
+        without = await svc.client.get("/v1/me/session", headers=tokens.headers("100200300"))
+        assert with_sid.json() == {"session_id": "s-1"}
+        assert without.status_code == 200
+        assert without.json() == {"session_id": None}
+
+
 @router.post("/v1/admin/ping")
 async def admin_ping(operator: OperatorDep) -> dict[str, str]:
     return {"operator": operator.name}

@@ -1,4 +1,4 @@
-"""``python -m contracts serve | migrate | asyncapi | create-contract``."""
+"""``python -m contracts serve | migrate | asyncapi | create-contract | issue-registration-code``."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ from contracts.app import create_app
 from contracts.domain.errors import DomainError
 from contracts.settings import ContractsSettings
 from contracts.use_cases.create_contract import CustomerDetails, create_contract
+from contracts.use_cases.registration_codes import MAX_VALID_DAYS, issue_registration_code
 from portal_chassis.calendar import calendar_day
 from portal_chassis.cli import run, run_in_unit_of_work
 from portal_chassis.problems import ProblemError
+from portal_chassis.sealing import Sealer, SealingError
 from portal_chassis.uow import UnitOfWork
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -93,6 +95,45 @@ def _create_contract(args: argparse.Namespace) -> int:
     )
 
 
+def _issue_registration_code_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--contract-number", required=True, help="the contract's 9-digit number")
+    parser.add_argument(
+        "--valid-days",
+        type=int,
+        default=90,
+        choices=range(1, MAX_VALID_DAYS + 1),
+        metavar=f"1..{MAX_VALID_DAYS}",
+        help="days the code works (default 90)",
+    )
+
+
+def _issue_registration_code(args: argparse.Namespace) -> int:
+    """Prints the code for the letter (alone on the last line); a newer code replaces the older."""
+    settings = ContractsSettings()
+    if settings.event_sealing_key is None:
+        print("EVENT_SEALING_KEY is required: the code travels sealed to identity", file=sys.stderr)
+        return 2
+    try:
+        sealer = Sealer(settings.event_sealing_key.get_secret_value())
+    except SealingError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+
+    async def work(uow: UnitOfWork) -> int:
+        issued = await issue_registration_code(
+            uow,
+            sealer,
+            contract_number=args.contract_number,
+            valid_days=args.valid_days,
+            now=datetime.now(UTC),
+        )
+        print(f"valid until {issued.expires_at.date().isoformat()}", file=sys.stderr)
+        print(issued.code)
+        return 0
+
+    return asyncio.run(run_in_unit_of_work(settings, work, refused_code=2))
+
+
 def main(argv: list[str] | None = None) -> int:
     code: int = run(
         create_app=create_app,
@@ -103,7 +144,12 @@ def main(argv: list[str] | None = None) -> int:
                 "create a contract (and the customer if new); prints the contract id",
                 _create_contract,
                 _create_contract_args,
-            )
+            ),
+            "issue-registration-code": (
+                "issue a registration code for a contract's letter; prints the code",
+                _issue_registration_code,
+                _issue_registration_code_args,
+            ),
         },
         argv=argv,
     )

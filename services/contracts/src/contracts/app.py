@@ -21,7 +21,7 @@ def create_app(settings: ContractsSettings | None = None) -> FastAPI:
         description="Customers' supply contracts, terminations and termination fees.",
         routers=[contracts.router, terminations.router],
         handlers=handlers,
-        produces=["CustomerRegistered", "ContractCreated", "ContractTerminated"],
+        produces=["CustomerRegistered", "ContractCreated", "ContractTerminated", "RegistrationCodeIssued"],
     )
     install_domain_errors(app)
     app.state.clock = lambda: datetime.now(UTC)

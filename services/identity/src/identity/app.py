@@ -7,8 +7,19 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from identity.api import legacy_migrations, password_resets, registrations, sessions
-from identity.consumers import handlers
+from identity.api import (
+    access_requests,
+    account_settings,
+    admin_accounts,
+    contract_admin,
+    contract_registrations,
+    legacy_migrations,
+    my_contracts,
+    password_resets,
+    registrations,
+    sessions,
+)
+from identity.consumers import event_handlers
 from identity.settings import IdentitySettings
 from identity.use_cases.signing_keys import ensure_signing_key, public_jwks
 from portal_chassis.app import build_service
@@ -28,22 +39,47 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
         async with runtime.new_uow() as uow:
             await ensure_signing_key(uow)
 
+    # Before the app: the consumers open sealed registration codes with it.
+    sealer = Sealer(settings.event_sealing_key.get_secret_value())
     app = build_service(
         settings,
         title="Identity",
         description=(
             "Registration of private customers with email confirmation, accounts, log-in with "
-            "lockout, sessions with refresh tokens, password resets and the keys that sign access "
-            "tokens."
+            "lockout, sessions with refresh tokens, password resets, account settings (password, "
+            "login address, preferences), portal access requests decided by operations, and the "
+            "keys that sign access tokens."
         ),
-        routers=[registrations.router, password_resets.router, sessions.router, legacy_migrations.router],
-        handlers=handlers,
+        routers=[
+            registrations.router,
+            password_resets.router,
+            sessions.router,
+            legacy_migrations.router,
+            account_settings.router,
+            access_requests.router,
+            access_requests.admin,
+            admin_accounts.router,
+            contract_registrations.router,
+            my_contracts.router,
+            contract_admin.router,
+        ],
+        handlers=event_handlers(sealer),
         produces=[
             "AccountActivated",
             "AccountLocked",
+            "AccountRegistered",
+            "AccountsMerged",
+            "AccountUnlocked",
             "ActivationRequested",
+            "ContractLinked",
+            "EmailChangeRequested",
+            "EmailChanged",
             "PasswordChanged",
             "PasswordResetRequested",
+            "PortalAccessApproved",
+            "PortalAccessRefused",
+            "PortalAccessRequested",
+            "PreferencesChanged",
         ],
         on_startup=[signing_key],
     )
@@ -54,6 +90,6 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
             return await public_jwks(uow)
 
     app.state.jwks = JwksCache(settings.jwks_url, loader=own_keys)  # no HTTP call to itself
-    app.state.sealer = Sealer(settings.event_sealing_key.get_secret_value())
+    app.state.sealer = sealer
     app.state.clock = lambda: datetime.now(UTC)  # tests move it
     return app

@@ -1,17 +1,42 @@
 """Identity's event handlers. Handler names are part of the inbox key and the consumer group:
-never rename one that ran."""
+never rename one that ran.
+
+The registration-code handler opens sealed codes, so the set is built per app around its
+Sealer (``event_handlers``)."""
 
 # No `from __future__ import annotations`: FastStream reads the handlers' annotations at runtime.
 
-from identity.use_cases.read_models import record_customer
+from identity.use_cases.read_models import (
+    record_contract,
+    record_customer,
+    record_invoice,
+    record_registration_code,
+)
 from portal_chassis.consumers import EventHandlers
+from portal_chassis.sealing import Sealer
 from portal_chassis.uow import UnitOfWork
 from portal_schemas import Envelope
-from portal_schemas.contracts import CustomerRegistered
+from portal_schemas.billing import InvoiceIssued
+from portal_schemas.contracts import ContractCreated, CustomerRegistered, RegistrationCodeIssued
 
-handlers = EventHandlers()
 
+def event_handlers(sealer: Sealer) -> EventHandlers:
+    handlers = EventHandlers()
 
-@handlers.on(CustomerRegistered, name="registration-facts")
-async def keep_registration_facts(uow: UnitOfWork, event: Envelope, data: CustomerRegistered) -> None:
-    await record_customer(uow, data, event.occurred_at)
+    @handlers.on(CustomerRegistered, name="registration-facts")
+    async def keep_registration_facts(uow: UnitOfWork, event: Envelope, data: CustomerRegistered) -> None:
+        await record_customer(uow, data, event.occurred_at)
+
+    @handlers.on(ContractCreated, name="contract-facts")
+    async def keep_contract_facts(uow: UnitOfWork, event: Envelope, data: ContractCreated) -> None:
+        await record_contract(uow, data, event.occurred_at)
+
+    @handlers.on(RegistrationCodeIssued, name="registration-codes")
+    async def keep_registration_code(uow: UnitOfWork, event: Envelope, data: RegistrationCodeIssued) -> None:
+        await record_registration_code(uow, sealer, data, event.occurred_at)
+
+    @handlers.on(InvoiceIssued, name="latest-invoices")
+    async def keep_latest_invoice(uow: UnitOfWork, event: Envelope, data: InvoiceIssued) -> None:
+        await record_invoice(uow, data)
+
+    return handlers

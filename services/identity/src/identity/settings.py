@@ -29,6 +29,11 @@ class IdentitySettings(ServiceSettings):
     max_failed_logins: int = Field(3, ge=1, le=20)
     lockout_hours: int = Field(3, ge=1, le=48)
 
+    # Password spraying: the 21st failed log-in or registration proof from one client within
+    # 15 minutes (over any accounts) is answered 429 until the oldest failures age out.
+    max_client_failures: int = Field(20, ge=3, le=1000)
+    client_failure_window_minutes: int = Field(15, ge=1, le=1440)
+
     # Reset emails per account in any rolling hour; requests above it are answered, not sent.
     max_reset_requests_per_hour: int = Field(3, ge=1, le=20)
     # The reset mail's 6-digit code lives 15 minutes (the link: reset_token_hours); the 5th
@@ -45,6 +50,26 @@ class IdentitySettings(ServiceSettings):
     # An imported legacy account that logs in with its old password gets a migration token to
     # choose a new password with; it works once, for this long.
     legacy_migration_minutes: int = Field(15, ge=5, le=60)
+
+    @property
+    def client_failure_window(self) -> timedelta:
+        return timedelta(minutes=self.client_failure_window_minutes)
+
+    # Changing the login address: the link and the code to the new address live a day; the 5th
+    # wrong code ends the request.
+    email_change_hours: int = Field(24, ge=1, le=72)
+    max_wrong_email_change_codes: int = Field(5, ge=1, le=20)
+
+    # An approved portal access request: the set-password link in the mail lives a week.
+    invitation_days: int = Field(7, ge=1, le=30)
+
+    @property
+    def email_change_ttl(self) -> timedelta:
+        return timedelta(hours=self.email_change_hours)
+
+    @property
+    def invitation_ttl(self) -> timedelta:
+        return timedelta(days=self.invitation_days)
 
     @property
     def legacy_migration_ttl(self) -> timedelta:

@@ -32,10 +32,12 @@ ALGORITHMS = ["ES256"]
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the account and the customer it acts for."""
+    """Who is calling: the account, the customer it acts for and, when the token names it, the
+    log-in (session) it belongs to: identity keeps that session when it ends the others."""
 
     account_id: str
     customer_number: str
+    session_id: str | None = None
 
 
 class JwksCache:
@@ -147,7 +149,13 @@ async def current_principal(request: Request) -> Principal:
     customer_number = claims["customer_number"]
     if not isinstance(customer_number, str) or not customer_number:
         raise ProblemError(401, "not-authenticated", "The access token is not valid.")
-    return Principal(account_id=claims["sub"], customer_number=customer_number)
+    session_id = claims.get("sid")
+    return Principal(
+        account_id=claims["sub"],
+        customer_number=customer_number,
+        # Optional: tokens signed before the claim existed, and other issuers' test tokens.
+        session_id=session_id if isinstance(session_id, str) and session_id else None,
+    )
 
 
 CustomerDep = Annotated[Principal, Depends(current_principal)]

@@ -82,13 +82,19 @@ class TokenFactory:
     def install(self, app: FastAPI) -> None:
         app.state.jwks.use_static(self.jwks)
 
-    def token(self, customer_number: str, account_id: str = "account-1", ttl: int = 900) -> str:
+    def token(
+        self,
+        customer_number: str,
+        account_id: str = "account-1",
+        ttl: int = 900,
+        session_id: str | None = None,
+    ) -> str:
         import time
 
         import jwt
 
         now = int(time.time())
-        claims = {
+        claims: dict[str, object] = {
             "sub": account_id,
             "customer_number": customer_number,
             "iss": "identity",
@@ -96,6 +102,8 @@ class TokenFactory:
             "iat": now,
             "exp": now + ttl,
         }
+        if session_id is not None:
+            claims["sid"] = session_id  # as identity signs it: the log-in the token belongs to
         return jwt.encode(claims, self._key, algorithm="ES256", headers={"kid": self.kid})
 
     def headers(self, customer_number: str) -> dict[str, str]:

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from identity.settings import IdentitySettings
+from identity.use_cases.client_limits import client_key
 from portal_chassis.deps import service_settings
 from portal_chassis.sealing import Sealer
 
@@ -29,3 +30,12 @@ def get_now(request: Request) -> datetime:
 SettingsDep = Annotated[IdentitySettings, Depends(service_settings(IdentitySettings))]
 SealerDep = Annotated[Sealer, Depends(get_sealer)]
 NowDep = Annotated[datetime, Depends(get_now)]
+
+
+def get_client_key(request: Request, settings: SettingsDep) -> str:
+    """The caller for the spraying limit; uvicorn takes the address from the gateway's
+    X-Forwarded-For when the gateway is a trusted proxy (FORWARDED_ALLOW_IPS)."""
+    return client_key(settings, request.client.host if request.client else "unknown")
+
+
+ClientKeyDep = Annotated[str, Depends(get_client_key)]

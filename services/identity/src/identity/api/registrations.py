@@ -6,8 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter, status
 
-from identity.api.deps import NowDep, SealerDep, SettingsDep
+from identity.api.deps import ClientKeyDep, NowDep, SealerDep, SettingsDep
 from identity.api.schemas import Accepted, ActivationBody, Registration, ResendActivation
+from identity.use_cases.client_limits import counting_failures
 from identity.use_cases.registration import (
     activate_with_code,
     activate_with_token,
@@ -24,6 +25,10 @@ _REGISTRATION_ERRORS: dict[int | str, dict[str, Any]] = {
         "description": "`registration-not-matched` (customer number and postcode do not belong "
         "together; the same answer for either being wrong), `business-customer` (the portal is "
         "for private customers) or `validation`.",
+        **_PROBLEM,
+    },
+    429: {
+        "description": "`too-many-failures`: too many wrong guesses from this client; see `Retry-After`.",
         **_PROBLEM,
     },
 }
@@ -53,19 +58,25 @@ RESENT = Accepted(
     responses=_REGISTRATION_ERRORS,
 )
 async def create_registration(
-    body: Registration, uow: UowDep, settings: SettingsDep, sealer: SealerDep, now: NowDep
+    body: Registration,
+    uow: UowDep,
+    settings: SettingsDep,
+    sealer: SealerDep,
+    now: NowDep,
+    client: ClientKeyDep,
 ) -> Accepted:
-    await register(
-        uow,
-        settings,
-        sealer,
-        customer_number=body.customer_number,
-        postcode=body.postcode,
-        email=str(body.email),
-        password=body.password,
-        language=body.language,
-        now=now,
-    )
+    async with counting_failures(uow, settings, client, now):  # guessing customer numbers
+        await register(
+            uow,
+            settings,
+            sealer,
+            customer_number=body.customer_number,
+            postcode=body.postcode,
+            email=str(body.email),
+            password=body.password,
+            language=body.language,
+            now=now,
+        )
     return REGISTERED  # also when the address already has an account: that is not revealed
 
 

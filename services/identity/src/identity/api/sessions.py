@@ -6,8 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter, status
 
-from identity.api.deps import NowDep, SettingsDep
+from identity.api.deps import ClientKeyDep, NowDep, SettingsDep
 from identity.api.schemas import Credentials, RefreshTokenBody, SessionTokens
+from identity.use_cases.client_limits import counting_failures
 from identity.use_cases.log_in import log_in
 from identity.use_cases.sessions import IssuedTokens, end_session, refresh_session
 from identity.use_cases.signing_keys import public_jwks
@@ -27,6 +28,11 @@ _LOG_IN_ERRORS: dict[int | str, dict[str, Any]] = {
     423: {
         "description": "Locked after too many failed attempts: `locked_until` in the body, "
         "`Retry-After` header. A password reset unlocks it.",
+        **_PROBLEM,
+    },
+    429: {
+        "description": "`too-many-failures`: too many failed attempts from this client over any "
+        "accounts; `Retry-After` says when to try again.",
         **_PROBLEM,
     },
 }
@@ -49,16 +55,19 @@ def session_body(tokens: IssuedTokens) -> SessionTokens:
 
 
 @router.post("/v1/sessions", status_code=status.HTTP_201_CREATED, summary="Log in", responses=_LOG_IN_ERRORS)
-async def create_session(body: Credentials, uow: UowDep, settings: SettingsDep, now: NowDep) -> SessionTokens:
-    tokens = await log_in(
-        uow,
-        settings,
-        None if body.email is None else str(body.email),
-        body.password,
-        username=body.username,
-        stay_signed_in=body.stay_signed_in,
-        now=now,
-    )
+async def create_session(
+    body: Credentials, uow: UowDep, settings: SettingsDep, now: NowDep, client: ClientKeyDep
+) -> SessionTokens:
+    async with counting_failures(uow, settings, client, now):
+        tokens = await log_in(
+            uow,
+            settings,
+            None if body.email is None else str(body.email),
+            body.password,
+            username=body.username,
+            stay_signed_in=body.stay_signed_in,
+            now=now,
+        )
     return session_body(tokens)
 
 

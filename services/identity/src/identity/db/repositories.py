@@ -5,15 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, case, func, literal, null, or_, select, update
+from sqlalchemy import ColumnElement, case, delete, func, literal, null, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.db.tables import (
+    AccessRequest,
     Account,
     Activation,
+    ClientFailure,
+    ContractFacts,
+    ContractLink,
+    EmailChange,
+    Invitation,
+    LatestInvoice,
     LegacyMigration,
     PasswordReset,
     RefreshToken,
+    RegistrationCode,
     RegistrationFacts,
     SessionFamily,
     SigningKey,
@@ -116,6 +124,15 @@ class Accounts:
             .execution_options(synchronize_session=False)
         )
         return (await self.session.execute(statement)).scalar_one_or_none() is not None
+
+    async def page(self, *, email: str, limit: int, offset: int) -> tuple[list[Account], int]:
+        """Operations' look-up: the account of an address (a list, like every list)."""
+        condition = Account.email == email.strip().lower()
+        total = await self.session.scalar(select(func.count()).select_from(Account).where(condition))
+        rows = await self.session.scalars(
+            select(Account).where(condition).order_by(Account.created_at).limit(limit).offset(offset)
+        )
+        return list(rows), int(total or 0)
 
     @staticmethod
     def unlock(account: Account) -> None:
@@ -294,6 +311,19 @@ class Sessions:
             .execution_options(synchronize_session=False)
         )
 
+    async def revoke_all_but(self, account_id: str, keep: str | None, now: datetime, reason: str) -> None:
+        """Every session of the account except ``keep`` (the caller's own log-in) ends."""
+        await self.session.execute(
+            update(SessionFamily)
+            .where(
+                SessionFamily.account_id == account_id,
+                SessionFamily.revoked_at.is_(None),
+                SessionFamily.id != (keep or ""),
+            )
+            .values(revoked_at=now, revoked_reason=reason)
+            .execution_options(synchronize_session=False)
+        )
+
 
 class SigningKeys:
     def __init__(self, session: AsyncSession) -> None:
@@ -389,3 +419,278 @@ class RegistrationFactsRepository:
 
     def add(self, facts: RegistrationFacts) -> None:
         self.session.add(facts)
+
+
+class ContractFactsRepository:
+    """Contracts' numbers and customers (read model of ContractCreated)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, contract_id: str) -> ContractFacts | None:
+        return await self.session.get(ContractFacts, contract_id)
+
+    async def by_number(self, contract_number: str) -> ContractFacts | None:
+        result: ContractFacts | None = await self.session.scalar(
+            select(ContractFacts).where(ContractFacts.contract_number == contract_number)
+        )
+        return result
+
+    async def of_customer(self, customer_number: str) -> list[ContractFacts]:
+        rows = await self.session.scalars(
+            select(ContractFacts)
+            .where(ContractFacts.customer_number == customer_number)
+            .order_by(ContractFacts.contract_number, ContractFacts.contract_id)
+        )
+        return list(rows)
+
+    def add(self, facts: ContractFacts) -> None:
+        self.session.add(facts)
+
+
+class RegistrationCodes:
+    """The latest registration-letter code of each contract (argon2id only)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, contract_number: str) -> RegistrationCode | None:
+        return await self.session.get(RegistrationCode, contract_number)
+
+    def add(self, code: RegistrationCode) -> None:
+        self.session.add(code)
+
+    async def count_wrong(self, contract_number: str, code_hash: str, max_wrong: int) -> int | None:
+        """Count one wrong code in a single UPDATE (parallel guesses cannot skip the limit);
+        ``None`` if the code was used, replaced or already dead meanwhile."""
+        statement = (
+            update(RegistrationCode)
+            .where(
+                RegistrationCode.contract_number == contract_number,
+                RegistrationCode.code_hash == code_hash,  # not a newer letter's
+                RegistrationCode.used_at.is_(None),
+                RegistrationCode.wrong_attempts < max_wrong,
+            )
+            .values(wrong_attempts=RegistrationCode.wrong_attempts + 1)
+            .returning(RegistrationCode.wrong_attempts)
+            .execution_options(synchronize_session=False)
+        )
+        result: int | None = (await self.session.execute(statement)).scalar_one_or_none()
+        return result
+
+    async def use(self, contract_number: str, code_hash: str, now: datetime, max_wrong: int) -> bool:
+        """Mark the code used; False if it was used, replaced or died meanwhile (of two
+        requests with the same code, one wins)."""
+        statement = (
+            update(RegistrationCode)
+            .where(
+                RegistrationCode.contract_number == contract_number,
+                RegistrationCode.code_hash == code_hash,  # not a newer letter's
+                RegistrationCode.used_at.is_(None),
+                RegistrationCode.wrong_attempts < max_wrong,
+            )
+            .values(used_at=now)
+            .returning(RegistrationCode.contract_number)
+            .execution_options(synchronize_session=False)
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none() is not None
+
+
+class LatestInvoices:
+    """The newest invoice of each contract (read model of InvoiceIssued)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, contract_id: str) -> LatestInvoice | None:
+        return await self.session.get(LatestInvoice, contract_id)
+
+    def add(self, invoice: LatestInvoice) -> None:
+        self.session.add(invoice)
+
+
+class ContractLinks:
+    """Accounts' access to contracts beyond their own customer number's."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, link: ContractLink) -> None:
+        self.session.add(link)
+
+    async def of_account(self, account_id: str) -> list[ContractLink]:
+        rows = await self.session.scalars(
+            select(ContractLink)
+            .where(ContractLink.account_id == account_id)
+            .order_by(ContractLink.linked_at, ContractLink.contract_number)
+        )
+        return list(rows)
+
+    async def find(self, account_id: str, contract_id: str) -> ContractLink | None:
+        result: ContractLink | None = await self.session.scalar(
+            select(ContractLink).where(
+                ContractLink.account_id == account_id, ContractLink.contract_id == contract_id
+            )
+        )
+        return result
+
+    async def delete_all_of(self, account_id: str) -> None:
+        await self.session.execute(delete(ContractLink).where(ContractLink.account_id == account_id))
+
+
+class ClientFailures:
+    """Failed log-ins and registration proofs per client key, for the spraying limit."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def count_since(self, client_key: str, since: datetime) -> int:
+        count = await self.session.scalar(
+            select(func.count())
+            .select_from(ClientFailure)
+            .where(ClientFailure.client_key == client_key, ClientFailure.failed_at > since)
+        )
+        return int(count or 0)
+
+    async def nth_oldest_since(self, client_key: str, since: datetime, n: int) -> datetime | None:
+        """The failure time at 0-based position ``n`` among those after ``since``, oldest first."""
+        return await self.session.scalar(
+            select(ClientFailure.failed_at)
+            .where(ClientFailure.client_key == client_key, ClientFailure.failed_at > since)
+            .order_by(ClientFailure.failed_at)
+            .offset(n)
+            .limit(1)
+        )
+
+    def add(self, client_key: str, at: datetime) -> None:
+        self.session.add(ClientFailure(client_key=client_key, failed_at=at))
+
+    async def forget_before(self, cutoff: datetime) -> None:
+        await self.session.execute(delete(ClientFailure).where(ClientFailure.failed_at <= cutoff))
+
+
+class EmailChanges:
+    """Requested changes of login address (link token and code for the new address)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, change: EmailChange) -> None:
+        self.session.add(change)
+
+    async def by_token_digest_for_update(self, digest: str) -> EmailChange | None:
+        result: EmailChange | None = await self.session.scalar(
+            select(EmailChange).where(EmailChange.token_hash == digest).with_for_update()
+        )
+        return result
+
+    async def open_for(self, account_id: str, now: datetime) -> EmailChange | None:
+        """The account's request that still works (at most one: a new one ends the others)."""
+        result: EmailChange | None = await self.session.scalar(
+            select(EmailChange)
+            .where(
+                EmailChange.account_id == account_id,
+                EmailChange.ended_at.is_(None),
+                EmailChange.expires_at > now,
+            )
+            .order_by(EmailChange.created_at.desc())
+            .limit(1)
+        )
+        return result
+
+    async def end(self, change_id: str, now: datetime, reason: str) -> bool:
+        """End one request; False if it had already ended (of two requests at once, one wins)."""
+        statement = (
+            update(EmailChange)
+            .where(EmailChange.id == change_id, EmailChange.ended_at.is_(None))
+            .values(ended_at=now, end_reason=reason)
+            .returning(EmailChange.id)
+            .execution_options(synchronize_session=False)
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none() is not None
+
+    async def end_all_of(self, account_id: str, now: datetime, reason: str) -> None:
+        await self.session.execute(
+            update(EmailChange)
+            .where(EmailChange.account_id == account_id, EmailChange.ended_at.is_(None))
+            .values(ended_at=now, end_reason=reason)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def count_wrong_code(self, change_id: str) -> int | None:
+        """Count one wrong code in a single UPDATE (parallel guesses cannot skip the limit);
+        ``None`` if the request has ended meanwhile."""
+        statement = (
+            update(EmailChange)
+            .where(EmailChange.id == change_id, EmailChange.ended_at.is_(None))
+            .values(wrong_codes=EmailChange.wrong_codes + 1)
+            .returning(EmailChange.wrong_codes)
+            .execution_options(synchronize_session=False)
+        )
+        result: int | None = (await self.session.execute(statement)).scalar_one_or_none()
+        return result
+
+
+class AccessRequests:
+    """Portal access requests and operations' decisions on them."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, request: AccessRequest) -> None:
+        self.session.add(request)
+
+    async def get_for_update(self, request_id: str) -> AccessRequest | None:
+        result: AccessRequest | None = await self.session.scalar(
+            select(AccessRequest).where(AccessRequest.id == request_id).with_for_update()
+        )
+        return result
+
+    async def open_for_email(self, email: str) -> AccessRequest | None:
+        result: AccessRequest | None = await self.session.scalar(
+            select(AccessRequest)
+            .where(AccessRequest.email == email, AccessRequest.decision.is_(None))
+            .limit(1)
+        )
+        return result
+
+    async def page(self, *, decided: bool, limit: int, offset: int) -> tuple[list[AccessRequest], int]:
+        """Open requests oldest first (a queue); decided ones newest decision first."""
+        condition = AccessRequest.decision.is_not(None) if decided else AccessRequest.decision.is_(None)
+        order = AccessRequest.decided_at.desc() if decided else AccessRequest.requested_at
+        total = await self.session.scalar(select(func.count()).select_from(AccessRequest).where(condition))
+        rows = await self.session.scalars(
+            select(AccessRequest)
+            .where(condition)
+            .order_by(order, AccessRequest.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return list(rows), int(total or 0)
+
+
+class Invitations:
+    """Set-password links of accounts opened on an approved access request."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, invitation: Invitation) -> None:
+        self.session.add(invitation)
+
+    async def by_token_digest_for_update(self, digest: str) -> Invitation | None:
+        result: Invitation | None = await self.session.scalar(
+            select(Invitation).where(Invitation.token_hash == digest).with_for_update()
+        )
+        return result
+
+    async def use(self, invitation_id: str, now: datetime) -> bool:
+        """Mark the link used; False if it already was (of two requests at once, one wins)."""
+        statement = (
+            update(Invitation)
+            .where(Invitation.id == invitation_id, Invitation.used_at.is_(None))
+            .values(used_at=now)
+            .returning(Invitation.id)
+            .execution_options(synchronize_session=False)
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none() is not None

@@ -10,6 +10,8 @@ from typing import Final
 PENDING: Final = "pending"
 ACTIVE: Final = "active"
 LEGACY: Final = "legacy"  # imported from the old portal; a new password is due
+INVITED: Final = "invited"  # opened by operations on an access request; no password yet
+CLOSED: Final = "closed"  # merged into another account; cannot log in
 
 _WHITESPACE = re.compile(r"\s+")
 

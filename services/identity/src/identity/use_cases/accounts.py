@@ -14,7 +14,7 @@ from identity.domain.registration import ACTIVE
 from identity.domain.secrets import hash_password
 from portal_chassis.problems import ProblemError
 from portal_chassis.uow import UnitOfWork
-from portal_schemas.identity import AccountActivated
+from portal_schemas.identity import AccountActivated, AccountRegistered
 from portal_schemas.types import Language
 
 
@@ -39,6 +39,16 @@ async def create_account(
         activated_at=now,
     )
     accounts.add(account)
+    uow.emit(
+        AccountRegistered(
+            account_id=account.id,
+            customer_number=customer_number,
+            email=account.email,
+            language=language,
+            method="operations",
+        ),
+        subject=account.id,
+    )
     uow.emit(
         AccountActivated(
             account_id=account.id,

@@ -13,8 +13,9 @@ The file is CSV (UTF-8, comma-separated, RFC 4180 quoting) with exactly this hea
   1,000..2,000,000, salt at least 8 bytes, hash 16..64 bytes; see domain.legacy_hash);
 - ``language``: nl, en, fr or de.
 
-Each valid row becomes an account with status ``legacy`` (no event: AccountActivated follows when
-the customer has chosen a new password and confirmed the address). A row whose user name is
+Each valid row becomes an account with status ``legacy``, announced with AccountRegistered
+(method ``legacy_import``; AccountActivated follows when the customer has chosen a new password
+and confirmed the address). A row whose user name is
 already imported, or whose email address already has a portal account, is skipped, so running
 the same file again changes nothing. Invalid rows are reported by line number and reason,
 never with their email address or hash; the valid rows are imported all the same, in one
@@ -37,6 +38,7 @@ from identity.db.tables import Account
 from identity.domain.legacy_hash import LegacyHashError, parse_legacy_hash
 from identity.domain.registration import LEGACY
 from portal_chassis.uow import UnitOfWork
+from portal_schemas.identity import AccountRegistered
 from portal_schemas.types import Language
 
 HEADER = ["legacy_username", "email", "customer_number", "password_hash", "language"]
@@ -129,9 +131,10 @@ async def import_legacy_accounts(uow: UnitOfWork, lines: Iterable[str], *, now: 
             report.skipped += 1
             report.problems.append(f"line {line}: skipped: the email address already has an account")
             continue
+        account_id = str(uuid.uuid4())
         accounts.add(
             Account(
-                id=str(uuid.uuid4()),
+                id=account_id,
                 email=parsed.email,
                 customer_number=parsed.customer_number,
                 password_hash=parsed.password_hash,
@@ -144,6 +147,16 @@ async def import_legacy_accounts(uow: UnitOfWork, lines: Iterable[str], *, now: 
             )
         )
         await uow.session.flush()  # the next rows' look-ups see it
+        uow.emit(
+            AccountRegistered(
+                account_id=account_id,
+                customer_number=parsed.customer_number,
+                email=parsed.email,
+                language=parsed.language,
+                method="legacy_import",
+            ),
+            subject=account_id,
+        )
         report.imported += 1
     await uow.commit()
     return report

@@ -10,8 +10,8 @@ customer's mailbox. A new reset ends the account's older ones.
 A reset has a link token (random, stored as its SHA-256, valid ``reset_token_hours``) and a
 6-digit code (stored as a salted argon2id digest, valid ``reset_code_minutes``, dead after
 ``max_wrong_reset_codes`` wrong tries). Both are single use: completing a reset with either
-ends the reset, unlocks the account, ends all its sessions, emits PasswordChanged and signs the
-customer in with a new session.
+ends the reset, unlocks the account (AccountUnlocked when it was locked), ends all its
+sessions, emits PasswordChanged and signs the customer in with a new session.
 
 The code is sealed like the token but does not travel yet: PasswordResetRequested has no field
 for it until the contract gains one (see ``IssuedReset.sealed_code``).
@@ -37,7 +37,7 @@ from portal_chassis.logging import get_logger
 from portal_chassis.problems import ProblemError
 from portal_chassis.sealing import Sealer
 from portal_chassis.uow import UnitOfWork
-from portal_schemas.identity import PasswordChanged, PasswordResetRequested
+from portal_schemas.identity import AccountUnlocked, PasswordChanged, PasswordResetRequested
 
 log = get_logger(__name__)
 
@@ -242,6 +242,8 @@ async def _complete(
     await resets.end_all_of(account.id, now, "replaced")
     account.password_hash = await off_loop(hash_password, new_password)
     account.password_changed_at = now
+    if account.locked_until is not None and account.locked_until > now:
+        uow.emit(AccountUnlocked(account_id=account.id, by="password_reset"), subject=account.id)
     Accounts.unlock(account)
     await Sessions(uow.session).revoke_all_of(account.id, now, "password-reset")
     uow.emit(

@@ -19,18 +19,19 @@ from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
-from identity.db.repositories import Accounts, Activations, RegistrationFactsRepository
+from identity.db.repositories import Accounts, Activations, ContractLinks, RegistrationFactsRepository
 from identity.db.tables import Account, Activation
 from identity.domain.hashing import off_loop
 from identity.domain.password_policy import check_password
 from identity.domain.registration import ACTIVE, PENDING, postcode_matches, without_whitespace
 from identity.domain.secrets import hash_code, hash_password, new_code, new_token, token_digest, verify_code
 from identity.settings import IdentitySettings
+from identity.use_cases.contract_links import announce
 from portal_chassis.logging import get_logger
 from portal_chassis.problems import ProblemError
 from portal_chassis.sealing import Sealer
 from portal_chassis.uow import UnitOfWork
-from portal_schemas.identity import AccountActivated, ActivationRequested
+from portal_schemas.identity import AccountActivated, AccountRegistered, ActivationRequested
 from portal_schemas.types import Language
 
 log = get_logger(__name__)
@@ -123,7 +124,7 @@ async def register(
         elif account.status != PENDING:
             log.info("registration for an address with an active account; nothing sent")
             return
-        elif await _mailed_recently(uow, settings, account.id, now):
+        elif await mailed_recently(uow, settings, account.id, now):
             log.info("registration of a pending account within the resend interval", account_id=account.id)
             return
         else:
@@ -131,6 +132,16 @@ async def register(
             account.password_hash = password_hash
             account.password_changed_at = now
             account.language = chosen_language
+        uow.emit(
+            AccountRegistered(
+                account_id=account.id,
+                customer_number=account.customer_number,
+                email=account.email,
+                language=chosen_language,
+                method="customer_number_postcode",
+            ),
+            subject=account.id,
+        )
         await _issue_activation(uow, settings, secrets, account, now)
         await uow.commit()
     except IntegrityError:
@@ -145,7 +156,7 @@ async def resend_activation(
     account = await Accounts(uow.session).by_email_for_update(email)
     if account is None or account.status != PENDING:
         return
-    if await _mailed_recently(uow, settings, account.id, now):
+    if await mailed_recently(uow, settings, account.id, now):
         log.info("activation resend throttled", account_id=account.id)
         return
     await _issue_activation(uow, settings, secrets, account, now)
@@ -205,10 +216,14 @@ async def _activate(uow: UnitOfWork, activation: Activation, now: datetime) -> N
         ),
         subject=account.id,
     )
+    # Contracts linked at registration (by a letter code or an invoice) are announced now that
+    # the address is confirmed.
+    for link in await ContractLinks(uow.session).of_account(account.id):
+        announce(uow, account, link)
     await uow.commit()
 
 
-async def _mailed_recently(
+async def mailed_recently(
     uow: UnitOfWork, settings: IdentitySettings, account_id: str, now: datetime
 ) -> bool:
     latest = await Activations(uow.session).latest_created_at(account_id)

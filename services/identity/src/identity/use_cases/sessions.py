@@ -14,6 +14,7 @@ from typing import NoReturn
 
 from identity.db.repositories import Accounts, Sessions
 from identity.db.tables import Account, RefreshToken, SessionFamily
+from identity.domain.registration import CLOSED
 from identity.domain.secrets import new_token, token_digest
 from identity.domain.signing import issue_access_token
 from identity.settings import IdentitySettings
@@ -73,6 +74,9 @@ async def refresh_session(
         await _revoke_for_reuse(uow, family, now)
     account = await Accounts(uow.session).get(family.account_id)
     assert account is not None, "sessions reference an account"
+    if account.status == CLOSED:  # merged meanwhile (a merge also revokes its sessions)
+        await uow.rollback()
+        raise _invalid()
     issued = await _issue(uow, settings, account, family, now)
     await uow.commit()
     return issued

@@ -1,0 +1,144 @@
+"""Registering with a registration letter's code or the latest invoice, adding a second
+contract by code, and the contracts an account sees (identity fed by contracts and billing)."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from typing import Any
+
+import httpx
+
+from portal_schemas.billing import InvoiceIssued
+from portal_schemas.contracts import ContractCreated, CustomerRegistered, RegistrationCodeIssued
+from portal_stack import MailCatcherClient
+
+PASSWORD = "a sturdy passphrase"
+
+
+def new_contract(cli: Any, kafka: Any, customer_number: str) -> tuple[str, str]:
+    """A contract for a new private customer; returns its id and number once identity knows
+    both the customer and the contract."""
+    contract_id = cli(
+        "contracts", "create-contract", "--customer-number", customer_number, "--name", "Klant",
+        "--commodity", "electricity", "--product-code", "VAST-3JR", "--start-date", "2026-01-01",
+        "--fixed-term-end", "2029-01-01", "--supply-postcode", "1234AB",
+    )  # fmt: skip
+    registered = kafka.read(
+        CustomerRegistered.topic(), lambda rs: any(r.key == customer_number.encode() for r in rs)
+    )
+    kafka.wait_for_group(
+        "identity.registration-facts", [r for r in registered if r.key == customer_number.encode()][-1]
+    )
+    created = kafka.read(ContractCreated.topic(), lambda rs: any(r.key == contract_id.encode() for r in rs))
+    [record] = [r for r in created if r.key == contract_id.encode()]
+    kafka.wait_for_group("identity.contract-facts", record)
+    return contract_id, json.loads(record.value)["data"]["contract_number"]
+
+
+def issue_code(cli: Any, kafka: Any, contract_id: str, contract_number: str) -> str:
+    """The code printed for the letter, once identity has its hash."""
+    code: str = cli("contracts", "issue-registration-code", "--contract-number", contract_number)
+    issued = kafka.read(
+        RegistrationCodeIssued.topic(), lambda rs: any(r.key == contract_id.encode() for r in rs)
+    )
+    kafka.wait_for_group(
+        "identity.registration-codes", [r for r in issued if r.key == contract_id.encode()][-1]
+    )
+    return code
+
+
+def activate_from_mail(gateway: httpx.Client, mail: MailCatcherClient, email: str) -> None:
+    message = mail.wait_for(lambda m: email in m.to and "activate?token=" in (m.text or ""), timeout=30)
+    [token] = re.findall(r"activate\?token=(\S+)", message.text or "")
+    activated = gateway.post("/identity/v1/activations", json={"token": token})
+    assert activated.status_code == 204, activated.text
+
+
+def contract_numbers(gateway: httpx.Client, auth: dict[str, str]) -> list[str]:
+    response = gateway.get("/identity/v1/me/contracts", headers=auth)
+    assert response.status_code == 200, response.text
+    return [item["contract_number"] for item in response.json()["items"]]
+
+
+def test_register_by_letter_code_then_add_a_second_contract(
+    gateway: httpx.Client, mail: MailCatcherClient, cli: Any, kafka: Any, helpers: Any
+) -> None:
+    customer_number = str(uuid.uuid4().int)[:9]
+    contract_id, contract_number = new_contract(cli, kafka, customer_number)
+    code = issue_code(cli, kafka, contract_id, contract_number)
+    assert len(code) == 8
+    email = f"brief{customer_number}@example.nl"
+    body = {
+        "contract_number": contract_number,
+        "registration_code": code,
+        "email": email,
+        "password": PASSWORD,
+    }
+
+    wrong = gateway.post(
+        "/identity/v1/registrations/contract-code", json={**body, "registration_code": "Wrong234"}
+    )
+    assert wrong.status_code == 422 and wrong.json()["type"] == "/problems/registration-not-matched"
+    registered = gateway.post("/identity/v1/registrations/contract-code", json=body)
+    assert registered.status_code == 202, registered.text
+    activate_from_mail(gateway, mail, email)
+    auth = helpers.log_in(gateway, email, PASSWORD)
+    assert contract_numbers(gateway, auth) == [contract_number]
+
+    # A second contract, of another customer (a partner's), added with its own letter.
+    other_id, other_number = new_contract(cli, kafka, str(uuid.uuid4().int)[:9])
+    other_code = issue_code(cli, kafka, other_id, other_number)
+    added = gateway.post(
+        "/identity/v1/me/contracts",
+        json={"contract_number": other_number, "registration_code": other_code},
+        headers=auth,
+    )
+    assert added.status_code == 201, added.text
+    assert contract_numbers(gateway, auth) == [contract_number, other_number]
+    reused = gateway.post(
+        "/identity/v1/registrations/contract-code",
+        json={**body, "contract_number": other_number, "registration_code": other_code, "email": "x" + email},
+    )
+    assert reused.status_code == 422  # a letter's code works once
+
+
+def test_register_with_the_final_invoice(
+    gateway: httpx.Client, mail: MailCatcherClient, kafka: Any, customer: Any, helpers: Any
+) -> None:
+    auth = helpers.log_in(gateway, customer.email, customer.password)
+    created = kafka.read(
+        ContractCreated.topic(), lambda rs: any(r.key == customer.contract_id.encode() for r in rs)
+    )
+    [record] = [r for r in created if r.key == customer.contract_id.encode()]
+    contract_number = json.loads(record.value)["data"]["contract_number"]
+    terminated = gateway.post(
+        f"/contracts/v1/contracts/{customer.contract_id}/termination",
+        headers=auth,
+        json={"end_date": "2027-06-30", "reason": "switch"},
+    )
+    assert terminated.status_code in (200, 201), terminated.text
+    [invoice] = helpers.eventually(
+        lambda: gateway.get("/billing/v1/invoices", headers=auth).json()["items"], timeout=30
+    )
+    issued = kafka.read(InvoiceIssued.topic(), lambda rs: any(r.key == invoice["id"].encode() for r in rs))
+    kafka.wait_for_group(
+        "identity.latest-invoices", [r for r in issued if r.key == invoice["id"].encode()][-1]
+    )
+
+    email = f"factuur{customer.customer_number}@example.nl"
+    body = {
+        "contract_number": contract_number,
+        "invoice_number": invoice["number"],
+        "amount": str(invoice["total_incl_vat"]).replace(".", ","),  # as printed: 98,00
+        "email": email,
+        "password": PASSWORD,
+    }
+    wrong = gateway.post("/identity/v1/registrations/invoice", json={**body, "amount": "0,01"})
+    assert wrong.status_code == 422 and wrong.json()["type"] == "/problems/registration-not-matched"
+    registered = gateway.post("/identity/v1/registrations/invoice", json=body)
+    assert registered.status_code == 202, registered.text
+    activate_from_mail(gateway, mail, email)
+    mine = helpers.log_in(gateway, email, PASSWORD)
+    assert contract_numbers(gateway, mine) == [contract_number]
