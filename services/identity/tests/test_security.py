@@ -9,7 +9,7 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterator
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -27,11 +27,20 @@ from sqlalchemy import select
 from identity.app import create_app
 from identity.db.tables import Account
 from identity.db.tables import Base as IdentityBase
+from identity.domain.signing import issue_operator_token
 from identity.settings import IdentitySettings
+from identity.use_cases.signing_keys import current_key
+from portal_chassis.auth import OPERATIONS_AUDIENCE
 from portal_chassis.sealing import Sealer
 from portal_chassis.testing import Harness, service_under_test
-from portal_schemas.contracts import CustomerRegistered
-from portal_schemas.identity import ActivationRequested, PasswordResetRequested
+from portal_schemas.contracts import ContractCreated, CustomerRegistered, RegistrationCodeIssued
+from portal_schemas.identity import (
+    ActivationRequested,
+    EmailChangeRequested,
+    PasswordResetRequested,
+    PortalAccessApproved,
+    PortalAccessRequested,
+)
 
 MakeAccount = Callable[..., Awaitable[str]]  # the make_account fixture (conftest)
 
@@ -358,6 +367,123 @@ async def test_passwords_tokens_and_codes_never_reach_the_logs(
             for key in ("access_token", "refresh_token")
             if completed.status_code == 200  # the reset signs in with a new session
         ),
+    )
+
+
+async def test_the_account_flows_keep_secrets_and_addresses_out_of_the_logs(
+    service: Harness,
+    customer: CustomerRegistered,
+    settings: IdentitySettings,
+    service_logs: LogCapture,
+    clock: MovableClock,
+) -> None:
+    """Registration by letter code, settings, email change and portal access: no password,
+    code, token, email address or name in any log line."""
+    sealer = sealer_of(settings)
+    email, new_email, requester = "letter.holder@example.nl", "moved.on@example.nl", "asks.access@example.nl"
+    letter_code, wrong_letter_code, changed_password = "Hk7mPq3x", "Hk7mPq3X", "yet another long phrase"
+    await service.deliver(
+        ContractCreated(
+            contract_id="c-9",
+            contract_number="123456789",
+            customer_number=CUSTOMER,
+            commodity="gas",
+            product_code="VAST",
+            start_date=date(2026, 1, 1),
+        ),
+        subject="c-9",
+        producer="contracts",
+    )
+    await service.deliver(
+        RegistrationCodeIssued(
+            contract_id="c-9",
+            contract_number="123456789",
+            customer_number=CUSTOMER,
+            sealed_code=sealer.seal(letter_code),
+            expires_at=clock.now + timedelta(days=30),
+        ),
+        subject="c-9",
+        producer="contracts",
+    )
+    by_code = {"contract_number": "123456789", "email": email, "password": REG_PASSWORD}
+    wrong = await service.client.post(
+        "/v1/registrations/contract-code", json={**by_code, "registration_code": wrong_letter_code}
+    )
+    assert wrong.status_code == 422
+    registered = await service.client.post(
+        "/v1/registrations/contract-code", json={**by_code, "registration_code": letter_code}
+    )
+    assert registered.status_code == 202, registered.text
+    activation_token, activation_code = await activation_secrets(service, settings)
+    assert (await service.client.post("/v1/activations", json={"token": activation_token})).status_code == 204
+
+    session = await log_in(service, email, REG_PASSWORD)
+    headers = {"Authorization": f"Bearer {session.json()['access_token']}"}
+    change = {"current_password": "not my password at all", "new_password": changed_password}
+    assert (await service.client.post("/v1/me/password", headers=headers, json=change)).status_code == 401
+    change["current_password"] = REG_PASSWORD
+    assert (await service.client.post("/v1/me/password", headers=headers, json=change)).status_code == 204
+
+    asked = await service.client.post(
+        "/v1/me/email-change", headers=headers, json={"password": changed_password, "new_email": new_email}
+    )
+    assert asked.status_code == 202
+    [requested] = await service.outbox("EmailChangeRequested")
+    change_data = EmailChangeRequested.model_validate(requested.data)
+    change_token, change_code = sealer.open(change_data.sealed_token), sealer.open(change_data.sealed_code)
+    wrong_change_code = f"{(int(change_code) + 1) % 1_000_000:06d}"
+    refused = await service.client.post(
+        "/v1/email-changes/confirm", headers=headers, json={"code": wrong_change_code}
+    )
+    assert refused.status_code == 400
+    assert (await service.client.post("/v1/email-changes/confirm", json={"token": change_token})).is_success
+
+    name = "Geertruida Zwanenburg"
+    access = {"name": name, "customer_number": CUSTOMER, "email": requester}
+    assert (await service.client.post("/v1/access-requests", json=access)).status_code == 202
+    [asked_access] = await service.outbox("PortalAccessRequested")
+    async with service.runtime.new_uow() as uow:
+        operator_token = issue_operator_token(
+            await current_key(uow),
+            operator="ops-kim",
+            issuer=settings.token_issuer,
+            audience=OPERATIONS_AUDIENCE,
+            now=clock.now,
+            ttl=timedelta(minutes=5),
+        )
+    ops = {"Authorization": f"Bearer {operator_token}"}
+    request_id = PortalAccessRequested.model_validate(asked_access.data).request_id
+    approved = await service.client.post(f"/v1/admin/access-requests/{request_id}/approval", headers=ops)
+    assert approved.status_code == 200, approved.text
+    [approval] = await service.outbox("PortalAccessApproved")
+    invitation = sealer.open(PortalAccessApproved.model_validate(approval.data).sealed_token)
+    accepted = await service.client.post(
+        "/v1/invitations/accept", json={"token": invitation, "password": NEW_PASSWORD}
+    )
+    assert accepted.status_code == 200, accepted.text
+
+    service_logs.assert_absent(
+        email,
+        new_email,
+        requester,
+        name,
+        letter_code,
+        wrong_letter_code,
+        REG_PASSWORD,
+        changed_password,
+        "not my password at all",
+        activation_token,
+        activation_code,
+        change_token,
+        change_code,
+        wrong_change_code,
+        invitation,
+        NEW_PASSWORD,
+        operator_token,
+        session.json()["access_token"],
+        session.json()["refresh_token"],
+        accepted.json()["access_token"],
+        accepted.json()["refresh_token"],
     )
 
 
