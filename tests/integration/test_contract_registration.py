@@ -142,3 +142,87 @@ def test_register_with_the_final_invoice(
     activate_from_mail(gateway, mail, email)
     mine = helpers.log_in(gateway, email, PASSWORD)
     assert contract_numbers(gateway, mine) == [contract_number]
+
+
+def registered_account(
+    gateway: httpx.Client, mail: MailCatcherClient, cli: Any, kafka: Any, helpers: Any
+) -> tuple[str, str, dict[str, str]]:
+    """A new customer with a contract and an active account; returns the address, the
+    contract number and the account's bearer header."""
+    customer_number = str(uuid.uuid4().int)[:9]
+    contract_id, contract_number = new_contract(cli, kafka, customer_number)
+    email = f"klant{customer_number}@example.nl"
+    body = {
+        "contract_number": contract_number,
+        "registration_code": issue_code(cli, kafka, contract_id, contract_number),
+        "email": email,
+        "password": PASSWORD,
+    }
+    assert gateway.post("/identity/v1/registrations/contract-code", json=body).status_code == 202
+    activate_from_mail(gateway, mail, email)
+    return email, contract_number, helpers.log_in(gateway, email, PASSWORD)
+
+
+def test_an_existing_account_links_a_letter_by_its_password_and_is_told_by_mail(
+    gateway: httpx.Client, mail: MailCatcherClient, cli: Any, kafka: Any, helpers: Any
+) -> None:
+    email, contract_number, auth = registered_account(gateway, mail, cli, kafka, helpers)
+    other_id, other_number = new_contract(cli, kafka, str(uuid.uuid4().int)[:9])
+    body = {
+        "contract_number": other_number,
+        "registration_code": issue_code(cli, kafka, other_id, other_number),
+        "email": email,
+        "password": "not the account's password",
+    }
+    mismatch = gateway.post("/identity/v1/registrations/contract-code", json=body)
+    assert mismatch.status_code == 401
+    assert mismatch.json()["type"] == "/problems/registration-password-mismatch"
+    linked = gateway.post("/identity/v1/registrations/contract-code", json={**body, "password": PASSWORD})
+    assert linked.status_code == 200, linked.text
+    assert contract_numbers(gateway, auth) == [contract_number, other_number]
+    told = mail.wait_for(lambda m: email in m.to and other_number in (m.subject or ""), timeout=30)
+    assert "/contracts" in (told.text or "")
+
+
+def test_operations_add_a_co_holder_and_merge_two_accounts(
+    gateway: httpx.Client, mail: MailCatcherClient, cli: Any, kafka: Any, helpers: Any
+) -> None:
+    holder_email, holder_contract, holder_auth = registered_account(gateway, mail, cli, kafka, helpers)
+    partner_email, partner_contract, partner_auth = registered_account(gateway, mail, cli, kafka, helpers)
+    ops = {"Authorization": f"Bearer {cli('identity', 'operator-token', '--operator', 'ops-integration')}"}
+
+    def account_id(email: str) -> str:
+        found = gateway.get("/identity/v1/admin/accounts", params={"email": email}, headers=ops)
+        assert found.status_code == 200, found.text
+        [item] = found.json()["items"]
+        return str(item["id"])
+
+    assert (
+        gateway.get(
+            "/identity/v1/admin/accounts", params={"email": holder_email}, headers=holder_auth
+        ).status_code
+        == 401
+    )
+    co_holder = gateway.post(
+        "/identity/v1/admin/contract-links",
+        json={
+            "account_id": account_id(partner_email),
+            "contract_number": holder_contract,
+            "role": "co_holder",
+        },
+        headers=ops,
+    )
+    assert co_holder.status_code == 201, co_holder.text
+    assert contract_numbers(gateway, partner_auth) == [partner_contract, holder_contract]
+    told = mail.wait_for(lambda m: partner_email in m.to and holder_contract in (m.subject or ""), timeout=30)
+    assert "co-holder" in (told.text or "") or "mede" in (told.text or "")
+
+    merged = gateway.post(
+        "/identity/v1/admin/account-merges",
+        json={"keep_account_id": account_id(holder_email), "merge_account_id": account_id(partner_email)},
+        headers=ops,
+    )
+    assert merged.is_success, merged.text
+    assert contract_numbers(gateway, holder_auth) == [holder_contract, partner_contract]
+    closed = gateway.post("/identity/v1/sessions", json={"email": partner_email, "password": PASSWORD})
+    assert closed.status_code == 401
