@@ -23,7 +23,12 @@ from portal_chassis import tables
 from portal_chassis.migrations import upgrade
 from portal_chassis.sealing import Sealer
 from portal_chassis.testing import Harness
-from portal_schemas.identity import AccountActivated, ActivationRequested, PasswordChanged
+from portal_schemas.identity import (
+    AccountActivated,
+    ActivationRequested,
+    PasswordChanged,
+    PasswordResetRequested,
+)
 
 
 class MovableClock(Protocol):  # the clock fixture (conftest)
@@ -330,3 +335,26 @@ async def test_migration_tokens_expire_and_a_newer_one_replaces_the_older(
 
     fresh = (await log_in(service, OLD_PASSWORD)).json()["migration_token"]
     assert (await set_password(service, fresh)).status_code == 202
+
+
+async def test_a_forgotten_old_password_is_replaced_by_a_reset_from_the_app(
+    service: Harness, settings: IdentitySettings, piet: str
+) -> None:
+    """The app's form (old user name + email): the reset mail proves the address, so the
+    account is migrated and active at once, with an argon2id hash of the new password."""
+    asked = await service.client.post("/v1/password-resets", json={"username": "pieth", "email": EMAIL})
+    assert asked.status_code == 202
+    [requested] = await service.outbox("PasswordResetRequested")
+    sealer = Sealer(settings.event_sealing_key.get_secret_value())  # type: ignore[union-attr]
+    token = sealer.open(PasswordResetRequested.model_validate(requested.data).sealed_token)
+    done = await service.client.post(
+        "/v1/password-resets/confirm", json={"token": token, "new_password": NEW_PASSWORD}
+    )
+    assert done.status_code == 200, done.text
+    migrated = await account(service)
+    assert migrated.status == "active" and migrated.password_hash is not None
+    assert migrated.password_hash.startswith("$argon2id$")
+    [activated] = await service.outbox("AccountActivated")
+    assert AccountActivated.model_validate(activated.data).account_id == piet
+    assert (await log_in(service, OLD_PASSWORD)).status_code == 401
+    assert (await log_in(service, NEW_PASSWORD, username="PietH")).status_code == 201

@@ -16,7 +16,7 @@ from identity.settings import IdentitySettings
 from portal_chassis.sealing import Sealer
 from portal_chassis.testing import Harness
 from portal_schemas.contracts import CustomerRegistered
-from portal_schemas.identity import AccountActivated, ActivationRequested
+from portal_schemas.identity import AccountActivated, ActivationRequested, PasswordResetRequested
 
 MakeAccount = Callable[..., Awaitable[str]]  # the make_account fixture (conftest)
 
@@ -220,13 +220,29 @@ async def test_a_pending_account_cannot_log_in(service: Harness, customer: Custo
     assert wrong.json()["type"] == "/problems/invalid-credentials"
 
 
-async def test_a_pending_account_gets_no_password_reset(
-    service: Harness, customer: CustomerRegistered
+async def test_a_reset_of_a_pending_account_proves_the_mailbox_and_activates_it(
+    service: Harness, customer: CustomerRegistered, settings: IdentitySettings
 ) -> None:
+    """Forgot the password typed at registration: the reset mail proves the address as the
+    activation mail would, so the account works with the password chosen from the mailbox."""
     await register(service)
-    response = await service.client.post("/v1/password-resets", json={"email": EMAIL})
-    assert response.status_code == 202
-    assert await service.outbox("PasswordResetRequested") == []
+    activation_token, _ = await activation_secrets(service, settings)
+    assert (await service.client.post("/v1/password-resets", json={"email": EMAIL})).status_code == 202
+    [requested] = await service.outbox("PasswordResetRequested")
+    sealer = Sealer(settings.event_sealing_key.get_secret_value())  # type: ignore[union-attr]
+    reset_token = sealer.open(PasswordResetRequested.model_validate(requested.data).sealed_token)
+    chosen = "chosen from the mailbox"
+    done = await service.client.post(
+        "/v1/password-resets/confirm", json={"token": reset_token, "new_password": chosen}
+    )
+    assert done.status_code == 200, done.text
+    [account] = await accounts(service)
+    assert account.status == "active"
+    [activated] = await service.outbox("AccountActivated")
+    assert activated.data["email"] == EMAIL
+    assert (await activate(service, token=activation_token)).status_code == 400  # ended
+    log_in = await service.client.post("/v1/sessions", json={"email": EMAIL, "password": chosen})
+    assert log_in.status_code == 201
 
 
 # --- activation ---------------------------------------------------------------------------

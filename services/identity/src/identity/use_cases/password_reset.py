@@ -3,7 +3,7 @@
 The request comes from the web (``email``) or from the app (``username`` and ``email``, which
 must both belong to the same account; the user name is the old portal's one or, for accounts
 without one, the email address). It answers the same whether or not the account exists; only
-an existing active account gets a reset and a PasswordResetRequested event, and at most
+an existing account with a password gets a reset and a PasswordResetRequested event, and at most
 ``max_reset_requests_per_hour`` of them per rolling hour, so the form cannot be used to flood a
 customer's mailbox. A new reset ends the account's older ones.
 
@@ -13,8 +13,11 @@ A reset has a link token (random, stored as its SHA-256, valid ``reset_token_hou
 ends the reset, unlocks the account (AccountUnlocked when it was locked), ends all its
 sessions, emits PasswordChanged and signs the customer in with a new session.
 
-The code is sealed like the token but does not travel yet: PasswordResetRequested has no field
-for it until the contract gains one (see ``IssuedReset.sealed_code``).
+An account that still waits for its address to be confirmed (registered, or imported from the
+old portal) can reset too: the link or code proves the mailbox, which is all an activation
+proves, so completing the reset also activates it (AccountActivated). That is what a customer
+who forgot the password of the old portal, or the one typed at registration, needs; and the
+password that counts is the one chosen by the owner of the mailbox.
 """
 
 from __future__ import annotations
@@ -24,11 +27,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from identity.db.repositories import Accounts, PasswordResets, Sessions, normalise_username
+from identity.db.repositories import (
+    Accounts,
+    Activations,
+    LegacyMigrations,
+    PasswordResets,
+    Sessions,
+    normalise_username,
+)
 from identity.db.tables import Account, PasswordReset
 from identity.domain.hashing import off_loop
 from identity.domain.password_policy import check_password
-from identity.domain.registration import ACTIVE
+from identity.domain.registration import ACTIVE, LEGACY, PENDING
 from identity.domain.secrets import hash_code, hash_password, new_code, new_token, token_digest, verify_code
 from identity.settings import IdentitySettings
 from identity.use_cases.accounts import check_new_password
@@ -37,7 +47,7 @@ from portal_chassis.logging import get_logger
 from portal_chassis.problems import ProblemError
 from portal_chassis.sealing import Sealer
 from portal_chassis.uow import UnitOfWork
-from portal_schemas.identity import AccountUnlocked, PasswordChanged, PasswordResetRequested
+from portal_schemas.identity import AccountActivated, AccountUnlocked, PasswordChanged, PasswordResetRequested
 
 log = get_logger(__name__)
 
@@ -51,6 +61,9 @@ class IssuedReset:
     code: str
     sealed_token: str
     sealed_code: str  # what PasswordResetRequested will carry once it has the field
+
+
+_RESETTABLE = frozenset({ACTIVE, PENDING, LEGACY})
 
 
 def _invalid_token() -> ProblemError:
@@ -99,8 +112,8 @@ async def request_password_reset(
     # Row lock on the account: two requests at the same moment count one after the other, so
     # both cannot see "2 this hour" and send a 4th email.
     account = await Accounts(uow.session).by_email_for_update(email)
-    if account is None or account.status != ACTIVE:
-        return None  # a pending account confirms its address first (activation resend)
+    if account is None or account.status not in _RESETTABLE:
+        return None  # invited accounts set a password by their invitation; closed ones never
     if username is not None and not _matches_username(account, username):
         return None  # answered like an unknown address
     resets = PasswordResets(uow.session)
@@ -236,6 +249,9 @@ async def _complete(
     """The reset and every other open one end, the lock is lifted, every session ends (whoever
     knew the old password is logged out), the owner is told and a new session starts."""
     resets = PasswordResets(uow.session)
+    if account.status not in _RESETTABLE:  # closed (merged) since the mail went out
+        await uow.rollback()
+        raise invalid()
     if not await resets.use(reset.id, now):  # a concurrent request used it first
         await uow.rollback()
         raise invalid()
@@ -245,6 +261,8 @@ async def _complete(
     if account.locked_until is not None and account.locked_until > now:
         uow.emit(AccountUnlocked(account_id=account.id, by="password_reset"), subject=account.id)
     Accounts.unlock(account)
+    if account.status != ACTIVE:
+        await _activate_by_reset(uow, account, now)
     await Sessions(uow.session).revoke_all_of(account.id, now, "password-reset")
     uow.emit(
         PasswordChanged(
@@ -259,3 +277,21 @@ async def _complete(
     tokens = await open_session(uow, settings, account, stay_signed_in=stay_signed_in, now=now)
     await uow.commit()
     return tokens
+
+
+async def _activate_by_reset(uow: UnitOfWork, account: Account, now: datetime) -> None:
+    """The reset proved the mailbox: the account works now, and its open activation or legacy
+    migration (which would ask for the same proof, or for the forgotten password) ends."""
+    account.status = ACTIVE
+    account.activated_at = now
+    await Activations(uow.session).end_all_of(account.id, now, "replaced")
+    await LegacyMigrations(uow.session).end_all_of(account.id, now)
+    uow.emit(
+        AccountActivated(
+            account_id=account.id,
+            customer_number=account.customer_number,
+            email=account.email,
+            language=account.language,
+        ),
+        subject=account.id,
+    )
