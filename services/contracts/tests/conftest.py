@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,8 @@ from fastapi import FastAPI
 
 from contracts.app import create_app
 from contracts.db.tables import Base
-from contracts.settings import ContractsSettings
+from contracts.settings import DEFAULT_CATALOGUE, ContractsSettings
+from contracts.use_cases.catalogue import load_default_if_empty
 from contracts.use_cases.create_contract import CustomerDetails, create_contract
 from portal_chassis.testing import Harness, TokenFactory, service_under_test
 
@@ -23,7 +25,10 @@ MakeContract = Callable[..., Awaitable[str]]  # what the make_contract fixture r
 
 @pytest.fixture
 def settings(tmp_path: Path) -> ContractsSettings:
-    return ContractsSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/contracts.sqlite3")
+    # No catalogue at start: tests that need one import it (test_catalogue.py's fixture).
+    return ContractsSettings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/contracts.sqlite3", catalogue_file=None
+    )
 
 
 @pytest.fixture
@@ -61,6 +66,8 @@ def make_contract(service: Harness) -> MakeContract:
         billing_postcode: str | None = None,
         segment: str | None = None,
         language: str | None = None,
+        meter_location: str = "unknown",
+        annual_consumption: dict[str, Decimal] | None = None,
     ) -> str:
         async with service.runtime.new_uow() as uow:
             contract = await create_contract(
@@ -79,7 +86,16 @@ def make_contract(service: Harness) -> MakeContract:
                 fixed_term_end=fixed_term_end,
                 concluded_on=concluded_on,
                 now=NOW,
+                meter_location=meter_location,
+                annual_consumption=annual_consumption,
             )
         return contract.id
 
     return make
+
+
+@pytest.fixture
+async def catalogue(service: Harness) -> None:
+    """The shipped default catalogue (catalogue/default.toml), imported as at service start."""
+    async with service.runtime.new_uow() as uow:
+        await load_default_if_empty(uow, DEFAULT_CATALOGUE)

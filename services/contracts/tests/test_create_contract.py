@@ -217,6 +217,4 @@ def test_settings_read_fee_inputs_from_the_environment(monkeypatch: pytest.Monke
     with pytest.raises(ValueError, match="12 shares"):
         ContractsSettings()
     monkeypatch.delenv("CONTRACTS_FEE_GAS_PROFILE")
-    inputs = ContractsSettings().fee_inputs("gas")
-    assert inputs is not None
-    assert str(inputs.price_gap) == "0.15"
+    assert str(ContractsSettings().fee_gas_price_gap_eur_per_m3) == "0.15"

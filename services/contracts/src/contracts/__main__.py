@@ -1,4 +1,5 @@
-"""``python -m contracts serve | migrate | asyncapi | create-contract | issue-registration-code``."""
+"""``python -m contracts serve | migrate | asyncapi | create-contract | issue-registration-code |
+import-catalogue | activate-due-contracts | end-due-contracts | propose-renewals``."""
 
 from __future__ import annotations
 
@@ -6,13 +7,18 @@ import argparse
 import asyncio
 import sys
 from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from contracts.app import create_app
 from contracts.domain.errors import DomainError
 from contracts.settings import ContractsSettings
+from contracts.use_cases.catalogue import import_catalogue, read_catalogue
+from contracts.use_cases.contract_requests import activate_due_contracts
 from contracts.use_cases.create_contract import CustomerDetails, create_contract
 from contracts.use_cases.registration_codes import MAX_VALID_DAYS, issue_registration_code
+from contracts.use_cases.renewals import propose_renewals
+from contracts.use_cases.terminate_contract import end_due_contracts
 from portal_chassis.calendar import calendar_day
 from portal_chassis.cli import run, run_in_unit_of_work
 from portal_chassis.problems import ProblemError
@@ -57,10 +63,51 @@ def _create_contract_args(parser: argparse.ArgumentParser) -> None:
         help="default: nl (new customer) or unchanged (known customer)",
     )
     parser.add_argument(
+        "--meter-location",
+        choices=["indoors", "outdoors", "unknown"],
+        default="unknown",
+        help="where the meter is; self-reading needs it indoors (default unknown)",
+    )
+    for flag, unit in ANNUAL_FLAGS.items():
+        parser.add_argument(f"--{flag}", type=_volume, metavar=unit.upper(), help=f"expected {unit} per year")
+    parser.add_argument(
         "--segment",
         choices=["private", "business"],
         help="default: private (new customer) or unchanged (known customer)",
     )
+
+
+# --annual-... flags and the unit each takes (the registers: _annual_consumption)
+ANNUAL_FLAGS = {
+    "annual-kwh": "kWh (single register)",
+    "annual-kwh-normal": "kWh (normal tariff)",
+    "annual-kwh-off-peak": "kWh (off-peak tariff)",
+    "annual-m3": "m3 (gas, or hot tap water of a heat contract)",
+    "annual-gj": "GJ (heat)",
+}
+
+
+def _volume(text: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value.is_finite() or value < 0:
+        raise argparse.ArgumentTypeError("an annual volume is 0 or more")
+    return value
+
+
+def _annual_consumption(args: argparse.Namespace) -> dict[str, Decimal]:
+    """The catalogue registers the given volumes are for (the m3 flag depends on the commodity)."""
+    m3_register = "hot_water" if args.commodity == "heat" else "gas"
+    given = {
+        "electricity_single": args.annual_kwh,
+        "electricity_normal": args.annual_kwh_normal,
+        "electricity_offpeak": args.annual_kwh_off_peak,
+        m3_register: args.annual_m3,
+        "heat": args.annual_gj,
+    }
+    return {register: volume for register, volume in given.items() if volume is not None}
 
 
 def _create_contract(args: argparse.Namespace) -> int:
@@ -85,6 +132,8 @@ def _create_contract(args: argparse.Namespace) -> int:
             fixed_term_end=args.fixed_term_end,
             concluded_on=concluded_on,
             now=now,
+            meter_location=args.meter_location,
+            annual_consumption=_annual_consumption(args),
         )
         print(contract.id)  # alone on the last line: scripts and integration tests read it
         return 0
@@ -134,6 +183,72 @@ def _issue_registration_code(args: argparse.Namespace) -> int:
     return asyncio.run(run_in_unit_of_work(settings, work, refused_code=2))
 
 
+def _activate_due_contracts(args: argparse.Namespace) -> int:
+    """Daily: confirmed contracts whose start date has come become active (safe to rerun)."""
+    settings = ContractsSettings()
+    now = datetime.now(UTC)
+
+    async def work(uow: UnitOfWork) -> int:
+        count = await activate_due_contracts(uow, today=calendar_day(now, settings.zone), now=now)
+        print(count)  # alone on the last line: how many contracts were activated
+        return 0
+
+    return asyncio.run(run_in_unit_of_work(settings, work))
+
+
+def _import_catalogue_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, help="catalogue TOML file (format: see the README)")
+
+
+def _import_catalogue(args: argparse.Namespace) -> int:
+    """All or nothing; prints how many products changed (importing twice changes none)."""
+    settings = ContractsSettings()
+
+    async def work(uow: UnitOfWork) -> int:
+        changed = await import_catalogue(uow, read_catalogue(args.file))
+        print(f"products changed: {', '.join(changed) or 'none'}", file=sys.stderr)
+        print(len(changed))
+        return 0
+
+    return asyncio.run(run_in_unit_of_work(settings, work, refusals=(DomainError,), refused_code=2))
+
+
+def _today_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--today",
+        type=date.fromisoformat,
+        help="the calendar day to act as (default: today in the service's zone); for tests and catch-up",
+    )
+
+
+def _end_due_contracts(args: argparse.Namespace) -> int:
+    """Safe to run twice: an ended contract is not picked again."""
+    settings = ContractsSettings()
+    now = datetime.now(UTC)
+    today = args.today or calendar_day(now, settings.zone)
+
+    async def work(uow: UnitOfWork) -> int:
+        print(await end_due_contracts(uow, settings, today=today, now=now))
+        return 0
+
+    return asyncio.run(run_in_unit_of_work(settings, work))
+
+
+def _propose_renewals(args: argparse.Namespace) -> int:
+    """Safe to run twice: one proposal per contract and fixed term."""
+    settings = ContractsSettings()
+    now = datetime.now(UTC)
+    today = args.today or calendar_day(now, settings.zone)
+
+    async def work(uow: UnitOfWork) -> int:
+        done = await propose_renewals(uow, settings, today=today, now=now)
+        print(f"rolled over to indefinite: {done.rolled_over}", file=sys.stderr)
+        print(done.proposed)
+        return 0
+
+    return asyncio.run(run_in_unit_of_work(settings, work))
+
+
 def main(argv: list[str] | None = None) -> int:
     code: int = run(
         create_app=create_app,
@@ -145,10 +260,30 @@ def main(argv: list[str] | None = None) -> int:
                 _create_contract,
                 _create_contract_args,
             ),
+            "import-catalogue": (
+                "import products and tariff periods from a TOML file; prints how many changed",
+                _import_catalogue,
+                _import_catalogue_args,
+            ),
             "issue-registration-code": (
                 "issue a registration code for a contract's letter; prints the code",
                 _issue_registration_code,
                 _issue_registration_code_args,
+            ),
+            "end-due-contracts": (
+                "end terminating contracts whose last day passed, with the final fee; prints how many",
+                _end_due_contracts,
+                _today_arg,
+            ),
+            "propose-renewals": (
+                "propose renewals for fixed terms ending soon, roll ended ones over; prints proposals",
+                _propose_renewals,
+                _today_arg,
+            ),
+            "activate-due-contracts": (
+                "activate confirmed contracts whose start date has come; prints how many",
+                _activate_due_contracts,
+                lambda parser: None,
             ),
         },
         argv=argv,

@@ -11,17 +11,23 @@ placeholders for a walking skeleton, not market data.
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import ClassVar
 
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from contracts.domain.termination_fee import FeeInputs, MonthlyProfile, check_profile
+from contracts.domain.termination_fee import MonthlyProfile, check_profile
 from portal_chassis.settings import ServiceSettings
 
-# Rough shapes of residential consumption over the year (January first), standing in for
-# the grid operators' published profile fractions: electricity peaks mildly in winter,
-# gas (heating) strongly. Each sums to exactly 1.
+DEFAULT_CATALOGUE = Path(__file__).resolve().parents[2] / "catalogue" / "default.toml"
+
+# Monthly shares of the annual volume (January first), rounded to 0.001 and each summing to
+# exactly 1: the shape of the Dutch household profiles the grid operators register in C-AR
+# (NEDU E1A electricity, G1A gas in a normal-temperature year), summed per month by hand.
+# An approximation, not the published fractions: replace them with NEDU's yearly tables
+# (or per-connection profiles from C-AR) when that feed exists. The fee spreads each month's
+# share evenly over its days.
 ELECTRICITY_PROFILE: MonthlyProfile = tuple(
     Decimal(v)
     for v in (
@@ -66,6 +72,8 @@ class ContractsSettings(ServiceSettings):
     # a termination asked for within them costs nothing.
     withdrawal_days: int = Field(14, ge=0, le=60)
     vat_rate: Decimal = Field(Decimal("0.21"), ge=0, le=1)
+    # Loaded at start when the catalogue is empty (null: never); `import-catalogue` loads others.
+    catalogue_file: Path | None = DEFAULT_CATALOGUE
 
     # Placeholder: expected annual consumption of one connection (kWh, m3).
     fee_electricity_annual_kwh: Decimal = Field(Decimal("2500"), ge=0)
@@ -84,20 +92,15 @@ class ContractsSettings(ServiceSettings):
         check_profile(value)
         return value
 
-    def fee_inputs(self, commodity: str) -> FeeInputs | None:
-        """What the fee formula needs for one commodity; None where no fee applies (heat)."""
-        if commodity == "electricity":
-            return FeeInputs(
-                annual_volume=self.fee_electricity_annual_kwh,
-                price_gap=self.fee_electricity_price_gap_eur_per_kwh,
-                profile=self.fee_electricity_profile,
-                vat_rate=self.vat_rate,
-            )
-        if commodity == "gas":
-            return FeeInputs(
-                annual_volume=self.fee_gas_annual_m3,
-                price_gap=self.fee_gas_price_gap_eur_per_m3,
-                profile=self.fee_gas_profile,
-                vat_rate=self.vat_rate,
-            )
-        return None
+    def fee_profile(self, commodity: str) -> MonthlyProfile:
+        return self.fee_gas_profile if commodity == "gas" else self.fee_electricity_profile
+
+    # Renewal proposals go out this many days before a fixed term ends (propose-renewals).
+    renewal_notice_days: int = Field(60, ge=1, le=366)
+    # Notice a customer gives to end an indefinite (variable) contract; free of charge.
+    indefinite_notice_days: int = Field(30, ge=0, le=90)
+    # A unilateral change of prices or conditions is announced at least this many days ahead.
+    unilateral_change_notice_days: int = Field(30, ge=30, le=366)
+    # The variable product a fixed term rolls into; empty: the contract keeps its product code.
+    variable_product_electricity: str = ""
+    variable_product_gas: str = ""

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, BaseModel, Field, PlainSerializer
 
 from portal_schemas.envelope import EventData
 from portal_schemas.types import Language, Money
@@ -47,6 +47,10 @@ class ContractCreated(EventData):
     start_date: dt.date
     # The 9-digit number printed on letters and invoices; absent in events written before it.
     contract_number: str | None = Field(default=None, pattern=r"^[0-9]{9}$")
+    # The connection supplied (18-digit EAN) and its postcode; absent when not known (contracts
+    # created by operations without them, events written before they existed).
+    ean: str | None = Field(default=None, pattern=r"^[0-9]{18}$")
+    supply_postcode: Postcode | None = None
 
 
 class ContractTerminated(EventData):
@@ -79,3 +83,179 @@ class RegistrationCodeIssued(EventData):
     customer_number: str = Field(min_length=1, max_length=20)
     sealed_code: str = Field(min_length=1)
     expires_at: AwareDatetime
+
+
+PaymentMethod = Literal["direct_debit", "transfer"]
+
+
+class CustomerDetailsChanged(EventData):
+    """A customer's billing address, contact or payment details changed (the latest event wins).
+
+    For billing: where invoices go and how they are paid. The IBAN travels sealed (only services
+    holding the event sealing key can read it); the name and phone number never travel.
+    """
+
+    event_type: ClassVar[str] = "CustomerDetailsChanged"
+    domain: ClassVar[str] = "contracts"
+    summary: ClassVar[str] = "A customer's billing address and payment method (IBAN sealed)."
+
+    customer_number: str = Field(min_length=1, max_length=20)
+    billing_street: str | None = None
+    billing_house_number: int | None = Field(default=None, ge=1)
+    billing_house_number_addition: str | None = None
+    billing_postcode: Postcode | None = None
+    billing_city: str | None = None
+    payment_method: PaymentMethod
+    sealed_iban: str | None = Field(default=None, min_length=1)
+
+
+class ContractMoved(EventData):
+    """A contract goes along with its customer to a new supply address: supply stops at the old
+    address after ``move_out_date`` and starts at the new one on ``move_in_date``. No fee."""
+
+    event_type: ClassVar[str] = "ContractMoved"
+    domain: ClassVar[str] = "contracts"
+    summary: ClassVar[str] = "A contract moved with its customer to a new supply address."
+
+    contract_id: str
+    customer_number: str = Field(min_length=1, max_length=20)
+    move_out_date: dt.date
+    move_in_date: dt.date
+    old_supply_postcode: Postcode
+    new_supply_postcode: Postcode
+
+
+class ContractWithdrawn(EventData):
+    """The customer used the right of withdrawal: the contract is void, free of charge.
+
+    ``last_supply_day`` is null when supply never started (the usual case: a new contract starts
+    at least 30 days after it is concluded and the withdrawal period is 14 days); otherwise the
+    energy already supplied up to that day is settled at the contract's prices, with no fee.
+    """
+
+    event_type: ClassVar[str] = "ContractWithdrawn"
+    domain: ClassVar[str] = "contracts"
+    summary: ClassVar[str] = "A contract was withdrawn within the withdrawal period (no fee)."
+
+    contract_id: str
+    customer_number: str = Field(min_length=1, max_length=20)
+    withdrawn_on: dt.date
+    last_supply_day: dt.date | None = None
+
+
+class CoHolderAdded(EventData):
+    """Operations added a co-holder (spouse, partner) to a contract. Names and contact details
+    stay in contracts; the event carries only the ids."""
+
+    event_type: ClassVar[str] = "CoHolderAdded"
+    domain: ClassVar[str] = "contracts"
+    summary: ClassVar[str] = "A co-holder was added to a contract."
+
+    contract_id: str
+    customer_number: str = Field(min_length=1, max_length=20)
+    co_holder_id: str
+
+
+# Registers a tariff prices, named as metering names them (portal_schemas.metering.Register).
+TariffRegister = Literal[
+    "electricity_single", "electricity_normal", "electricity_offpeak", "gas", "heat", "hot_water"
+]
+ProductKind = Literal["fixed", "variable"]
+GasSource = Literal["grey", "green", "green_mix", "co2_compensated"]
+# Unit prices need more than cents (euro per kWh with 5 decimals); they travel as strings.
+UnitPrice = Annotated[
+    Decimal,
+    Field(max_digits=14, decimal_places=6),
+    PlainSerializer(lambda v: str(v), return_type=str, when_used="json"),
+]
+
+
+class TariffPeriodData(BaseModel):
+    """One commodity's prices of a product over [valid_from, valid_to), all excluding VAT."""
+
+    commodity: Commodity
+    valid_from: dt.date
+    valid_to: dt.date | None = None  # null: until a later period is published
+    vat_rate: Decimal = Field(ge=0, le=1)
+    unit_prices: dict[TariffRegister, UnitPrice]  # euro per kWh, m3 or GJ
+    fixed_costs_per_day: UnitPrice  # euro per day
+    feed_in_compensation_per_kwh: UnitPrice | None = None
+    feed_in_costs_per_kwh: UnitPrice | None = None
+
+
+class TariffsPublished(EventData):
+    """A product of the catalogue and every tariff period it has (the latest event per product
+    wins; the topic is compacted, keyed by product code). Billing prices consumption with it."""
+
+    event_type: ClassVar[str] = "TariffsPublished"
+    domain: ClassVar[str] = "contracts"
+    summary: ClassVar[str] = "A product's name, kind and all its tariff periods (excl. VAT)."
+
+    product_code: str = Field(min_length=1, max_length=50)
+    name: str
+    kind: ProductKind
+    term_months: int | None = Field(default=None, ge=1)  # fixed products only
+    commodities: list[Commodity]
+    on_sale: bool
+    gas_sources: list[GasSource] = Field(default_factory=list)
+    periods: list[TariffPeriodData]
+
+
+class ContractOptions(BaseModel):
+    green_electricity: bool = False  # electricity only
+    e_invoice: bool = False
+    self_reading: bool = False  # metering stops estimating and asks the customer for readings
+    gas_source: GasSource | None = None  # gas only
+
+
+class ContractAmended(EventData):
+    """A contract's product or options change from ``effective_from`` on (a tariff switch or an
+    option the customer chose). Carries the complete terms in force from that day."""
+
+    event_type: ClassVar[str] = "ContractAmended"
+    domain: ClassVar[str] = "contracts"
+    summary: ClassVar[str] = "A contract's product and options from effective_from on."
+
+    contract_id: str
+    customer_number: str = Field(min_length=1, max_length=20)
+    commodity: Commodity
+    change: Literal["options", "tariff_switch"]
+    effective_from: dt.date
+    product_code: str
+    options: ContractOptions
+
+
+class RenewalProposed(EventData):
+    """A fixed term ends soon: the customer gets a renewal proposal (notifications mails it).
+    Not accepted by ``fixed_term_end``, the contract continues indefinitely at variable prices,
+    terminable free of charge with 30 days' notice. One proposal per contract and term."""
+
+    event_type: ClassVar[str] = "RenewalProposed"
+    domain: ClassVar[str] = "contracts"
+    summary: ClassVar[str] = "A renewal proposal for a fixed term that ends soon."
+
+    contract_id: str
+    customer_number: str = Field(min_length=1, max_length=20)
+    contract_number: str | None = Field(default=None, pattern=r"^[0-9]{9}$")
+    commodity: Commodity
+    product_code: str
+    fixed_term_end: dt.date
+
+
+UnilateralChangeKind = Literal["price", "conditions"]
+
+
+class UnilateralChangeAnnounced(EventData):
+    """Operations announced a change of prices or conditions for a contract, effective at
+    least 30 days ahead; ending the contract before ``effective_date`` is free of charge."""
+
+    event_type: ClassVar[str] = "UnilateralChangeAnnounced"
+    domain: ClassVar[str] = "contracts"
+    summary: ClassVar[str] = "A price or conditions change of a contract was announced."
+
+    change_id: str
+    contract_id: str
+    customer_number: str = Field(min_length=1, max_length=20)
+    kind: UnilateralChangeKind
+    effective_date: dt.date
+    description: str = Field(min_length=1, max_length=2000)

@@ -6,12 +6,21 @@ from dataclasses import dataclass
 
 from portal_schemas.billing import InvoiceIssued
 from portal_schemas.contracts import (
+    CoHolderAdded,
+    ContractAmended,
     ContractCreated,
+    ContractMoved,
     ContractTerminated,
+    ContractWithdrawn,
+    CustomerDetailsChanged,
     CustomerRegistered,
     RegistrationCodeIssued,
+    RenewalProposed,
+    TariffsPublished,
+    UnilateralChangeAnnounced,
 )
 from portal_schemas.envelope import EventData
+from portal_schemas.hub import SwitchNoticeReceived
 from portal_schemas.identity import (
     AccountActivated,
     AccountLocked,
@@ -69,6 +78,15 @@ _MODELS: tuple[type[EventData], ...] = (
     ContractCreated,
     RegistrationCodeIssued,
     ContractTerminated,
+    CustomerDetailsChanged,
+    ContractMoved,
+    ContractWithdrawn,
+    CoHolderAdded,
+    TariffsPublished,
+    ContractAmended,
+    RenewalProposed,
+    UnilateralChangeAnnounced,
+    SwitchNoticeReceived,
     MeterReadingReceived,
     InvoiceIssued,
 )

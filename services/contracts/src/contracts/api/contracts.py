@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from contracts.api.deps import TodayDep
 from contracts.api.schemas import ContractOut
+from contracts.use_cases.overview import overviews
 from contracts.use_cases.view_contracts import get_contract, list_contracts
 from portal_chassis.auth import CustomerDep
 from portal_chassis.deps import UowDep
@@ -23,8 +24,9 @@ async def my_contracts(
     customer: CustomerDep, uow: UowDep, page: PageDep, today: TodayDep
 ) -> Page[ContractOut]:
     rows, total = await list_contracts(uow, customer.customer_number, page)
+    shown = await overviews(uow, rows, today)
     return Page(
-        items=[ContractOut.of(c, today) for c in rows],
+        items=[ContractOut.of(c, today, shown[c.id]) for c in rows],
         total=total,
         limit=page.limit,
         offset=page.offset,
@@ -34,4 +36,5 @@ async def my_contracts(
 @router.get("/{contract_id}", summary="One of my contracts", responses=NOT_FOUND)
 async def my_contract(contract_id: str, customer: CustomerDep, uow: UowDep, today: TodayDep) -> ContractOut:
     contract = await get_contract(uow, customer.customer_number, contract_id)
-    return ContractOut.of(contract, today)
+    shown = await overviews(uow, [contract], today)
+    return ContractOut.of(contract, today, shown[contract.id])

@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 from contracts.settings import ContractsSettings
 from portal_chassis.calendar import calendar_day
 from portal_chassis.deps import service_settings
+from portal_chassis.sealing import Sealer
 
 Clock = Callable[[], datetime]
 
@@ -30,3 +31,12 @@ def get_today(now: NowDep, settings: SettingsDep) -> date:
 
 
 TodayDep = Annotated[date, Depends(get_today)]
+
+
+def get_sealer(request: Request) -> Sealer | None:
+    """The event sealing key's sealer; None where the service runs without one."""
+    sealer: Sealer | None = request.app.state.sealer
+    return sealer
+
+
+SealerDep = Annotated[Sealer | None, Depends(get_sealer)]

@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.db.tables import Base, Contract, ContractEvent, ContractNumberCounter, Customer
+from contracts.db.tables import (
+    Base,
+    Contract,
+    ContractEvent,
+    ContractNumberCounter,
+    ContractTerms,
+    Customer,
+    ExpectedConsumption,
+    Product,
+    TariffPeriod,
+    TariffPrice,
+)
 from contracts.domain.numbering import COUNTER, FIRST, contract_number
 
 
@@ -84,6 +96,59 @@ class Contracts:
         )
         return rows.all(), int(total or 0)
 
+    # Termination, renewal and unilateral changes (use_cases/terminate_contract.py, renewals.py,
+    # unilateral_changes.py).
+
+    async def get(self, contract_id: str) -> Contract | None:
+        return await self.session.get(Contract, contract_id)
+
+    async def by_number(self, contract_number: str) -> Contract | None:
+        result: Contract | None = await self.session.scalar(
+            select(Contract).where(Contract.contract_number == contract_number)
+        )
+        return result
+
+    async def current_by_ean(self, ean: str) -> Contract | None:
+        """The contract supplying (or about to supply) the connection; the newest if several."""
+        result: Contract | None = await self.session.scalar(
+            select(Contract)
+            .where(Contract.ean == ean, Contract.status.in_(("active", "confirmed", "terminating")))
+            .order_by(Contract.start_date.desc(), Contract.id)
+            .limit(1)
+        )
+        return result
+
+    async def due_to_end(self, today: date) -> Sequence[Contract]:
+        """Terminating contracts whose last day of supply is before ``today``."""
+        rows = await self.session.scalars(
+            select(Contract)
+            .where(Contract.status == "terminating", Contract.end_date < today)
+            .order_by(Contract.end_date, Contract.id)
+        )
+        return rows.all()
+
+    async def fixed_terms_ending(self, through: date) -> Sequence[Contract]:
+        """Active fixed-term contracts whose term ends on or before ``through``."""
+        rows = await self.session.scalars(
+            select(Contract)
+            .where(
+                Contract.status == "active",
+                Contract.fixed_term_end.is_not(None),
+                Contract.fixed_term_end <= through,
+            )
+            .order_by(Contract.fixed_term_end, Contract.id)
+        )
+        return rows.all()
+
+    async def current(self, *, commodity: str | None, product_codes: Sequence[str]) -> Sequence[Contract]:
+        """Contracts supplied or about to be, of a commodity and/or products (all if neither)."""
+        query = select(Contract).where(Contract.status.in_(("active", "confirmed")))
+        if commodity is not None:
+            query = query.where(Contract.commodity == commodity)
+        if product_codes:
+            query = query.where(Contract.product_code.in_(product_codes))
+        return (await self.session.scalars(query.order_by(Contract.id))).all()
+
 
 class ContractNumbers:
     def __init__(self, session: AsyncSession) -> None:
@@ -128,3 +193,86 @@ class ContractEvents:
             select(ContractEvent).where(ContractEvent.contract_id == contract_id).order_by(ContractEvent.id)
         )
         return rows.all()
+
+
+class Catalogue:
+    """Products and their tariff periods."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def is_empty(self) -> bool:
+        return await self.session.scalar(select(func.count()).select_from(Product)) == 0
+
+    async def products(self, *, on_sale_only: bool = False) -> Sequence[Product]:
+        query = select(Product).order_by(Product.code)
+        if on_sale_only:
+            query = query.where(Product.on_sale.is_(True))
+        return (await self.session.scalars(query)).all()
+
+    async def product(self, code: str) -> Product | None:
+        return await self.session.get(Product, code)
+
+    async def periods(self, product_codes: Sequence[str]) -> list[tuple[TariffPeriod, dict[str, Decimal]]]:
+        """Every period of these products with its unit prices per register."""
+        periods = (
+            await self.session.scalars(
+                select(TariffPeriod)
+                .where(TariffPeriod.product_code.in_(product_codes))
+                .order_by(TariffPeriod.product_code, TariffPeriod.commodity, TariffPeriod.valid_from)
+            )
+        ).all()
+        prices: dict[int, dict[str, Decimal]] = {p.id: {} for p in periods}
+        if periods:
+            for row in await self.session.scalars(
+                select(TariffPrice).where(TariffPrice.period_id.in_(list(prices)))
+            ):
+                prices[row.period_id][row.register] = row.unit_price
+        return [(p, prices[p.id]) for p in periods]
+
+    async def replace_periods(self, product_code: str, periods: Sequence[TariffPeriod]) -> None:
+        """The product's periods become ``periods`` (each with its prices added by the caller)."""
+        old = (
+            await self.session.scalars(
+                select(TariffPeriod.id).where(TariffPeriod.product_code == product_code)
+            )
+        ).all()
+        if old:
+            await self.session.execute(delete(TariffPrice).where(TariffPrice.period_id.in_(old)))
+            await self.session.execute(delete(TariffPeriod).where(TariffPeriod.id.in_(old)))
+        self.session.add_all(periods)
+        await self.session.flush()
+
+    def add(self, row: Base) -> None:
+        self.session.add(row)
+
+
+class Terms:
+    """Contracts' product and option changes, and expected consumption."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def of_contracts(self, contract_ids: Sequence[str]) -> dict[str, list[ContractTerms]]:
+        """Each contract's terms rows, oldest effective first (recorded order breaks ties)."""
+        found: dict[str, list[ContractTerms]] = {cid: [] for cid in contract_ids}
+        rows = await self.session.scalars(
+            select(ContractTerms)
+            .where(ContractTerms.contract_id.in_(contract_ids))
+            .order_by(ContractTerms.effective_from, ContractTerms.id)
+        )
+        for row in rows:
+            found[row.contract_id].append(row)
+        return found
+
+    async def consumption(self, contract_ids: Sequence[str]) -> dict[str, dict[str, Decimal]]:
+        found: dict[str, dict[str, Decimal]] = {cid: {} for cid in contract_ids}
+        rows = await self.session.scalars(
+            select(ExpectedConsumption).where(ExpectedConsumption.contract_id.in_(contract_ids))
+        )
+        for row in rows:
+            found[row.contract_id][row.register] = row.annual_volume
+        return found
+
+    def add(self, row: Base) -> None:
+        self.session.add(row)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -40,6 +41,8 @@ class Customer(Base):
     __table_args__ = (
         CheckConstraint("language IN ('nl', 'en', 'fr', 'de')", name="language"),
         CheckConstraint("segment IN ('private', 'business')", name="segment"),
+        CheckConstraint("payment_method IN ('direct_debit', 'transfer')", name="payment_method"),
+        CheckConstraint("payment_method <> 'direct_debit' OR iban IS NOT NULL", name="debit_needs_iban"),
     )
 
     customer_number: Mapped[str] = mapped_column(String(20), primary_key=True)
@@ -48,6 +51,14 @@ class Customer(Base):
     segment: Mapped[str] = mapped_column(String(10))
     # Canonical Dutch postcode (domain/postcode.py); null while none is known.
     billing_postcode: Mapped[str | None] = mapped_column(String(6))
+    # The rest of the billing address (domain/address.py); all null while none is known.
+    billing_street: Mapped[str | None] = mapped_column(String(100))
+    billing_house_number: Mapped[int | None] = mapped_column(Integer)
+    billing_house_number_addition: Mapped[str | None] = mapped_column(String(10))
+    billing_city: Mapped[str | None] = mapped_column(String(80))
+    phone: Mapped[str | None] = mapped_column(String(20))  # personal data: never logged
+    iban: Mapped[str | None] = mapped_column(String(34))  # compact, checked; never logged
+    payment_method: Mapped[str] = mapped_column(String(20), default="transfer")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
@@ -64,14 +75,27 @@ class Contract(Base):
     __tablename__ = "contracts"
     __table_args__ = (
         CheckConstraint("commodity IN ('electricity', 'gas', 'heat')", name="commodity"),
-        CheckConstraint("status IN ('active', 'terminating', 'ended')", name="status"),
+        CheckConstraint(
+            "status IN ('confirmed', 'active', 'terminating', 'ended', 'withdrawn')", name="status"
+        ),
         CheckConstraint("termination_fee >= 0", name="fee_not_negative"),
+        CheckConstraint("meter_location IN ('indoors', 'outdoors', 'unknown')", name="meter_location"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     contract_number: Mapped[str] = mapped_column(String(9), unique=True)
     customer_number: Mapped[str] = mapped_column(ForeignKey("customers.customer_number"), index=True)
     supply_postcode: Mapped[str] = mapped_column(String(6))
+    # The rest of the supply address and the connection; null where operations created the
+    # contract with a postcode only.
+    supply_street: Mapped[str | None] = mapped_column(String(100))
+    supply_house_number: Mapped[int | None] = mapped_column(Integer)
+    supply_house_number_addition: Mapped[str | None] = mapped_column(String(10))
+    supply_city: Mapped[str | None] = mapped_column(String(80))
+    ean: Mapped[str | None] = mapped_column(String(18))  # domain/connection.py
+    # Where the meter hangs: self-reading is offered only for a meter indoors.
+    meter_location: Mapped[str] = mapped_column(String(10), default="unknown", server_default="unknown")
+    capacity: Mapped[str | None] = mapped_column(String(20))  # "3x25A", "6 m3(n)/h"
     commodity: Mapped[str] = mapped_column(String(20))
     product_code: Mapped[str] = mapped_column(String(50))
     start_date: Mapped[date] = mapped_column(Date)
@@ -84,6 +108,15 @@ class Contract(Base):
     termination_fee_basis: Mapped[str | None] = mapped_column(String(40))
     termination_fee_final: Mapped[bool | None] = mapped_column(Boolean)
     terminated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    termination_fee_excl_vat: Mapped[Decimal | None] = mapped_column(ExactDecimal(12, 2))
+    # Operations lowered or waived the fee to this amount (excl. VAT); the final fee is at most this.
+    fee_adjusted_excl_vat: Mapped[Decimal | None] = mapped_column(ExactDecimal(12, 2))
+    # Length of the current fixed term in months (the "same type" for the fee's price comparison).
+    term_months: Mapped[int | None] = mapped_column(Integer)
+    # Effective date of an announced unilateral change: ending before it is free of charge.
+    free_termination_before: Mapped[date | None] = mapped_column(Date)
+    # The fixed_term_end a renewal proposal was sent for (one proposal per term).
+    renewal_proposed_for: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     version: Mapped[int] = mapped_column(Integer)
 
@@ -114,5 +147,145 @@ class ContractEvent(Base):
     kind: Mapped[str] = mapped_column(String(40))
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    contract: Mapped[Contract] = relationship(lazy="raise")  # orders inserts; never loaded
+
+
+class ContractRequest(Base):
+    """A customer's request for a new contract through the portal and the contract it led to.
+
+    The status is the contract's (requested until the confirmation is written, then the
+    contract's own status); the history is the contract's ContractEvent rows.
+    """
+
+    __tablename__ = "contract_requests"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    customer_number: Mapped[str] = mapped_column(ForeignKey("customers.customer_number"), index=True)
+    contract_id: Mapped[str] = mapped_column(ForeignKey("contracts.id"), unique=True)
+    requested_on: Mapped[date] = mapped_column(Date)
+    desired_start_date: Mapped[date | None] = mapped_column(Date)
+    current_contract_end: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    contract: Mapped[Contract] = relationship(lazy="raise")  # orders inserts; never loaded
+
+
+class Move(Base):
+    """A move the customer reported: contracts taken along, or ended at the move-out date."""
+
+    __tablename__ = "moves"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    customer_number: Mapped[str] = mapped_column(ForeignKey("customers.customer_number"), index=True)
+    move_out_date: Mapped[date] = mapped_column(Date)
+    move_in_date: Mapped[date | None] = mapped_column(Date)
+    new_postcode: Mapped[str | None] = mapped_column(String(6))  # null: contracts ended
+    contract_ids: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CoHolder(Base):
+    """A second holder of a contract (spouse, partner), added by operations."""
+
+    __tablename__ = "co_holders"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    contract_id: Mapped[str] = mapped_column(ForeignKey("contracts.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))  # personal data: never logged
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    added_by: Mapped[str] = mapped_column(String(100))  # the operator
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    contract: Mapped[Contract] = relationship(lazy="raise")  # orders inserts; never loaded
+
+
+class Product(Base):
+    """A product of the catalogue (catalogue/default.toml; domain/catalogue.py). A product no
+    longer ``on_sale`` keeps its tariffs for the contracts that have it."""
+
+    __tablename__ = "products"
+    __table_args__ = (
+        CheckConstraint("kind IN ('fixed', 'variable')", name="kind"),
+        CheckConstraint("(kind = 'fixed') = (term_months IS NOT NULL)", name="term_only_when_fixed"),
+    )
+
+    code: Mapped[str] = mapped_column(String(50), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(10))
+    term_months: Mapped[int | None] = mapped_column(Integer)
+    commodities: Mapped[list[str]] = mapped_column(JSON)
+    gas_sources: Mapped[list[str]] = mapped_column(JSON)  # empty unless the product supplies gas
+    on_sale: Mapped[bool] = mapped_column(Boolean)
+
+
+class TariffPeriod(Base):
+    """One commodity's prices of a product over [valid_from, valid_to) (null: open-ended),
+    excluding VAT. Periods of one product and commodity never overlap."""
+
+    __tablename__ = "tariff_periods"
+    __table_args__ = (UniqueConstraint("product_code", "commodity", "valid_from"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    product_code: Mapped[str] = mapped_column(ForeignKey("products.code"), index=True)
+    commodity: Mapped[str] = mapped_column(String(20))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    vat_rate: Mapped[Decimal] = mapped_column(ExactDecimal(5, 4))
+    fixed_costs_per_day: Mapped[Decimal] = mapped_column(ExactDecimal(12, 6))
+    feed_in_compensation_per_kwh: Mapped[Decimal | None] = mapped_column(ExactDecimal(12, 6))
+    feed_in_costs_per_kwh: Mapped[Decimal | None] = mapped_column(ExactDecimal(12, 6))
+
+    product: Mapped[Product] = relationship(lazy="raise")  # orders inserts; never loaded
+
+
+class TariffPrice(Base):
+    """The unit price of one register in one tariff period, euro per kWh, m3 or GJ excl. VAT."""
+
+    __tablename__ = "tariff_prices"
+
+    period_id: Mapped[int] = mapped_column(
+        ForeignKey("tariff_periods.id", ondelete="CASCADE"), primary_key=True
+    )
+    register: Mapped[str] = mapped_column(String(30), primary_key=True)
+    unit_price: Mapped[Decimal] = mapped_column(ExactDecimal(12, 6))
+
+
+class ExpectedConsumption(Base):
+    """Expected annual consumption of a contract per register (kWh, m3 or GJ)."""
+
+    __tablename__ = "expected_consumption"
+
+    contract_id: Mapped[str] = mapped_column(ForeignKey("contracts.id"), primary_key=True)
+    register: Mapped[str] = mapped_column(String(30), primary_key=True)
+    annual_volume: Mapped[Decimal] = mapped_column(ExactDecimal(14, 3))
+
+    contract: Mapped[Contract] = relationship(lazy="raise")  # orders inserts; never loaded
+
+
+class ContractTerms(Base):
+    """A contract's product and options from ``effective_from`` on (a tariff switch or an
+    option change). The terms in force on a day are the latest row effective on or before
+    it; a contract without rows has its own product_code and no options."""
+
+    __tablename__ = "contract_terms"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    contract_id: Mapped[str] = mapped_column(ForeignKey("contracts.id"), index=True)
+    effective_from: Mapped[date] = mapped_column(Date)
+    product_code: Mapped[str] = mapped_column(String(50))
+    green_electricity: Mapped[bool] = mapped_column(Boolean)
+    e_invoice: Mapped[bool] = mapped_column(Boolean)
+    self_reading: Mapped[bool] = mapped_column(Boolean)
+    gas_source: Mapped[str | None] = mapped_column(String(20))
+    # The price guarantee's last day under these terms (a switch to a fixed product starts a
+    # new one); null: variable prices.
+    fixed_term_end: Mapped[date | None] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     contract: Mapped[Contract] = relationship(lazy="raise")  # orders inserts; never loaded

@@ -13,7 +13,8 @@ from contracts.domain.errors import ContractNotActive, InvalidContractTerms, Inv
 MAX_NOTICE = timedelta(days=5 * 366)
 
 # Stored status; "ended" is also what a terminating contract shows once its last day passed.
-Status = Literal["active", "terminating", "ended"]
+# "confirmed": concluded, supply not started yet; "withdrawn": the customer withdrew in time.
+Status = Literal["confirmed", "active", "terminating", "ended", "withdrawn"]
 
 
 def check_new_terms(

@@ -32,3 +32,40 @@ class InvalidContractTerms(DomainError):
 
 class InvalidPostcode(InvalidContractTerms):
     slug = "invalid-postcode"
+
+
+class InvalidAddress(DomainError):
+    status = 422
+    slug = "invalid-address"
+
+
+class InvalidPaymentDetails(DomainError):
+    status = 422
+    slug = "invalid-payment-details"
+
+
+class InvalidConnection(DomainError):
+    status = 422
+    slug = "invalid-connection"
+
+
+class LargeConnection(DomainError):
+    """Above the small-consumer limits: the product conditions do not apply."""
+
+    status = 422
+    slug = "large-consumer-connection"
+
+
+class InvalidStartDate(DomainError):
+    status = 422
+    slug = "invalid-start-date"
+
+
+class InvalidMove(DomainError):
+    status = 422
+    slug = "invalid-move"
+
+
+class WithdrawalPeriodOver(DomainError):
+    status = 409
+    slug = "withdrawal-period-over"

@@ -9,21 +9,27 @@ distinct supply postcodes of their contracts) differs from what it was before.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import get_args
 
 from contracts.db.repositories import ContractEvents, ContractNumbers, Contracts, Customers
-from contracts.db.tables import Contract, Customer
+from contracts.db.tables import Contract, Customer, ExpectedConsumption
+from contracts.domain.catalogue import REGISTERS
 from contracts.domain.contract import check_new_terms
 from contracts.domain.errors import InvalidContractTerms
 from contracts.domain.postcode import normalise_postcode
+from contracts.domain.terms import METER_LOCATIONS
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.contracts import Commodity, ContractCreated, CustomerRegistered, Segment
 from portal_schemas.types import Language
 
 DEFAULT_LANGUAGE: Language = "nl"
 DEFAULT_SEGMENT: Segment = "private"
+# Far above any household or small business connection: catches a typo of several digits.
+MAX_ANNUAL_VOLUME = Decimal("10000000")
 
 
 @dataclass(frozen=True)
@@ -73,7 +79,11 @@ async def create_contract(
     fixed_term_end: date | None,
     concluded_on: date,
     now: datetime,
+    meter_location: str = "unknown",
+    annual_consumption: Mapping[str, Decimal] | None = None,
 ) -> Contract:
+    """``annual_consumption``: expected volume per year per register (catalogue register
+    names, e.g. {"electricity_normal": Decimal("1800")}), for the overview and the fee."""
     # Everything is checked before anything is written.
     check_new_terms(
         customer_number=customer.customer_number,
@@ -88,6 +98,18 @@ async def create_contract(
         raise InvalidContractTerms("The segment is private or business.", field="segment")
     if customer.language is not None and customer.language not in get_args(Language):
         raise InvalidContractTerms("The language is one of nl, en, fr, de.", field="language")
+    if meter_location not in METER_LOCATIONS:
+        raise InvalidContractTerms("The meter is indoors, outdoors or unknown.", field="meter_location")
+    volumes = dict(annual_consumption or {})
+    for register, volume in volumes.items():
+        if register not in REGISTERS.get(commodity, ()):
+            raise InvalidContractTerms(
+                f"{register} is not a register of {commodity}.", field="annual_consumption"
+            )
+        if not volume.is_finite() or not 0 <= volume < MAX_ANNUAL_VOLUME:
+            raise InvalidContractTerms(
+                "An annual volume is 0 or more (and realistic).", field="annual_consumption"
+            )
     supply = normalise_postcode(supply_postcode, field="supply_postcode")
     billing = (
         None
@@ -132,9 +154,12 @@ async def create_contract(
         fixed_term_end=fixed_term_end,
         concluded_on=concluded_on,
         status="active",
+        meter_location=meter_location,
         created_at=now,
     )
     contracts.add(contract)
+    for register, volume in volumes.items():
+        uow.session.add(ExpectedConsumption(contract_id=contract.id, register=register, annual_volume=volume))
     ContractEvents(uow.session).record(
         contract.id,
         "created",

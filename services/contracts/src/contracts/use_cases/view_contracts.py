@@ -41,4 +41,4 @@ async def indicative_fee(
     contract = await owned_contract(uow, customer_number, contract_id)
     today = calendar_day(now, settings.zone)
     check_termination(status=contract.status, start_date=contract.start_date, end_date=end_date, today=today)
-    return quote_for(contract, settings, end_date=end_date, today=today)
+    return await quote_for(uow, settings, contract, end_date=end_date, requested_on=today)
