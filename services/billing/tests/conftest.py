@@ -89,6 +89,7 @@ class Events:
         excl_vat: str | None = "63.38",
         vat_rate: str | None = "0.21",
         end_date: date = date(2026, 10, 31),
+        final: bool = True,
     ) -> ContractTerminated:
         """By default the fee as contracts now splits it: 63.38 + 21 % VAT (13.31) = 76.69.
         Pass ``excl_vat=None, vat_rate=None`` for an event written before the split existed."""
@@ -100,6 +101,7 @@ class Events:
             termination_fee=Decimal(fee),
             termination_fee_excl_vat=None if excl_vat is None else Decimal(excl_vat),
             termination_fee_vat_rate=None if vat_rate is None else Decimal(vat_rate),
+            fee_is_final=final,
         )
 
 

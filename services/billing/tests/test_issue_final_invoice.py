@@ -129,6 +129,26 @@ async def test_a_redelivered_termination_issues_one_invoice(service: Harness, ev
     assert len(await service.outbox("InvoiceIssued")) == 1
 
 
+async def test_a_provisional_fee_waits_for_the_final_announcement(service: Harness, events, deliver) -> None:
+    await deliver(service, events.contract("C-1", start_date=date(2026, 1, 1)))
+    # A switch notice: provisional fee from the intended end date, then the real end.
+    provisional = events.termination(
+        "C-1", fee="121.00", excl_vat="100.00", end_date=date(2026, 11, 30), final=False
+    )
+    await service.deliver(provisional, subject="C-1")
+    assert await invoices(service) == []
+    assert await service.outbox("InvoiceIssued") == []
+    async with service.runtime.sessions() as session:
+        contract = await session.get(ContractView, "C-1")
+    assert contract is not None and contract.end_date == date(2026, 11, 30)
+
+    final = events.termination("C-1", fee="60.50", excl_vat="50.00", end_date=date(2026, 11, 30))
+    await service.deliver(final, subject="C-1")
+    [invoice] = await invoices(service)
+    fee_line = next(line for line in invoice.lines if line.kind == "termination_fee")
+    assert fee_line.amount_excl_vat == D("50.00")  # the final fee, not the provisional 100.00
+
+
 async def test_old_style_termination_is_split_at_the_configured_rate(
     service: Harness, events, deliver
 ) -> None:

@@ -10,6 +10,11 @@ Simple for now, and what later issues change:
   final reading in reaction to the same event, so a later issue waits for it (or estimates);
 - advances already paid are not yet deducted.
 
+A termination with a provisional fee (``fee_is_final`` false: a switch notice named the
+intended end date) issues nothing yet: billing records the end date and waits for the final
+announcement, which contracts sends when the contract has really ended and carries the fee
+the final invoice must show.
+
 A contract billing never heard of (its ContractCreated was lost to a retention limit, or came
 before billing existed) still gets its final invoice: the termination fee is owed whatever
 billing knows, and readings that carry the contract id are still settled (with no start date
@@ -48,9 +53,18 @@ async def issue_final_invoice(
     *,
     now: datetime | None = None,
 ) -> Invoice | None:
-    """Issue the final invoice; None when the contract already has one (a repeated event)."""
+    """Issue the final invoice; None when the contract already has one (a repeated event) or
+    the fee is still provisional."""
     invoices = Invoices(uow.session)
     contract_id = termination.contract_id
+    if not termination.fee_is_final:
+        contract = await ContractViews(uow.session).get(contract_id)
+        if contract is not None:
+            contract.end_date = termination.end_date
+        log.info(
+            "termination announced with a provisional fee; waiting for the final one", contract_id=contract_id
+        )
+        return None
     if await invoices.final_settlement_of(contract_id) is not None:
         # The inbox stops the same event twice; this stops the same termination announced
         # again under a new event id (a replay by the producer).
