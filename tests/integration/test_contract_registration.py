@@ -105,7 +105,7 @@ def test_register_by_letter_code_then_add_a_second_contract(
 
 
 def test_register_with_the_final_invoice(
-    gateway: httpx.Client, mail: MailCatcherClient, kafka: Any, customer: Any, helpers: Any
+    gateway: httpx.Client, mail: MailCatcherClient, cli: Any, kafka: Any, customer: Any, helpers: Any
 ) -> None:
     auth = helpers.log_in(gateway, customer.email, customer.password)
     created = kafka.read(
@@ -119,6 +119,7 @@ def test_register_with_the_final_invoice(
         json={"end_date": "2027-06-30", "reason": "switch"},
     )
     assert terminated.status_code in (200, 201), terminated.text
+    cli("contracts", "end-due-contracts", "--today", "2027-07-01")  # the final fee: the invoice
     [invoice] = helpers.eventually(
         lambda: gateway.get("/billing/v1/invoices", headers=auth).json()["items"], timeout=30
     )

@@ -17,7 +17,7 @@ from portal_stack import MailCatcherClient
 
 
 def test_reading_termination_invoice_and_emails(
-    gateway: httpx.Client, mail: MailCatcherClient, kafka: Any, customer: Any, helpers: Any
+    gateway: httpx.Client, mail: MailCatcherClient, cli: Any, kafka: Any, customer: Any, helpers: Any
 ) -> None:
     auth = helpers.log_in(gateway, customer.email, customer.password)
 
@@ -59,6 +59,9 @@ def test_reading_termination_invoice_and_emails(
         json={"end_date": "2027-06-30", "reason": "switch"},
     )
     assert terminated.status_code in (200, 201), terminated.text
+    # The fee is provisional until the contract has ended; billing waits for the final one,
+    # which the daily job announces once the last day has passed.
+    cli("contracts", "end-due-contracts", "--today", "2027-07-01")
 
     invoices = helpers.eventually(
         lambda: gateway.get("/billing/v1/invoices", headers=auth).json()["items"], timeout=30
@@ -71,11 +74,15 @@ def test_reading_termination_invoice_and_emails(
         lambda evs: any(e["data"]["invoice_id"] == invoice["id"] for e in evs),
     )
     [event] = [e for e in issued if e["data"]["invoice_id"] == invoice["id"]]
+
+    def announcements(evs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [e for e in evs if e["subject"] == customer.contract_id]
+
     terminated_events = kafka.envelopes(
-        "contracts.contract-terminated.v1",
-        lambda evs: any(e["subject"] == customer.contract_id for e in evs),
+        "contracts.contract-terminated.v1", lambda evs: len(announcements(evs)) >= 2
     )
-    [cause] = [e for e in terminated_events if e["subject"] == customer.contract_id]
+    provisional, cause = announcements(terminated_events)
+    assert (provisional["data"]["fee_is_final"], cause["data"]["fee_is_final"]) == (False, True)
     assert event["causation_id"] == cause["event_id"]  # the chain can be followed by ids
     assert event["correlation_id"] == cause["correlation_id"]
     mail.wait_for(lambda m: customer.email in m.to and invoice["number"] in (m.text or ""), timeout=30)

@@ -270,10 +270,127 @@ async def test_renewals_are_proposed_once_accepted_or_rolled_over(
         "contract_id": soon,
         "product_code": "VAST-1JR",
         "fixed_term_end": "2027-05-08",
+        "effective_from": "2026-05-09",
     }
+    again = await service.client.post(url, json={"product_code": "VAST-1JR"}, headers=headers)
+    assert again.status_code == 409  # accepted once: no open proposal left
+    [amended] = [e.data for e in await service.outbox("ContractAmended")]
+    assert (amended["contract_id"], amended["change"], amended["effective_from"]) == (
+        soon,
+        "renewal",
+        "2026-05-09",
+    )
+    assert amended["product_code"] == "VAST-1JR"
+    overview = (await service.client.get(f"/v1/contracts/{soon}", headers=headers)).json()
+    # Today the old term is still in force; the new one is planned.
+    assert overview["fixed_term_end"] == "2026-05-08"
+    assert [(p["effective_from"], p["product_code"]) for p in overview["overview"]["planned_changes"]] == [
+        ("2026-05-09", "VAST-1JR")
+    ]
 
     # 2026-05-01: the lapsing term ended unaccepted: indefinite from now on; the later term
     # is now within 60 days and gets its proposal.
     assert await run(date(2026, 5, 1)) == (1, 1)
     contract = await stored(service, lapsing)
-    assert (contract.fixed_term_end, contract.status) == (None, "active")
+    assert contract.status == "active"
+    rollover = [e.data for e in await service.outbox("ContractAmended") if e.data["change"] == "rollover"]
+    assert [(e["contract_id"], e["effective_from"]) for e in rollover] == [(lapsing, "2026-05-01")]
+    assert await run(date(2026, 5, 1)) == (0, 0)  # rolled over once
+    async with service.runtime.new_uow() as uow:
+        kinds = [e.kind for e in await ContractEvents(uow.session).of_contract(lapsing)]
+    assert kinds.count("rolled_over_to_indefinite") == 1
+    # The accepted renewal's term is the one proposed for next (not the concluded one).
+    assert await run(date(2027, 3, 20)) == (1, 1)  # and `later`, never accepted, rolls over
+    [*_, renewed] = await service.outbox("RenewalProposed")
+    assert (renewed.data["contract_id"], renewed.data["fixed_term_end"]) == (soon, "2027-05-08")
+    assert renewed.data["product_code"] == "VAST-1JR"
+
+
+async def test_the_fee_reads_the_term_in_force_after_a_renewal_or_a_switch(
+    service: Harness,
+    settings: ContractsSettings,
+    tokens: TokenFactory,
+    make_contract: MakeContract,
+    catalogue: None,
+) -> None:
+    headers = tokens.headers(CUSTOMER)
+    renewed = await make_contract(fixed_term_end=date(2026, 5, 8))
+    switched = await make_contract(fixed_term_end=None, supply_postcode="4321BA")
+    async with service.runtime.new_uow() as uow:
+        await propose_renewals(uow, settings, today=date(2026, 3, 10), now=NOW)
+    accepted = await service.client.post(
+        f"/v1/contracts/{renewed}/renewal", json={"product_code": "VAST-1JR"}, headers=headers
+    )
+    assert accepted.status_code == 200, accepted.text
+
+    async def basis(contract_id: str, end_date: str) -> str:
+        got = await service.client.get(
+            f"/v1/contracts/{contract_id}/termination-fee", params={"end_date": end_date}, headers=headers
+        )
+        assert got.status_code == 200, got.text
+        return str(got.json()["fee"]["basis"])
+
+    # Ending within the new term (until 2027-05-08) costs a fee; the old term ended 2026-05-08.
+    assert await basis(renewed, "2026-05-08") == "term_completed"
+    assert await basis(renewed, "2026-06-30") == "early_termination"
+    assert await basis(renewed, "2027-05-08") == "term_completed"
+
+    # An indefinite contract switched to a fixed product gets a price guarantee, and the fee
+    # rules of a fixed term from the switch day on.
+    assert await basis(switched, "2026-06-30") == "no_fixed_term"
+    switch = await service.client.post(
+        f"/v1/contracts/{switched}/tariff-switch",
+        json={"product_code": "VAST-1JR", "effective_date": "2026-04-01"},
+        headers=headers,
+    )
+    assert switch.status_code == 201, switch.text
+    assert await basis(switched, "2026-06-30") == "early_termination"
+    assert await basis(switched, "2027-03-31") == "term_completed"
+
+
+async def test_announcing_the_same_change_again_notifies_no_one_again(
+    service: Harness, tokens: TokenFactory, make_contract: MakeContract, catalogue: None
+) -> None:
+    concluded_on_it = await make_contract(product_code="VARIABEL")
+    switched_to_it = await make_contract(fixed_term_end=None, product_code="OTHER", supply_postcode="4321BA")
+    switch = await service.client.post(
+        f"/v1/contracts/{switched_to_it}/tariff-switch",
+        json={"product_code": "VARIABEL", "effective_date": "2026-04-01"},
+        headers=tokens.headers(CUSTOMER),
+    )
+    assert switch.status_code == 201, switch.text
+    url = "/v1/admin/unilateral-changes"
+    body = {
+        "kind": "price",
+        "description": "Nieuwe tarieven",
+        "effective_date": "2026-05-01",
+        "product_codes": ["VARIABEL"],
+    }
+    first = await service.client.post(url, json=body, headers=tokens.operator_headers())
+    assert first.status_code == 201, first.text
+    # Both contracts have VARIABEL on the effective date, one of them through a switch.
+    assert first.json()["contracts_notified"] == 2
+    assert {e.data["contract_id"] for e in await service.outbox("UnilateralChangeAnnounced")} == {
+        concluded_on_it,
+        switched_to_it,
+    }
+
+    again = await service.client.post(url, json=body, headers=tokens.operator_headers())
+    assert again.status_code == 200, again.text
+    assert again.json() == first.json()
+    assert len(await service.outbox("UnilateralChangeAnnounced")) == 2
+
+    other_text = await service.client.post(
+        url, json={**body, "description": "Andere tekst"}, headers=tokens.operator_headers()
+    )
+    assert other_text.status_code == 409
+    assert other_text.json()["change_id"] == first.json()["change_id"]
+    assert len(await service.outbox("UnilateralChangeAnnounced")) == 2
+
+    # Another effective date is another change.
+    later = await service.client.post(
+        url, json={**body, "effective_date": "2026-06-01"}, headers=tokens.operator_headers()
+    )
+    assert later.status_code == 201
+    assert later.json()["change_id"] != first.json()["change_id"]
+    assert len(await service.outbox("UnilateralChangeAnnounced")) == 4

@@ -134,6 +134,7 @@ def _create_contract(args: argparse.Namespace) -> int:
             now=now,
             meter_location=args.meter_location,
             annual_consumption=_annual_consumption(args),
+            withdrawal_days=settings.withdrawal_days,
         )
         print(contract.id)  # alone on the last line: scripts and integration tests read it
         return 0

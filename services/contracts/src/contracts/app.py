@@ -12,6 +12,7 @@ from contracts.api import (
     contract_terms,
     contracts,
     customer,
+    documents,
     moves,
     products,
     renewals,
@@ -58,6 +59,7 @@ def create_app(settings: ContractsSettings | None = None) -> FastAPI:
             co_holders.router,
             products.router,
             contract_terms.router,
+            documents.router,
         ],
         # The consumers read the app's clock (tests replace it) when an event arrives.
         handlers=build_handlers(settings, clock=lambda: app.state.clock()),
@@ -74,6 +76,7 @@ def create_app(settings: ContractsSettings | None = None) -> FastAPI:
             "ContractAmended",
             "RenewalProposed",
             "UnilateralChangeAnnounced",
+            "DocumentAvailable",
         ],
         on_startup=[load_catalogue(settings)],
     )

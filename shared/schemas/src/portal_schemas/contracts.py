@@ -208,6 +208,12 @@ class ContractOptions(BaseModel):
     gas_source: GasSource | None = None  # gas only
 
 
+# options: the customer's option change; tariff_switch: another product; renewal: an accepted
+# renewal starts a new fixed term; rollover: a fixed term ended unaccepted and the contract
+# continues indefinitely at variable prices.
+AmendmentKind = Literal["options", "tariff_switch", "renewal", "rollover"]
+
+
 class ContractAmended(EventData):
     """A contract's product or options change from ``effective_from`` on (a tariff switch or an
     option the customer chose). Carries the complete terms in force from that day."""
@@ -219,7 +225,7 @@ class ContractAmended(EventData):
     contract_id: str
     customer_number: str = Field(min_length=1, max_length=20)
     commodity: Commodity
-    change: Literal["options", "tariff_switch"]
+    change: AmendmentKind
     effective_from: dt.date
     product_code: str
     options: ContractOptions
@@ -259,3 +265,22 @@ class UnilateralChangeAnnounced(EventData):
     kind: UnilateralChangeKind
     effective_date: dt.date
     description: str = Field(min_length=1, max_length=2000)
+
+
+DocumentKind = Literal["confirmation", "tariff_sheet", "technical_card"]
+
+
+class DocumentAvailable(EventData):
+    """A new document is in the customer's mailbox in the portal (a contract confirmation, a
+    tariff sheet, a technical information card); notifications tells the customer. The PDF
+    itself stays in contracts: the customer downloads it through the portal."""
+
+    event_type: ClassVar[str] = "DocumentAvailable"
+    domain: ClassVar[str] = "contracts"
+    summary: ClassVar[str] = "A new document is in the customer's portal mailbox."
+
+    customer_number: str = Field(min_length=1, max_length=20)
+    contract_id: str
+    document_id: str
+    kind: DocumentKind
+    title: str = Field(min_length=1, max_length=200)

@@ -90,6 +90,7 @@ async def new_request(
         ),
         today=today,
         now=now,
+        withdrawal_days=settings.withdrawal_days,
     )
     return request_out(view, today, settings.withdrawal_days)
 

@@ -30,7 +30,7 @@ async def renew(
     settings: SettingsDep,
     now: NowDep,
 ) -> RenewalOut:
-    contract = await accept_renewal(
+    terms = await accept_renewal(
         uow,
         settings,
         customer_number=customer.customer_number,
@@ -38,7 +38,10 @@ async def renew(
         product_code=body.product_code,
         now=now,
     )
-    assert contract.fixed_term_end is not None
+    assert terms.fixed_term_end is not None
     return RenewalOut(
-        contract_id=contract.id, product_code=contract.product_code, fixed_term_end=contract.fixed_term_end
+        contract_id=contract_id,
+        product_code=terms.product_code,
+        fixed_term_end=terms.fixed_term_end,
+        effective_from=terms.effective_from,
     )

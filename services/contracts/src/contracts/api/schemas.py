@@ -47,7 +47,8 @@ class ContractOut(BaseModel):
             commodity=contract.commodity,
             product_code=contract.product_code,
             start_date=contract.start_date,
-            fixed_term_end=contract.fixed_term_end,
+            # The term in force today (a switch, renewal or rollover changes it).
+            fixed_term_end=contract.fixed_term_end if overview is None else overview.terms.fixed_term_end,
             status=shown_status(contract.status, contract.end_date, today),
             end_date=contract.end_date,
             termination_reason=contract.termination_reason,
@@ -246,6 +247,7 @@ class RenewalOut(BaseModel):
     contract_id: str
     product_code: str
     fixed_term_end: date = Field(description="Last day of the new fixed term.")
+    effective_from: date = Field(description="First day of the new term: the day after the old one ends.")
 
 
 class UnilateralChangeIn(BaseModel):

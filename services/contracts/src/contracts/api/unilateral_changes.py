@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
 from contracts.api.deps import NowDep, SettingsDep
 from contracts.api.schemas import UnilateralChangeIn, UnilateralChangeOut
@@ -17,10 +17,19 @@ router = APIRouter(prefix="/v1/admin/unilateral-changes", tags=["operations"])
     "",
     status_code=status.HTTP_201_CREATED,
     summary="Announce a price or conditions change to the affected contracts",
-    responses={422: {"description": "Invalid body, or an effective date less than 30 days ahead"}},
+    responses={
+        200: {"description": "The same change was announced before: that announcement, nothing sent"},
+        409: {"description": "The same change was announced with another description"},
+        422: {"description": "Invalid body, or an effective date less than 30 days ahead"},
+    },
 )
 async def announce(
-    body: UnilateralChangeIn, operator: OperatorDep, uow: UowDep, settings: SettingsDep, now: NowDep
+    body: UnilateralChangeIn,
+    operator: OperatorDep,
+    uow: UowDep,
+    settings: SettingsDep,
+    now: NowDep,
+    response: Response,
 ) -> UnilateralChangeOut:
     done = await announce_change(
         uow,
@@ -33,8 +42,10 @@ async def announce(
         operator=operator.name,
         now=now,
     )
+    if done.repeated:
+        response.status_code = status.HTTP_200_OK
     return UnilateralChangeOut(
         change_id=done.change_id,
         effective_date=body.effective_date,
-        contracts_notified=len(done.contract_ids),
+        contracts_notified=done.contracts_notified,
     )

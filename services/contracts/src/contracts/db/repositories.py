@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.db.tables import (
     Base,
     Contract,
+    ContractAccess,
     ContractEvent,
     ContractNumberCounter,
     ContractTerms,
@@ -82,10 +83,22 @@ class Contracts:
         )
         return result
 
-    async def page_of_customer(
-        self, customer_number: str, *, limit: int, offset: int
+    async def visible_to(self, customer_number: str, account_id: str, contract_id: str) -> Contract | None:
+        """The contract if it is this customer's or linked to this account (co-holder)."""
+        result: Contract | None = await self.session.scalar(
+            select(Contract).where(Contract.id == contract_id, _visible(customer_number, account_id))
+        )
+        return result
+
+    async def page_visible_to(
+        self, customer_number: str, account_id: str, *, limit: int, offset: int
     ) -> tuple[Sequence[Contract], int]:
-        mine = Contract.customer_number == customer_number
+        """The customer's own contracts and those linked to the account, newest start first."""
+        return await self._page(_visible(customer_number, account_id), limit=limit, offset=offset)
+
+    async def _page(
+        self, mine: ColumnElement[bool], *, limit: int, offset: int
+    ) -> tuple[Sequence[Contract], int]:
         total = await self.session.scalar(select(func.count()).select_from(Contract).where(mine))
         rows = await self.session.scalars(
             select(Contract)
@@ -128,15 +141,18 @@ class Contracts:
         return rows.all()
 
     async def fixed_terms_ending(self, through: date) -> Sequence[Contract]:
-        """Active fixed-term contracts whose term ends on or before ``through``."""
+        """Active contracts with a fixed term (concluded, or from a contract_terms row) ending
+        on or before ``through``; the caller checks which term is in force."""
+        recorded = select(ContractTerms.contract_id).where(
+            ContractTerms.fixed_term_end.is_not(None), ContractTerms.fixed_term_end <= through
+        )
         rows = await self.session.scalars(
             select(Contract)
             .where(
                 Contract.status == "active",
-                Contract.fixed_term_end.is_not(None),
-                Contract.fixed_term_end <= through,
+                (Contract.fixed_term_end <= through) | Contract.id.in_(recorded),
             )
-            .order_by(Contract.fixed_term_end, Contract.id)
+            .order_by(Contract.id)
         )
         return rows.all()
 
@@ -148,6 +164,38 @@ class Contracts:
         if product_codes:
             query = query.where(Contract.product_code.in_(product_codes))
         return (await self.session.scalars(query.order_by(Contract.id))).all()
+
+
+def _visible(customer_number: str, account_id: str) -> ColumnElement[bool]:
+    linked = select(ContractAccess.contract_id).where(ContractAccess.account_id == account_id)
+    return (Contract.customer_number == customer_number) | Contract.id.in_(linked)
+
+
+class Access:
+    """Which accounts may see which contracts of another customer (identity's ContractLinked)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def link(self, account_id: str, contract_id: str, role: str, at: datetime) -> bool:
+        """True when the link is new; a repeated one changes nothing."""
+        values = {"account_id": account_id, "contract_id": contract_id, "role": role, "linked_at": at}
+        return await _insert_if_absent(self.session, ContractAccess, values)
+
+    async def merge(self, kept_account_id: str, merged_account_id: str) -> None:
+        """The merged account's links become the kept one's (where it has none already)."""
+        kept = select(ContractAccess.contract_id).where(ContractAccess.account_id == kept_account_id)
+        await self.session.execute(
+            update(ContractAccess)
+            .where(
+                ContractAccess.account_id == merged_account_id,
+                ContractAccess.contract_id.not_in(kept),
+            )
+            .values(account_id=kept_account_id)
+        )
+        await self.session.execute(
+            delete(ContractAccess).where(ContractAccess.account_id == merged_account_id)
+        )
 
 
 class ContractNumbers:

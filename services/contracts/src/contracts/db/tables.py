@@ -14,6 +14,7 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     UniqueConstraint,
@@ -287,5 +288,60 @@ class ContractTerms(Base):
     # new one); null: variable prices.
     fixed_term_end: Mapped[date | None] = mapped_column(Date)
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    contract: Mapped[Contract] = relationship(lazy="raise")  # orders inserts; never loaded
+
+
+class UnilateralChange(Base):
+    """A unilateral change operations announced. ``change_key`` identifies it (kind, effective
+    date and which contracts: use_cases/unilateral_changes.py), so a repeated announcement
+    finds this one instead of notifying the customers again."""
+
+    __tablename__ = "unilateral_changes"
+
+    change_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    change_key: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    effective_date: Mapped[date] = mapped_column(Date)
+    description: Mapped[str] = mapped_column(String(2000))
+    commodity: Mapped[str | None] = mapped_column(String(20))
+    product_codes: Mapped[list[str]] = mapped_column(JSON)
+    contracts_notified: Mapped[int] = mapped_column(Integer)
+    announced_by: Mapped[str] = mapped_column(String(100))  # the operator
+    announced_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ContractAccess(Base):
+    """Portal accounts that may see a contract besides its own customer's (identity's
+    ContractLinked: a co-holder, or a contract added by letter code)."""
+
+    __tablename__ = "contract_access"
+
+    account_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    contract_id: Mapped[str] = mapped_column(String(36), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(String(20))  # holder | co_holder
+    linked_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Document(Base):
+    """A PDF in the customer's mailbox (domain/documents.py): written once, never changed; a
+    newer version (a tariff sheet after a switch) is a new row. ``content`` is loaded only
+    for a download; ``content_sha256`` and ``size`` describe it without loading it."""
+
+    __tablename__ = "documents"
+    __table_args__ = (
+        CheckConstraint("kind IN ('confirmation', 'tariff_sheet', 'technical_card')", name="kind"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    customer_number: Mapped[str] = mapped_column(ForeignKey("customers.customer_number"), index=True)
+    contract_id: Mapped[str] = mapped_column(ForeignKey("contracts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    filename: Mapped[str] = mapped_column(String(100))  # safe for Content-Disposition
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True, deferred_raiseload=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     contract: Mapped[Contract] = relationship(lazy="raise")  # orders inserts; never loaded

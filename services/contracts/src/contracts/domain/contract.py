@@ -41,10 +41,13 @@ def check_new_terms(
         )
 
 
-def check_termination(*, status: str, start_date: date, end_date: date, today: date) -> None:
-    """Only an active contract can be terminated, on a day that is neither past nor before
-    supply starts. ``end_date`` is the last day of supply."""
-    if status != "active":
+def check_termination(
+    *, status: str, start_date: date, end_date: date, today: date, allowed: tuple[str, ...] = ("active",)
+) -> None:
+    """Only an active contract can be terminated (a move also ends a confirmed one that starts
+    by the move-out day), on a day that is neither past nor before supply starts.
+    ``end_date`` is the last day of supply."""
+    if status not in allowed:
         raise ContractNotActive(f"This contract is {status}; only an active one can be ended.")
     if end_date < today:
         raise InvalidEndDate("The end date cannot be in the past.", field="end_date")

@@ -34,6 +34,7 @@ from contracts.domain.errors import ContractNotActive, InvalidConnection, Invali
 from contracts.domain.start_date import add_months, start_date
 from contracts.use_cases.announcements import announce_registration, registration_of
 from contracts.use_cases.customer_details import own_customer
+from contracts.use_cases.documents import file_contract_documents
 from portal_chassis.pagination import PageParams
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.contracts import ContractCreated
@@ -60,7 +61,13 @@ class RequestView:
 
 
 async def request_contract(
-    uow: UnitOfWork, customer_number: str, new: NewRequest, *, today: date, now: datetime
+    uow: UnitOfWork,
+    customer_number: str,
+    new: NewRequest,
+    *,
+    today: date,
+    now: datetime,
+    withdrawal_days: int = 14,
 ) -> RequestView:
     if new.commodity not in ("electricity", "gas"):
         raise InvalidConnection("Electricity and gas contracts can be requested here.", field="commodity")
@@ -138,6 +145,8 @@ async def request_contract(
         ),
         subject=contract.id,
     )
+    # This confirmation is the written one: it goes into the mailbox with the other documents.
+    await file_contract_documents(uow, contract, customer, withdrawal_days=withdrawal_days, now=now)
     await uow.commit()
     return RequestView(request, contract, await history.of_contract(contract.id))
 

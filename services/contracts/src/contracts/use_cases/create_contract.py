@@ -22,6 +22,7 @@ from contracts.domain.contract import check_new_terms
 from contracts.domain.errors import InvalidContractTerms
 from contracts.domain.postcode import normalise_postcode
 from contracts.domain.terms import METER_LOCATIONS
+from contracts.use_cases.documents import file_contract_documents
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.contracts import Commodity, ContractCreated, CustomerRegistered, Segment
 from portal_schemas.types import Language
@@ -81,6 +82,7 @@ async def create_contract(
     now: datetime,
     meter_location: str = "unknown",
     annual_consumption: Mapping[str, Decimal] | None = None,
+    withdrawal_days: int = 14,
 ) -> Contract:
     """``annual_consumption``: expected volume per year per register (catalogue register
     names, e.g. {"electricity_normal": Decimal("1800")}), for the overview and the fee."""
@@ -190,5 +192,7 @@ async def create_contract(
         ),
         subject=contract.id,
     )
+    # The written confirmation and the other documents of the contract, in its mailbox.
+    await file_contract_documents(uow, contract, stored, withdrawal_days=withdrawal_days, now=now)
     await uow.commit()
     return contract

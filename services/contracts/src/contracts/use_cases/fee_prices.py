@@ -1,8 +1,11 @@
 """What the termination fee formula needs from the database: the contract's unit prices and
 expected volumes per register, and today's prices of the catalogue (as a TariffLookup).
 
-Prices come from the product catalogue: the contract's own price is its product's price for
-the register in the period covering the first day of the current fixed term. Where the
+The contract's terms are those in force on the last day of supply (use_cases/terms_history.py):
+a tariff switch, an accepted renewal or a rollover into an indefinite contract changes the
+product and the price guarantee the fee compares. Prices come from the product catalogue: the
+contract's own price is its product's price for the register in the period covering the first
+day of that fixed term. Where the
 catalogue does not price the contract's product (contracts created before the catalogue, or
 with codes it does not know), the configured price gap stands in (settings.py), as does the
 configured annual volume where no expected consumption is recorded for the contract.
@@ -19,6 +22,7 @@ from contracts.db.repositories import Catalogue, Terms
 from contracts.db.tables import Contract, Product, TariffPeriod
 from contracts.domain.termination_fee import FeeTerms, Register, RegisterTerms, TariffLookup
 from contracts.settings import ContractsSettings
+from contracts.use_cases.terms_history import FixedTerm, fixed_term_on, histories
 from portal_chassis.uow import UnitOfWork
 
 # The catalogue's register names (portal_schemas.contracts.TariffRegister).
@@ -114,16 +118,27 @@ def term_months(contract: Contract) -> int | None:
     return (end.year - contract.start_date.year) * 12 + end.month - contract.start_date.month
 
 
+async def term_in_force(uow: UnitOfWork, contract: Contract, on: date) -> FixedTerm:
+    """The product and fixed term in force on ``on``."""
+    return fixed_term_on((await histories(uow, [contract]))[contract.id], on)
+
+
 async def fee_inputs(
-    uow: UnitOfWork, settings: ContractsSettings, contract: Contract
+    uow: UnitOfWork, settings: ContractsSettings, contract: Contract, *, on: date
 ) -> tuple[FeeTerms, TariffLookup]:
+    """What the fee formula needs for a contract whose last day of supply is ``on``."""
+    term = await term_in_force(uow, contract, on)
+    if term.initial:  # the contract's own columns also know a term renewed before terms rows
+        first_day, months = term_start(contract), term_months(contract)
+    else:
+        first_day, months = term.first_day, term.months
     catalogue = Catalogue(uow.session)
     products = {p.code: p for p in await catalogue.products()}
-    own = products.get(contract.product_code)
+    own = products.get(term.terms.product_code)
     periods = await catalogue.periods(list(products)) if products else []
     volumes = (await Terms(uow.session).consumption([contract.id])).get(contract.id, {})
 
-    own_prices = _own_prices(own, periods, contract.commodity, term_start(contract))
+    own_prices = _own_prices(own, periods, contract.commodity, first_day)
     registers: list[RegisterTerms] = []
     lookup: TariffLookup
     if own_prices:
@@ -149,9 +164,9 @@ async def fee_inputs(
         lookup = OfferedTariffs(())
     terms = FeeTerms(
         commodity=contract.commodity,
-        fixed_term_end=contract.fixed_term_end,
+        fixed_term_end=term.terms.fixed_term_end,
         concluded_on=contract.concluded_on,
-        duration_months=term_months(contract),
+        duration_months=months,
         registers=tuple(registers),
         free_termination_before=contract.free_termination_before,
     )

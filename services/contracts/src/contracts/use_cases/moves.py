@@ -6,6 +6,15 @@ it is. Identity learns the new postcode from a fresh CustomerRegistered. Without
 the contracts are terminated on the move-out date with reason "move" through the termination use
 case, so its fee rules apply (the conditions allow a fee when the new address is not reported).
 
+A contract that is confirmed but does not start until after the move-out day is not wanted
+at an address the customer leaves: it is cancelled without any supply. Within the withdrawal
+period that is a withdrawal (ContractWithdrawn, no last supply day, no fee); after it, it is a
+termination with reason "move" whose last day of supply is the day before the start date
+(ContractTerminated; nothing was supplied), so the fee rules apply to the whole fixed term
+from the start date, provisional until that day passes like every other fee. A confirmed
+contract that starts on or before the move-out day is supplied until then and terminated like
+an active one.
+
 Which contracts move: those named, or else all the customer's current ones (confirmed or active),
 which must then be at one address. A customer who owns several homes reports moving into
 another one with a new contract request for it; the contracts at the old one stay.
@@ -15,7 +24,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -25,10 +34,12 @@ from contracts.domain.address import Address
 from contracts.domain.contract import check_termination
 from contracts.domain.errors import ContractNotActive, InvalidMove
 from contracts.domain.move import check_move
+from contracts.domain.withdrawal import last_withdrawal_day
 from contracts.settings import ContractsSettings
 from contracts.use_cases.announcements import announce_registration, registration_of
 from contracts.use_cases.customer_details import own_customer
-from contracts.use_cases.terminate_contract import terminate_contract
+from contracts.use_cases.terminate_contract import ENDABLE_AT_MOVE, record_termination, terminate_contract
+from contracts.use_cases.withdraw_contract import record_withdrawal
 from portal_chassis.calendar import calendar_day
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.contracts import ContractMoved
@@ -67,6 +78,28 @@ async def _contracts_to_move(
     return found
 
 
+def _starts_after(contract: Contract, day: date) -> bool:
+    return contract.status == "confirmed" and contract.start_date > day
+
+
+async def _cancel_before_supply(
+    uow: UnitOfWork, settings: ContractsSettings, contract: Contract, *, today: date, now: datetime
+) -> None:
+    """A confirmed contract not started by the move-out day ends without supply."""
+    if today <= last_withdrawal_day(contract.concluded_on, settings.withdrawal_days):
+        record_withdrawal(uow, contract, today=today, now=now, reason="move")
+        return
+    await record_termination(
+        uow,
+        settings,
+        contract,
+        end_date=contract.start_date - timedelta(days=1),
+        reason="move",
+        now=now,
+        supply="never_started",
+    )
+
+
 async def report_move(
     uow: UnitOfWork, settings: ContractsSettings, customer_number: str, report: MoveReport, *, now: datetime
 ) -> Move:
@@ -91,13 +124,18 @@ async def report_move(
     if report.new_address is None:
         # Every termination is checked before the first one is written.
         for contract in contracts:
-            check_termination(
-                status=contract.status,
-                start_date=contract.start_date,
-                end_date=report.move_out_date,
-                today=today,
-            )
+            if not _starts_after(contract, report.move_out_date):
+                check_termination(
+                    status=contract.status,
+                    start_date=contract.start_date,
+                    end_date=report.move_out_date,
+                    today=today,
+                    allowed=ENDABLE_AT_MOVE,
+                )
         for contract in contracts:
+            if _starts_after(contract, report.move_out_date):
+                await _cancel_before_supply(uow, settings, contract, today=today, now=now)
+                continue
             await terminate_contract(
                 uow,
                 settings,
@@ -106,6 +144,7 @@ async def report_move(
                 end_date=report.move_out_date,
                 reason="move",
                 now=now,
+                allowed=ENDABLE_AT_MOVE,
             )
         uow.session.add(move)
         await uow.commit()

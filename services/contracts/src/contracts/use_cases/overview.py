@@ -14,8 +14,8 @@ from contracts.db.repositories import Terms as TermsRepo
 from contracts.db.tables import Contract
 from contracts.domain.catalogue import REGISTERS, UNITS, Tariff
 from contracts.domain.terms import Terms, in_force
-from contracts.use_cases.contract_terms import histories
 from contracts.use_cases.tariffs import tariffs_on
+from contracts.use_cases.terms_history import histories
 from portal_chassis.uow import UnitOfWork
 
 

@@ -24,7 +24,7 @@ from contracts.domain.contract import check_termination
 from contracts.domain.errors import ContractNotActive, InvalidEndDate
 from contracts.domain.termination_fee import FeeQuote, adjusted, termination_fee
 from contracts.settings import ContractsSettings
-from contracts.use_cases.fee_prices import fee_inputs
+from contracts.use_cases.fee_prices import fee_inputs, term_in_force
 from portal_chassis.calendar import calendar_day
 from portal_chassis.problems import ProblemError
 from portal_chassis.uow import UnitOfWork
@@ -33,6 +33,9 @@ from portal_schemas.hub import SwitchNoticeReceived
 from portal_schemas.types import to_cents
 
 log = structlog.get_logger()
+
+# A move ends a contract that is supplied, or one that is to be supplied by the move-out day.
+ENDABLE_AT_MOVE = ("active", "confirmed")
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ async def quote_for(
 ) -> FeeQuote:
     """The fee for ending after ``end_date``, asked for on ``requested_on`` (whose prices the
     comparison uses), lowered to an operator's adjustment if there is one."""
-    terms, tariffs = await fee_inputs(uow, settings, contract)
+    terms, tariffs = await fee_inputs(uow, settings, contract, on=end_date)
     quote = termination_fee(
         terms,
         end_date=end_date,
@@ -68,10 +71,14 @@ async def quote_for(
     return quote
 
 
-def check_notice(contract: Contract, settings: ContractsSettings, *, end_date: date, today: date) -> None:
-    """An indefinite contract ends free of charge, with the notice the conditions set."""
+async def check_notice(
+    uow: UnitOfWork, settings: ContractsSettings, contract: Contract, *, end_date: date, today: date
+) -> None:
+    """An indefinite contract (today's terms have no fixed term: never had one, or rolled
+    over) ends free of charge, with the notice the conditions set."""
     earliest = today + timedelta(days=settings.indefinite_notice_days)
-    if contract.fixed_term_end is None and end_date < earliest:
+    indefinite = (await term_in_force(uow, contract, today)).terms.fixed_term_end is None
+    if indefinite and end_date < earliest:
         raise InvalidEndDate(
             f"An indefinite contract ends with {settings.indefinite_notice_days} days' notice: "
             f"{earliest.isoformat()} at the earliest.",
@@ -88,13 +95,21 @@ async def terminate_contract(
     end_date: date,
     reason: TerminationReason,
     now: datetime,
+    allowed: tuple[str, ...] = ("active",),
 ) -> Termination:
-    """The customer ends their contract (or a move without a new address ends it)."""
+    """The customer ends their contract (or a move without a new address ends it: ``allowed``
+    then includes a confirmed contract that starts by the move-out day)."""
     contract = await owned_contract(uow, customer_number, contract_id)
     today = calendar_day(now, settings.zone)
-    check_termination(status=contract.status, start_date=contract.start_date, end_date=end_date, today=today)
+    check_termination(
+        status=contract.status,
+        start_date=contract.start_date,
+        end_date=end_date,
+        today=today,
+        allowed=allowed,
+    )
     if reason != "move":  # a move ends supply on the move-out day, whatever the notice
-        check_notice(contract, settings, end_date=end_date, today=today)
+        await check_notice(uow, settings, contract, end_date=end_date, today=today)
     fee = await record_termination(uow, settings, contract, end_date=end_date, reason=reason, now=now)
     try:
         await uow.commit()

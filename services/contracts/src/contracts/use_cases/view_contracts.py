@@ -1,4 +1,11 @@
-"""What customers read: their contracts, one contract, an indicative termination fee."""
+"""What customers read: their contracts, one contract, an indicative termination fee.
+
+An account sees its own customer's contracts and those identity linked to it (ContractLinked:
+a co-holder, or a contract of another customer added by letter code; consumers.py keeps the
+links). Seeing is all a link gives: changes, terminations, withdrawals, renewals and the
+indicative fee stay with the contract's own customer (``owned_contract``), whose decisions
+they are; to anyone else such a contract is unknown (404), as is every unlinked contract.
+"""
 
 from __future__ import annotations
 
@@ -11,21 +18,28 @@ from contracts.domain.contract import check_termination
 from contracts.domain.termination_fee import FeeQuote
 from contracts.settings import ContractsSettings
 from contracts.use_cases.terminate_contract import owned_contract, quote_for
+from portal_chassis.auth import Principal
 from portal_chassis.calendar import calendar_day
 from portal_chassis.pagination import PageParams
+from portal_chassis.problems import ProblemError
 from portal_chassis.uow import UnitOfWork
 
 
 async def list_contracts(
-    uow: UnitOfWork, customer_number: str, page: PageParams
+    uow: UnitOfWork, principal: Principal, page: PageParams
 ) -> tuple[Sequence[Contract], int]:
-    return await Contracts(uow.session).page_of_customer(
-        customer_number, limit=page.limit, offset=page.offset
+    return await Contracts(uow.session).page_visible_to(
+        principal.customer_number, principal.account_id, limit=page.limit, offset=page.offset
     )
 
 
-async def get_contract(uow: UnitOfWork, customer_number: str, contract_id: str) -> Contract:
-    return await owned_contract(uow, customer_number, contract_id)
+async def get_contract(uow: UnitOfWork, principal: Principal, contract_id: str) -> Contract:
+    contract = await Contracts(uow.session).visible_to(
+        principal.customer_number, principal.account_id, contract_id
+    )
+    if contract is None:
+        raise ProblemError(404, "contract-not-found", "There is no such contract.")
+    return contract
 
 
 async def indicative_fee(

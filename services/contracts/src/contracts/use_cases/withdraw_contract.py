@@ -9,7 +9,7 @@ and billing settles that energy at the contract's prices, without a fee.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy.orm.exc import StaleDataError
@@ -36,6 +36,18 @@ async def withdraw_contract(
         today=today,
         withdrawal_days=settings.withdrawal_days,
     )
+    record_withdrawal(uow, contract, today=today, now=now)
+    try:
+        await uow.commit()
+    except StaleDataError:
+        raise ContractNotActive("This contract was changed meanwhile; please look again.") from None
+    return contract
+
+
+def record_withdrawal(
+    uow: UnitOfWork, contract: Contract, *, today: date, now: datetime, **history: str
+) -> None:
+    """Mark the contract withdrawn, free of charge, and announce it (the caller commits)."""
     last_supply_day = today if contract.start_date <= today else None
     contract.status = "withdrawn"
     contract.end_date = last_supply_day
@@ -46,6 +58,7 @@ async def withdraw_contract(
         "withdrawn",
         now,
         last_supply_day=None if last_supply_day is None else last_supply_day.isoformat(),
+        **history,
     )
     uow.emit(
         ContractWithdrawn(
@@ -56,8 +69,3 @@ async def withdraw_contract(
         ),
         subject=contract.id,
     )
-    try:
-        await uow.commit()
-    except StaleDataError:
-        raise ContractNotActive("This contract was changed meanwhile; please look again.") from None
-    return contract
