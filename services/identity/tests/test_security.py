@@ -15,13 +15,7 @@ from typing import Any, Protocol
 
 import httpx
 import pytest
-import schemathesis
 import structlog
-from hypothesis import HealthCheck, Phase, given
-from hypothesis import settings as hypothesis_settings
-from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error, response_schema_conformance
-from schemathesis.python import asgi as schemathesis_asgi
 from sqlalchemy import select
 
 from identity.app import create_app
@@ -30,9 +24,10 @@ from identity.db.tables import Base as IdentityBase
 from identity.domain.signing import issue_operator_token
 from identity.settings import IdentitySettings
 from identity.use_cases.signing_keys import current_key
+from portal_chassis.api_fuzzing import fuzz_openapi
 from portal_chassis.auth import OPERATIONS_AUDIENCE
 from portal_chassis.sealing import Sealer
-from portal_chassis.testing import Harness, service_under_test
+from portal_chassis.testing import Harness
 from portal_schemas.contracts import ContractCreated, CustomerRegistered, RegistrationCodeIssued
 from portal_schemas.identity import (
     ActivationRequested,
@@ -490,68 +485,14 @@ async def test_the_account_flows_keep_secrets_and_addresses_out_of_the_logs(
 # --- the API against its OpenAPI document (schemathesis) -----------------------------------
 
 
-class _WithHarness:
-    """The identity app with the unit-test harness (schema on SQLite, in-memory broker) started
-    and stopped by its ASGI lifespan, so schemathesis' in-process client can drive it."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "lifespan":
-            await self.app(scope, receive, send)
-            return
-        await receive()  # lifespan.startup
-        async with service_under_test(self.app, IdentityBase.metadata):
-            await send({"type": "lifespan.startup.complete"})
-            await receive()  # lifespan.shutdown
-        await send({"type": "lifespan.shutdown.complete"})
-
-
-@pytest.fixture
-def identity_openapi(tmp_path: Path) -> Iterator[Any]:
+@pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
+def test_api_answers_no_5xx_and_as_documented(tmp_path: Path) -> None:
+    """Valid and invalid requests (25 of each per operation): never a server error, and every
+    answer matches the response schema its OpenAPI document declares."""
     settings = IdentitySettings(
         database_url=f"sqlite+aiosqlite:///{tmp_path}/identity.sqlite3",
         event_sealing_key=Sealer.new_key(),
     )
-    schema = schemathesis.openapi.from_asgi("/openapi.json", _WithHarness(create_app(settings)))
-    schema.config.update(base_url="http://testserver")  # the document's server is the gateway prefix
-    try:
-        yield schema
-    finally:
-        schemathesis_asgi.shutdown_lifespans()
-
-
-@pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
-def test_api_answers_no_5xx_and_as_documented(identity_openapi: Any) -> None:
-    """Valid and invalid requests (25 of each per operation): never a server error, and every
-    answer matches the response schema its OpenAPI document declares."""
-    failures: dict[str, str] = {}
-    operations = 0
-    for result in identity_openapi.get_all_operations():
-        operation = result.ok()
-        operations += 1
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            if mode is GenerationMode.NEGATIVE and not operation.body:
-                continue  # nothing to send wrong
-
-            @hypothesis_settings(
-                max_examples=25,
-                deadline=None,
-                database=None,
-                derandomize=True,  # the same requests every run: a red CI is reproducible
-                suppress_health_check=list(HealthCheck),
-                phases=[Phase.explicit, Phase.generate],
-            )
-            @given(case=operation.as_strategy(generation_mode=mode))
-            def check(case: Any) -> None:  # a schemathesis.Case
-                case.call_and_validate(checks=[not_a_server_error, response_schema_conformance])
-
-            try:
-                check()
-            except BaseException as exc:  # schemathesis raises a group of failures
-                if not isinstance(exc, Exception | BaseExceptionGroup):
-                    raise
-                failures[f"{operation.label} ({mode.value})"] = str(exc)
+    operations, failures = fuzz_openapi(create_app(settings), IdentityBase.metadata)
     assert operations >= 10  # the document was read, every route is there
     assert not failures, "\n\n".join(f"{label}:\n{text}" for label, text in failures.items())

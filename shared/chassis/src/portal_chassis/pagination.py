@@ -15,9 +15,13 @@ class PageParams(BaseModel):
     offset: int
 
 
+MAX_OFFSET = 1_000_000
+
+
 def _page_params(
     limit: Annotated[int, Query(ge=1, le=100, description="Items per page")] = 20,
-    offset: Annotated[int, Query(ge=0, description="Items to skip")] = 0,
+    # Bounded: an offset past any real list is a mistake, and databases refuse huge integers.
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip")] = 0,
 ) -> PageParams:
     return PageParams(limit=limit, offset=offset)
 
