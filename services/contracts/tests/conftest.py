@@ -26,8 +26,11 @@ MakeContract = Callable[..., Awaitable[str]]  # what the make_contract fixture r
 @pytest.fixture
 def settings(tmp_path: Path) -> ContractsSettings:
     # No catalogue at start: tests that need one import it (test_catalogue.py's fixture).
+    # Fees use the monthly electricity table, whose sums the tests work out by hand.
     return ContractsSettings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path}/contracts.sqlite3", catalogue_file=None
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/contracts.sqlite3",
+        catalogue_file=None,
+        fee_electricity_profile_source="monthly",
     )
 
 

@@ -1,8 +1,9 @@
 """POST /v1/contracts/{id}/termination: the fee, the event, and everything it refuses.
 
 Fees use the default settings: electricity 2500 kWh a year at a gap of 0.05 EUR/kWh, gas
-1200 m3 at 0.20 EUR/m3, VAT 21 %, and the default monthly profiles in settings.py.
-Today is 2026-03-10 in Amsterdam (see conftest).
+1200 m3 at 0.20 EUR/m3, VAT 21 %, and the default monthly profiles in settings.py (the
+conftest settings choose the monthly electricity table). Today is 2026-03-10 in Amsterdam
+(see conftest).
 """
 
 from __future__ import annotations

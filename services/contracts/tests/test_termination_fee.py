@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import pytest
 
+from contracts.domain.load_profiles import MonthlyTable
 from contracts.domain.termination_fee import (
     FeeBasis,
     FeeQuote,
@@ -106,7 +107,7 @@ def fee(
         withdrawal_days=14,
         vat_rate=VAT,
         tariffs=tariffs or FakeTariffs([same_type()]),
-        profile=TEST_PROFILE,
+        profile=MonthlyTable(TEST_PROFILE),
     )
 
 
@@ -224,8 +225,8 @@ def test_year_share_of_a_full_year_is_one() -> None:
 
 def test_default_profiles_add_up_to_one() -> None:
     settings = ContractsSettings(database_url="sqlite+aiosqlite://")
-    for commodity in ("electricity", "gas"):
-        assert sum(settings.fee_profile(commodity)) == 1
+    for table in (settings.fee_electricity_profile, settings.fee_gas_profile):
+        assert sum(table) == 1
 
 
 @pytest.mark.parametrize(

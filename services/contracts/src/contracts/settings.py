@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from contracts.domain.termination_fee import MonthlyProfile, check_profile
+from contracts.domain.load_profiles import BdewH0, MonthlyTable
+from contracts.domain.termination_fee import DailyProfile, MonthlyProfile, check_profile
 from portal_chassis.settings import ServiceSettings
 
 DEFAULT_CATALOGUE = Path(__file__).resolve().parents[2] / "catalogue" / "default.toml"
@@ -27,7 +28,9 @@ DEFAULT_CATALOGUE = Path(__file__).resolve().parents[2] / "catalogue" / "default
 # (NEDU E1A electricity, G1A gas in a normal-temperature year), summed per month by hand.
 # An approximation, not the published fractions: replace them with NEDU's yearly tables
 # (or per-connection profiles from C-AR) when that feed exists. The fee spreads each month's
-# share evenly over its days.
+# share evenly over its days. Electricity uses the BDEW H0 daily profile unless
+# fee_electricity_profile_source says "monthly"; gas always uses its table (gas profiles
+# follow the temperature: see contracts.domain.load_profiles).
 ELECTRICITY_PROFILE: MonthlyProfile = tuple(
     Decimal(v)
     for v in (
@@ -82,6 +85,9 @@ class ContractsSettings(ServiceSettings):
     # contract, euro per unit excluding VAT. Zero or negative means no fee.
     fee_electricity_price_gap_eur_per_kwh: Decimal = Decimal("0.05")
     fee_gas_price_gap_eur_per_m3: Decimal = Decimal("0.20")
+    # "bdew_h0": the BDEW H0 household profile per day of the actual year; "monthly": the
+    # fee_electricity_profile table below.
+    fee_electricity_profile_source: Literal["bdew_h0", "monthly"] = "bdew_h0"
     # Share of the annual volume per month, January first (JSON list in the environment).
     fee_electricity_profile: MonthlyProfile = ELECTRICITY_PROFILE
     fee_gas_profile: MonthlyProfile = GAS_PROFILE
@@ -92,8 +98,12 @@ class ContractsSettings(ServiceSettings):
         check_profile(value)
         return value
 
-    def fee_profile(self, commodity: str) -> MonthlyProfile:
-        return self.fee_gas_profile if commodity == "gas" else self.fee_electricity_profile
+    def fee_profile(self, commodity: str) -> DailyProfile:
+        if commodity == "gas":
+            return MonthlyTable(self.fee_gas_profile)
+        if self.fee_electricity_profile_source == "monthly":
+            return MonthlyTable(self.fee_electricity_profile)
+        return BdewH0()
 
     # Renewal proposals go out this many days before a fixed term ends (propose-renewals).
     renewal_notice_days: int = Field(60, ge=1, le=366)

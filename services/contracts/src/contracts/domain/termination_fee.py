@@ -29,8 +29,10 @@ customer is never paid, and a cheap off-peak price does not offset a dear normal
 
 Remaining volume = expected annual volume x the profile share of the days after the last
 day of supply up to and including the last day of the fixed term. The share is worked out
-per day (each month's share spread evenly over its days), so a mid-month end date counts
-exactly the days left. The monthly shares are the profile tables in settings.py.
+per day, so a mid-month end date counts exactly the days left, and a span that crosses a
+new year takes each year's own shares. The profile is passed in (``DailyProfile``):
+electricity uses the BDEW H0 household profile per calendar day, gas a monthly table spread
+evenly over each month's days (see ``contracts.domain.load_profiles``).
 
 Rounding: volumes and per-register amounts keep full precision; their sum (excluding VAT)
 is rounded half-up to the cent; the VAT is that rounded amount times the rate, rounded
@@ -56,6 +58,17 @@ ZERO = Decimal("0.00")
 
 # Share of the annual volume used in each month, January first; the shares sum to 1.
 MonthlyProfile = tuple[Decimal, ...]
+
+
+class DailyProfile(Protocol):
+    """The share of a year's volume used per day; the days of a year add up to 1."""
+
+    def fraction(self, day: date) -> Decimal: ...
+
+    def share(self, after: date, through: date) -> Decimal:
+        """The sum of the fractions of the days after ``after`` up to and including
+        ``through`` (a profile may add whole months at once to stay exact)."""
+        ...
 
 
 def check_profile(profile: MonthlyProfile) -> None:
@@ -198,7 +211,7 @@ def termination_fee(
     withdrawal_days: int,
     vat_rate: Decimal,
     tariffs: TariffLookup,
-    profile: MonthlyProfile,
+    profile: DailyProfile,
 ) -> FeeQuote:
     """The fee for ending supply after ``end_date``, asked for on ``requested_on``; the
     current prices are those offered on ``requested_on``."""
@@ -214,7 +227,7 @@ def termination_fee(
     if terms.commodity not in ("electricity", "gas") or not terms.registers:
         return _free(FeeBasis.COMMODITY_NOT_COVERED, remaining_days)
 
-    share = year_share(end_date, terms.fixed_term_end, profile)
+    share = profile.share(end_date, terms.fixed_term_end)
     kind = ContractType(terms.commodity, "fixed", terms.duration_months)
     lines: list[RegisterFee] = []
     for reg in terms.registers:
