@@ -29,6 +29,26 @@ VALUES = {
     EmailKind.PORTAL_ACCESS_REQUESTED: {"name": "J. Jansen", "customer_number": "100200300"},
     EmailKind.PORTAL_ACCESS_APPROVED: {"link": LINK, "expires_at": "2099"},
     EmailKind.PORTAL_ACCESS_REFUSED: {"link": LINK, "reason": "details_do_not_match"},
+    EmailKind.CONTRACT_CONFIRMATION: {
+        "link": LINK, "contract_number": None, "commodity": "gas", "product": "VAST-3J",
+        "start_date": "2026", "withdrawal_until": "2026",
+    },
+    EmailKind.DOCUMENT_AVAILABLE: {"link": LINK, "document_kind": "tariff_sheet", "title": "Tarieven"},
+    EmailKind.RENEWAL_PROPOSAL: {
+        "link": LINK, "contract_number": "123456789", "commodity": "heat", "product": "VAST-1J",
+        "fixed_term_end": "2026",
+    },
+    EmailKind.UNILATERAL_CHANGE: {
+        "link": LINK, "change_kind": "conditions", "description": "x", "effective_date": "2026",
+    },
+    EmailKind.CONTRACT_MOVED: {
+        "link": LINK, "old_postcode": "1234 AB", "new_postcode": "5678 CD",
+        "move_out_date": "2026", "move_in_date": "2026",
+    },
+    EmailKind.CONTRACT_TERMINATED: {
+        "link": LINK, "end_date": "2026", "fee": "€ 1,00", "fee_excl_vat": None, "is_final": False,
+    },
+    EmailKind.CONTRACT_WITHDRAWN: {"link": LINK, "withdrawn_on": "2026", "last_supply_day": None},
 }  # fmt: skip
 REASONS = ("reset", "settings", "legacy_migration")
 ROLES = ("holder", "co_holder")

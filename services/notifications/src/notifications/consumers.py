@@ -12,18 +12,34 @@ from notifications.use_cases.access_refused_email import queue_access_refused_em
 from notifications.use_cases.access_requested_email import queue_access_requested_email
 from notifications.use_cases.account_locked_email import queue_account_locked_email
 from notifications.use_cases.activation_email import queue_activation_email
+from notifications.use_cases.contract_confirmation_email import queue_contract_confirmation
 from notifications.use_cases.contract_linked_email import queue_contract_linked_email
+from notifications.use_cases.document_email import queue_document_email
 from notifications.use_cases.email_change_email import queue_email_change_emails
 from notifications.use_cases.invoice_email import queue_invoice_email
+from notifications.use_cases.move_email import queue_move_email
 from notifications.use_cases.password_changed_email import queue_password_changed_email
 from notifications.use_cases.password_reset_email import queue_password_reset_email
 from notifications.use_cases.queue_email import MailRoom
 from notifications.use_cases.reading_confirmation import queue_reading_confirmation
 from notifications.use_cases.recipients import change_recipient_email, keep_preferences, keep_recipient
+from notifications.use_cases.renewal_email import queue_renewal_email
+from notifications.use_cases.termination_email import queue_termination_email
+from notifications.use_cases.unilateral_change_email import queue_unilateral_change_email
+from notifications.use_cases.withdrawal_email import queue_withdrawal_email
 from portal_chassis.consumers import EventHandlers
 from portal_chassis.uow import UnitOfWork
 from portal_schemas import Envelope
 from portal_schemas.billing import InvoiceIssued
+from portal_schemas.contracts import (
+    ContractCreated,
+    ContractMoved,
+    ContractTerminated,
+    ContractWithdrawn,
+    DocumentAvailable,
+    RenewalProposed,
+    UnilateralChangeAnnounced,
+)
 from portal_schemas.identity import (
     AccountActivated,
     AccountLocked,
@@ -101,5 +117,35 @@ def event_handlers(room: MailRoom) -> EventHandlers:
     @handlers.on(InvoiceIssued, name="invoice-email")
     async def on_invoice_issued(uow: UnitOfWork, event: Envelope, data: InvoiceIssued) -> None:
         await queue_invoice_email(uow, room, str(event.event_id), data)
+
+    @handlers.on(ContractCreated, name="contract-confirmation-email")
+    async def on_contract_created(uow: UnitOfWork, event: Envelope, data: ContractCreated) -> None:
+        await queue_contract_confirmation(uow, room, str(event.event_id), event.occurred_at, data)
+
+    @handlers.on(DocumentAvailable, name="document-available-email")
+    async def on_document_available(uow: UnitOfWork, event: Envelope, data: DocumentAvailable) -> None:
+        await queue_document_email(uow, room, str(event.event_id), data)
+
+    @handlers.on(RenewalProposed, name="renewal-proposal-email")
+    async def on_renewal_proposed(uow: UnitOfWork, event: Envelope, data: RenewalProposed) -> None:
+        await queue_renewal_email(uow, room, str(event.event_id), data)
+
+    @handlers.on(UnilateralChangeAnnounced, name="unilateral-change-email")
+    async def on_unilateral_change_announced(
+        uow: UnitOfWork, event: Envelope, data: UnilateralChangeAnnounced
+    ) -> None:
+        await queue_unilateral_change_email(uow, room, str(event.event_id), data)
+
+    @handlers.on(ContractMoved, name="contract-moved-email")
+    async def on_contract_moved(uow: UnitOfWork, event: Envelope, data: ContractMoved) -> None:
+        await queue_move_email(uow, room, str(event.event_id), data)
+
+    @handlers.on(ContractTerminated, name="contract-terminated-email")
+    async def on_contract_terminated(uow: UnitOfWork, event: Envelope, data: ContractTerminated) -> None:
+        await queue_termination_email(uow, room, str(event.event_id), data)
+
+    @handlers.on(ContractWithdrawn, name="contract-withdrawn-email")
+    async def on_contract_withdrawn(uow: UnitOfWork, event: Envelope, data: ContractWithdrawn) -> None:
+        await queue_withdrawal_email(uow, room, str(event.event_id), data)
 
     return handlers

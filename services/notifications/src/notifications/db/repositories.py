@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifications.db.tables import Delivery, Recipient
+from notifications.db.tables import Delivery, Recipient, TerminationNotice
 from notifications.domain.delivery import DeliveryStatus
 
 
@@ -32,6 +32,17 @@ class Recipients:
 
     def add(self, recipient: Recipient) -> None:
         self.session.add(recipient)
+
+
+class TerminationNotices:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def for_contract(self, contract_id: str) -> TerminationNotice | None:
+        return await self.session.get(TerminationNotice, contract_id)
+
+    def add(self, notice: TerminationNotice) -> None:
+        self.session.add(notice)
 
 
 class Deliveries:

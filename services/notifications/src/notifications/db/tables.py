@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from portal_chassis.columns import UtcDateTime
+from portal_chassis.columns import ExactDecimal, UtcDateTime
 
 
 class Base(DeclarativeBase):
@@ -76,3 +77,16 @@ class Delivery(Base):
     # After this moment the email is useless (a reset link that has expired): never sent.
     send_before: Mapped[datetime | None] = mapped_column(UtcDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class TerminationNotice(Base):
+    """The end date and fee last mailed for a contract's termination, so a final fee equal to
+    the provisional one already mailed is not mailed again."""
+
+    __tablename__ = "termination_notices"
+
+    contract_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    end_date: Mapped[date] = mapped_column(Date)
+    fee: Mapped[Decimal] = mapped_column(ExactDecimal(14, 2))  # incl. VAT
+    is_final: Mapped[bool] = mapped_column(Boolean)
+    event_id: Mapped[str] = mapped_column(String(36))  # of the event that was mailed

@@ -20,6 +20,13 @@ class EmailKind(StrEnum):
     PORTAL_ACCESS_REQUESTED = "portal_access_requested"
     PORTAL_ACCESS_APPROVED = "portal_access_approved"
     PORTAL_ACCESS_REFUSED = "portal_access_refused"
+    CONTRACT_CONFIRMATION = "contract_confirmation"
+    DOCUMENT_AVAILABLE = "document_available"
+    RENEWAL_PROPOSAL = "renewal_proposal"
+    UNILATERAL_CHANGE = "unilateral_change"
+    CONTRACT_MOVED = "contract_moved"
+    CONTRACT_TERMINATED = "contract_terminated"
+    CONTRACT_WITHDRAWN = "contract_withdrawn"
 
 
 class DeliveryStatus(StrEnum):
@@ -38,3 +45,7 @@ class SkipReason(StrEnum):
     # a newer request of the same kind for the same account replaced this one (activation,
     # email change confirmation)
     SUPERSEDED = "superseded-by-newer-request"
+    # a final termination fee and end date that equal those already mailed for the contract
+    TERMINATION_UNCHANGED = "termination-as-already-mailed"
+    # a provisional termination arriving after the final one was mailed for the contract
+    TERMINATION_ALREADY_FINAL = "termination-already-final"

@@ -37,6 +37,14 @@ def contracts_link(public_url: str) -> str:
     return f"{_base(public_url)}/contracts"
 
 
+def document_link(public_url: str, document_id: str) -> str:
+    return f"{_base(public_url)}/documents/{quote(document_id, safe='')}"
+
+
+def renewal_link(public_url: str, contract_id: str) -> str:
+    return f"{_base(public_url)}/contracts/{quote(contract_id, safe='')}/renewal"
+
+
 def accept_invitation_link(public_url: str, token: str) -> str:
     return f"{_base(public_url)}/accept-invitation?token={quote(token, safe='')}"
 

@@ -97,3 +97,8 @@ def format_quantity(value: Decimal, language: Language) -> str:
     thousands, decimal = _SEPARATORS[language]
     grouped = _group(units, thousands)
     return f"{sign}{grouped}{decimal}{fraction}" if fraction else f"{sign}{grouped}"
+
+
+def format_postcode(postcode: str) -> str:
+    """A Dutch postcode as written on letters: 1234AB → 1234 AB."""
+    return f"{postcode[:4]} {postcode[4:]}"
