@@ -1,6 +1,7 @@
 """Contracts' customer flows through the gateway, with the events read from Kafka: a new
-contract request and its status, withdrawal within 14 days, a move with a new address
-(ContractMoved, and CustomerRegistered with the new postcode), and a refused IBAN."""
+contract request, confirmed by the confirmation job (ContractCreated), withdrawal within 14
+days, a move with a new address (ContractMoved, and CustomerRegistered with the new postcode),
+a refused IBAN and a phone number change announced without the number."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ def _ean() -> str:
 
 
 def test_request_withdraw_move_and_payment(
-    gateway: httpx.Client, kafka: Any, customer: Any, helpers: Any
+    gateway: httpx.Client, kafka: Any, customer: Any, helpers: Any, cli: Any
 ) -> None:
     auth = helpers.log_in(gateway, customer.email, customer.password)
     today = datetime.now(ZoneInfo("Europe/Amsterdam")).date()
@@ -43,10 +44,23 @@ def test_request_withdraw_move_and_payment(
     )
     assert requested.status_code == 201, requested.text
     request = requested.json()
-    assert request["status"] == "confirmed"
+    assert (request["status"], request["withdrawal_until"]) == ("requested", None)
     assert request["start_date"] == (today + timedelta(days=30)).isoformat()
     listed = gateway.get("/contracts/v1/contract-requests", headers=auth).json()
     assert [r["id"] for r in listed["items"]] == [request["id"]]
+
+    assert int(cli("contracts", "confirm-contract-requests")) >= 1
+    assert cli("contracts", "confirm-contract-requests") == "0"  # nothing left to confirm
+    [confirmed] = gateway.get("/contracts/v1/contract-requests", headers=auth).json()["items"]
+    assert confirmed["status"] == "confirmed"
+    assert confirmed["withdrawal_until"] == (today + timedelta(days=14)).isoformat()
+    created = kafka.envelopes(
+        "contracts.contract-created.v1",
+        lambda evs: any(e["subject"] == request["contract_id"] for e in evs),
+    )
+    assert [e["data"]["product_code"] for e in created if e["subject"] == request["contract_id"]] == [
+        "VAST-3JR"
+    ]
 
     too_big = gateway.post(
         "/contracts/v1/contract-requests",
@@ -90,6 +104,21 @@ def test_request_withdraw_move_and_payment(
     assert wrong_iban.headers["content-type"].startswith("application/problem+json")
     assert wrong_iban.json()["errors"][0]["field"] == "iban"
     assert gateway.get("/contracts/v1/customer", headers=auth).json()["payment_method"] == "transfer"
+
+    phone = gateway.patch("/contracts/v1/customer/contact", headers=auth, json={"phone": "0612345678"})
+    assert phone.status_code == 200, phone.text
+    details = kafka.envelopes(
+        "contracts.customer-details-changed.v1",
+        lambda evs: any(
+            e["subject"] == customer.customer_number and e["data"].get("changed") == ["contact"] for e in evs
+        ),
+    )
+    [contact] = [
+        e
+        for e in details
+        if e["subject"] == customer.customer_number and e["data"].get("changed") == ["contact"]
+    ]
+    assert "0612345678" not in str(contact)
 
     move_out = today + timedelta(days=10)
     moved = gateway.post(

@@ -1,19 +1,23 @@
-"""POST/GET /v1/contract-requests, activation, withdrawal, moves and co-holders."""
+"""POST/GET /v1/contract-requests, confirmation and refusal, activation, withdrawal, moves and
+co-holders."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import func, select
 
 from contracts.__main__ import main
+from contracts.db.tables import Document, Product
 from contracts.settings import ContractsSettings
-from contracts.use_cases.contract_requests import activate_due_contracts
+from contracts.use_cases.contract_requests import activate_due_contracts, confirm_requests
 from portal_chassis.sealing import Sealer
 from portal_chassis.testing import Harness, TokenFactory
+from portal_chassis.uow import UnitOfWork
 
 from .conftest import NOW, TODAY, MakeContract
 
@@ -38,6 +42,19 @@ def settings(tmp_path: Path) -> ContractsSettings:
     )
 
 
+async def process(service: Harness, settings: ContractsSettings, today: date = TODAY) -> tuple[int, int]:
+    """The confirmation job on ``today``: (confirmed, refused)."""
+    async with service.runtime.new_uow() as uow:
+        return await confirm_requests(uow, settings, today=today, now=NOW)
+
+
+async def documents_of(uow: UnitOfWork, contract_id: str) -> int:
+    count = await uow.session.scalar(
+        select(func.count()).select_from(Document).where(Document.contract_id == contract_id)
+    )
+    return int(count or 0)
+
+
 def request_body(**change: Any) -> dict[str, Any]:
     return {
         "commodity": "electricity",
@@ -49,10 +66,11 @@ def request_body(**change: Any) -> dict[str, Any]:
     }
 
 
-async def test_a_request_is_confirmed_and_listed_with_its_history(
-    service: Harness, tokens: TokenFactory, make_contract: MakeContract
+async def test_a_request_waits_for_confirmation_and_is_then_concluded(
+    service: Harness, tokens: TokenFactory, make_contract: MakeContract, settings: ContractsSettings
 ) -> None:
     await make_contract(supply_postcode="1234AB")
+    before = len(await service.outbox())
     made = await service.client.post(
         "/v1/contract-requests",
         json=request_body(current_contract_end="2026-06-30"),
@@ -60,19 +78,28 @@ async def test_a_request_is_confirmed_and_listed_with_its_history(
     )
     assert made.status_code == 201, made.text
     body = made.json()
-    assert body["status"] == "confirmed"
+    assert body["status"] == "requested"
     assert body["start_date"] == "2026-07-01"  # the day after the current contract ends
     assert body["requested_on"] == TODAY.isoformat()
-    assert body["withdrawal_until"] == "2026-03-24"
+    assert (body["withdrawal_until"], body["refusal_reason"]) == (None, None)
     assert body["capacity"] == "3x25A"
     assert body["supply_address"]["postcode"] == "3511AB"
-    assert [h["kind"] for h in body["history"]] == ["requested", "confirmed"]
+    assert [h["kind"] for h in body["history"]] == ["requested"]
+    assert len(await service.outbox()) == before  # nothing concluded, nothing announced
+    async with service.runtime.new_uow() as uow:
+        assert not await documents_of(uow, body["contract_id"])
+    shown = await service.client.get(f"/v1/contracts/{body['contract_id']}", headers=tokens.headers(CUSTOMER))
+    assert shown.json()["status"] == "requested"
 
+    assert await process(service, settings, TODAY + timedelta(days=1)) == (1, 0)
+    assert await process(service, settings, TODAY + timedelta(days=1)) == (0, 0)  # safe to rerun
     [created] = [e for e in await service.outbox("ContractCreated") if e.subject == body["contract_id"]]
     assert created.data["start_date"] == "2026-07-01"
     assert (created.data["ean"], created.data["supply_postcode"]) == (EAN, "3511AB")
     registered = await service.outbox("CustomerRegistered")
     assert registered[-1].data["supply_postcodes"] == ["1234AB", "3511AB"]  # identity learns the new postcode
+    async with service.runtime.new_uow() as uow:
+        assert await documents_of(uow, body["contract_id"]) == 3
 
     contract = (
         await service.client.get(f"/v1/contracts/{body['contract_id']}", headers=tokens.headers(CUSTOMER))
@@ -81,9 +108,126 @@ async def test_a_request_is_confirmed_and_listed_with_its_history(
     assert contract["status"] == "confirmed"
     listed = (await service.client.get("/v1/contract-requests", headers=tokens.headers(CUSTOMER))).json()
     assert listed["total"] == 1
-    assert listed["items"][0]["id"] == body["id"]
+    item = listed["items"][0]
+    assert (item["id"], item["status"]) == (body["id"], "confirmed")
+    assert item["withdrawal_until"] == "2026-03-25"  # 14 days from the confirmation, not the request
+    assert [h["kind"] for h in item["history"]] == ["requested", "confirmed"]
     other = (await service.client.get("/v1/contract-requests", headers=tokens.headers("999888777"))).json()
     assert other["total"] == 0
+
+
+async def test_the_job_refuses_what_the_supplier_can_no_longer_honour(
+    service: Harness, tokens: TokenFactory, make_contract: MakeContract, settings: ContractsSettings
+) -> None:
+    await make_contract()
+    headers = tokens.headers(CUSTOMER)
+    soon = await service.client.post(
+        "/v1/contract-requests",
+        json=request_body(product_code="VARIABEL", desired_start_date="2026-04-09"),
+        headers=headers,
+    )
+    off_sale = await service.client.post(
+        "/v1/contract-requests",
+        json=request_body(commodity="gas", ean=GAS_EAN, capacity="6"),
+        headers=headers,
+    )
+    async with service.runtime.new_uow() as uow:
+        product = await uow.session.get(Product, "VAST-1JR")
+        assert product is not None
+        product.on_sale = False
+        await uow.commit()
+    # 2026-03-26: the start on 2026-04-09 is 14 days away, less than the 15-day lead time.
+    assert await process(service, settings, date(2026, 3, 26)) == (0, 2)
+    created = {e.subject for e in await service.outbox("ContractCreated")}
+    assert not created & {soon.json()["contract_id"], off_sale.json()["contract_id"]}
+    refusals = {e.subject: e.data for e in await service.outbox("ContractRequestRefused")}
+    assert refusals[soon.json()["contract_id"]]["request_id"] == soon.json()["id"]
+    assert "2026-04-09" in refusals[soon.json()["contract_id"]]["reason"]
+    assert "VAST-1JR" in refusals[off_sale.json()["contract_id"]]["reason"]
+    listed = (await service.client.get("/v1/contract-requests", headers=headers)).json()["items"]
+    assert {i["status"] for i in listed} == {"refused"}
+    assert all(i["refusal_reason"] and i["withdrawal_until"] is None for i in listed)
+    assert [h["kind"] for h in listed[0]["history"]] == ["requested", "refused"]
+    assert await process(service, settings, date(2026, 3, 26)) == (0, 0)
+    # A refused request frees its connection for a new request.
+    again = await service.client.post(
+        "/v1/contract-requests", json=request_body(product_code="VARIABEL"), headers=headers
+    )
+    assert again.status_code == 201, again.text
+
+
+async def test_operations_confirm_or_refuse_a_request_by_hand(
+    service: Harness, tokens: TokenFactory, make_contract: MakeContract
+) -> None:
+    await make_contract()
+    headers = tokens.headers(CUSTOMER)
+    first = (await service.client.post("/v1/contract-requests", json=request_body(), headers=headers)).json()
+    second = (
+        await service.client.post(
+            "/v1/contract-requests",
+            json=request_body(commodity="gas", ean=GAS_EAN, capacity="6"),
+            headers=headers,
+        )
+    ).json()
+    base = "/v1/admin/contract-requests"
+    as_customer = await service.client.post(f"{base}/{first['id']}/confirmation", headers=headers)
+    assert as_customer.status_code in (401, 403)
+
+    confirmed = await service.client.post(
+        f"{base}/{first['id']}/confirmation", headers=tokens.operator_headers()
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    assert (confirmed.json()["status"], confirmed.json()["withdrawal_until"]) == ("confirmed", "2026-03-24")
+    assert [e.subject for e in await service.outbox("ContractCreated")][-1] == first["contract_id"]
+    twice = await service.client.post(f"{base}/{first['id']}/confirmation", headers=tokens.operator_headers())
+    assert twice.status_code == 409
+    assert twice.json()["type"] == "/problems/contract-request-decided"
+
+    before = len(await service.outbox())
+    blank = await service.client.post(
+        f"{base}/{second['id']}/refusal", json={"reason": ""}, headers=tokens.operator_headers()
+    )
+    assert blank.status_code == 422
+    unknown = await service.client.post(
+        f"{base}/nope/refusal", json={"reason": "x"}, headers=tokens.operator_headers()
+    )
+    assert unknown.status_code == 404
+    assert unknown.json()["type"] == "/problems/contract-request-not-found"
+    assert len(await service.outbox()) == before
+    refused = await service.client.post(
+        f"{base}/{second['id']}/refusal",
+        json={"reason": "The grid operator knows no gas connection at this EAN."},
+        headers=tokens.operator_headers(),
+    )
+    assert refused.status_code == 200, refused.text
+    assert refused.json()["status"] == "refused"
+    [event] = await service.outbox("ContractRequestRefused")
+    assert event.data["reason"] == "The grid operator knows no gas connection at this EAN."
+    assert event.data["customer_number"] == CUSTOMER
+    assert len(await service.outbox("ContractCreated")) == 2  # make_contract's and the confirmed one
+    late = await service.client.post(f"{base}/{second['id']}/confirmation", headers=tokens.operator_headers())
+    assert late.status_code == 409
+
+
+async def test_operations_cannot_confirm_once_the_start_date_has_passed(
+    app: FastAPI, service: Harness, tokens: TokenFactory, make_contract: MakeContract
+) -> None:
+    await make_contract()
+    made = (
+        await service.client.post(
+            "/v1/contract-requests", json=request_body(), headers=tokens.headers(CUSTOMER)
+        )
+    ).json()
+    app.state.clock = lambda: datetime(2026, 4, 10, 12, tzinfo=UTC)  # the start was 2026-04-09
+    before = len(await service.outbox())
+    late = await service.client.post(
+        f"/v1/admin/contract-requests/{made['id']}/confirmation", headers=tokens.operator_headers()
+    )
+    assert late.status_code == 409
+    assert late.json()["type"] == "/problems/start-date-passed"
+    assert len(await service.outbox()) == before
+    listed = (await service.client.get("/v1/contract-requests", headers=tokens.headers(CUSTOMER))).json()
+    assert listed["items"][0]["status"] == "requested"
 
 
 @pytest.mark.parametrize(
@@ -162,7 +306,7 @@ async def test_a_business_customer_may_request_within_the_small_consumer_limits(
 
 
 async def test_contracts_become_active_on_their_start_date_once(
-    service: Harness, tokens: TokenFactory, make_contract: MakeContract
+    service: Harness, tokens: TokenFactory, make_contract: MakeContract, settings: ContractsSettings
 ) -> None:
     await make_contract()
     made = (
@@ -172,6 +316,9 @@ async def test_contracts_become_active_on_their_start_date_once(
             headers=tokens.headers(CUSTOMER),
         )
     ).json()
+    async with service.runtime.new_uow() as uow:
+        assert await activate_due_contracts(uow, today=date(2026, 4, 20), now=NOW) == 0  # not confirmed yet
+    await process(service, settings)
     async with service.runtime.new_uow() as uow:
         assert await activate_due_contracts(uow, today=date(2026, 4, 19), now=NOW) == 0
     async with service.runtime.new_uow() as uow:
@@ -193,10 +340,16 @@ def test_the_activation_command_runs(
     assert main(["migrate"]) == 0
     assert main(["activate-due-contracts"]) == 0
     assert capsys.readouterr().out.strip().splitlines()[-1] == "0"
+    assert main(["confirm-contract-requests", "--today", "2026-03-10"]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1] == "0"
 
 
 async def test_withdrawal_within_14_days_is_free(
-    app: FastAPI, service: Harness, tokens: TokenFactory, make_contract: MakeContract
+    app: FastAPI,
+    service: Harness,
+    tokens: TokenFactory,
+    make_contract: MakeContract,
+    settings: ContractsSettings,
 ) -> None:
     await make_contract()
     made = (
@@ -204,6 +357,7 @@ async def test_withdrawal_within_14_days_is_free(
             "/v1/contract-requests", json=request_body(), headers=tokens.headers(CUSTOMER)
         )
     ).json()
+    await process(service, settings)
     url = f"/v1/contracts/{made['contract_id']}/withdrawal"
     app.state.clock = lambda: datetime(2026, 3, 24, 12, tzinfo=UTC)  # the 14th day
     done = await service.client.post(url, headers=tokens.headers(CUSTOMER))
@@ -231,7 +385,11 @@ async def test_withdrawal_within_14_days_is_free(
 
 
 async def test_withdrawal_after_14_days_is_refused(
-    app: FastAPI, service: Harness, tokens: TokenFactory, make_contract: MakeContract
+    app: FastAPI,
+    service: Harness,
+    tokens: TokenFactory,
+    make_contract: MakeContract,
+    settings: ContractsSettings,
 ) -> None:
     old = await make_contract()  # concluded 2025-06-01
     refused = await service.client.post(f"/v1/contracts/{old}/withdrawal", headers=tokens.headers(CUSTOMER))
@@ -243,6 +401,7 @@ async def test_withdrawal_after_14_days_is_refused(
             "/v1/contract-requests", json=request_body(), headers=tokens.headers(CUSTOMER)
         )
     ).json()
+    await process(service, settings)
     app.state.clock = lambda: datetime(2026, 3, 25, 12, tzinfo=UTC)  # the 15th day
     late = await service.client.post(
         f"/v1/contracts/{made['contract_id']}/withdrawal", headers=tokens.headers(CUSTOMER)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 
 from contracts.settings import ContractsSettings
 from portal_chassis.sealing import Sealer
@@ -47,21 +48,34 @@ async def test_my_data_and_someone_without_customer_data(
     assert (await service.client.get("/v1/customer")).status_code == 401
 
 
-async def test_phone_number_changes_without_an_event(
+async def test_a_phone_number_change_is_announced_without_the_number(
     service: Harness, tokens: TokenFactory, make_contract: MakeContract
 ) -> None:
     await make_contract()
-    before = len(await service.outbox())
+    await service.client.put(
+        "/v1/customer/payment",
+        json={"method": "direct_debit", "iban": "NL91ABNA0417164300"},
+        headers=tokens.headers(CUSTOMER),
+    )
     changed = await service.client.patch(
         "/v1/customer/contact", json={"phone": "06 1234 5678"}, headers=tokens.headers(CUSTOMER)
     )
     assert changed.status_code == 200
     assert changed.json()["phone"] == "0612345678"
+    [_, contact] = await service.outbox("CustomerDetailsChanged")
+    assert contact.data["changed"] == ["contact"]
+    assert "0612345678" not in contact.model_dump_json()
+    # The latest event wins downstream, so it still carries the payment details.
+    assert contact.data["payment_method"] == "direct_debit"
+    assert Sealer(KEY).open(contact.data["sealed_iban"]) == "NL91ABNA0417164300"
+
+    before = len(await service.outbox())
     bad = await service.client.patch(
         "/v1/customer/contact", json={"phone": "call me"}, headers=tokens.headers(CUSTOMER)
     )
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["field"] == "phone"
+    assert len(await service.outbox()) == before
     assert (await service.client.get("/v1/customer", headers=tokens.headers(CUSTOMER))).json()[
         "phone"
     ] == "0612345678"
@@ -69,7 +83,30 @@ async def test_phone_number_changes_without_an_event(
         "/v1/customer/contact", json={"phone": None}, headers=tokens.headers(CUSTOMER)
     )
     assert removed.json()["phone"] is None
+    assert [e.data["changed"] for e in await service.outbox("CustomerDetailsChanged")][-1] == ["contact"]
+    assert len(await service.outbox()) == before + 1
+
+
+async def test_without_a_sealing_key_a_contact_change_that_would_carry_an_iban_is_refused(
+    app: FastAPI, service: Harness, tokens: TokenFactory, make_contract: MakeContract
+) -> None:
+    await make_contract()
+    await service.client.put(
+        "/v1/customer/payment",
+        json={"method": "direct_debit", "iban": "NL91ABNA0417164300"},
+        headers=tokens.headers(CUSTOMER),
+    )
+    app.state.sealer = None
+    before = len(await service.outbox())
+    refused = await service.client.patch(
+        "/v1/customer/contact", json={"phone": "0612345678"}, headers=tokens.headers(CUSTOMER)
+    )
+    assert refused.status_code == 503
+    assert refused.json()["type"] == "/problems/sealing-unavailable"
     assert len(await service.outbox()) == before
+    assert (await service.client.get("/v1/customer", headers=tokens.headers(CUSTOMER))).json()[
+        "phone"
+    ] is None
 
 
 async def test_billing_address_change_is_announced_to_identity_and_billing(
@@ -89,6 +126,7 @@ async def test_billing_address_change_is_announced_to_identity_and_billing(
     assert details.data["billing_house_number_addition"] == "bis"
     assert details.data["payment_method"] == "transfer"
     assert details.data["sealed_iban"] is None
+    assert details.data["changed"] == ["billing_address"]
     assert "name" not in details.data
 
 
@@ -135,7 +173,7 @@ async def test_direct_debit_with_a_good_iban_travels_sealed(
     assert changed.status_code == 200, changed.text
     assert (changed.json()["payment_method"], changed.json()["iban"]) == ("direct_debit", "NL91 **** 4300")
     [details] = await service.outbox("CustomerDetailsChanged")
-    assert details.data["payment_method"] == "direct_debit"
+    assert (details.data["payment_method"], details.data["changed"]) == ("direct_debit", ["payment"])
     assert "NL91ABNA0417164300" not in details.model_dump_json()
     assert Sealer(KEY).open(details.data["sealed_iban"]) == "NL91ABNA0417164300"
 

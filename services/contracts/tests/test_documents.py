@@ -16,11 +16,12 @@ from fastapi import FastAPI
 from contracts.db.tables import Contract, Customer, Document
 from contracts.domain.documents import Confirmation, Heading, PriceLine, Prices, filename, money, render
 from contracts.settings import DEFAULT_CATALOGUE, ContractsSettings
+from contracts.use_cases.contract_requests import confirm_requests
 from contracts.use_cases.documents import confirmation_of
 from portal_chassis.testing import Harness, TokenFactory
 from portal_schemas.contracts import DocumentAvailable
 
-from .conftest import NOW, MakeContract
+from .conftest import NOW, TODAY, MakeContract
 
 CUSTOMER = "100200300"
 OTHER = "900800700"
@@ -111,8 +112,18 @@ def announced(events: list[Any], contract_id: str) -> list[DocumentAvailable]:
     return [e for e in found if e.contract_id == contract_id]
 
 
+async def confirm(service: Harness, settings: ContractsSettings, now: datetime = NOW) -> None:
+    """The confirmation job, on the tests' day."""
+    async with service.runtime.new_uow() as uow:
+        await confirm_requests(uow, settings, today=TODAY, now=now)
+
+
 async def test_a_confirmed_request_files_three_documents_and_announces_each(
-    app: FastAPI, service: Harness, tokens: TokenFactory, make_contract: MakeContract
+    app: FastAPI,
+    service: Harness,
+    tokens: TokenFactory,
+    make_contract: MakeContract,
+    settings: ContractsSettings,
 ) -> None:
     await make_contract()
     app.state.clock = lambda: NOW + timedelta(minutes=5)  # the request comes later: listed first
@@ -120,6 +131,8 @@ async def test_a_confirmed_request_files_three_documents_and_announces_each(
     made = await service.client.post("/v1/contract-requests", json=REQUEST, headers=headers)
     assert made.status_code == 201, made.text
     contract_id = made.json()["contract_id"]
+    assert await documents(service, contract_id) == []  # filed once the request is confirmed
+    await confirm(service, settings, NOW + timedelta(minutes=5))
 
     stored = await documents(service, contract_id)
     assert [d.kind for d in stored] == ["confirmation", "tariff_sheet", "technical_card"]
@@ -149,10 +162,11 @@ async def test_a_confirmed_request_files_three_documents_and_announces_each(
 
 
 async def test_what_the_confirmation_says(
-    service: Harness, tokens: TokenFactory, make_contract: MakeContract
+    service: Harness, tokens: TokenFactory, make_contract: MakeContract, settings: ContractsSettings
 ) -> None:
     await make_contract()
     made = await service.client.post("/v1/contract-requests", json=REQUEST, headers=tokens.headers(CUSTOMER))
+    await confirm(service, settings)
     async with service.runtime.new_uow() as uow:
         contract = await uow.session.get(Contract, made.json()["contract_id"])
         customer = await uow.session.get(Customer, CUSTOMER)

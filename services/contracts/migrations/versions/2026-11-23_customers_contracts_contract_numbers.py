@@ -1,8 +1,8 @@
-"""customers contracts contract numbers
+"""customers, contracts, contract numbers
 
-Revision ID: 90576841059f
+Revision ID: b248f47222ce
 Revises: 
-Create Date: 2026-11-23 20:20:07.727610
+Create Date: 2026-11-23 21:09:20.909654
 """
 from collections.abc import Sequence
 
@@ -11,7 +11,7 @@ from alembic import op
 import portal_chassis.columns
 from portal_chassis.migrations import create_outbox_and_inbox_v1, drop_outbox_and_inbox_v1
 
-revision: str = '90576841059f'
+revision: str = 'b248f47222ce'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -113,7 +113,7 @@ def upgrade() -> None:
     sa.Column('version', sa.Integer(), nullable=False),
     sa.CheckConstraint("commodity IN ('electricity', 'gas', 'heat')", name=op.f('ck_contracts_commodity')),
     sa.CheckConstraint("meter_location IN ('indoors', 'outdoors', 'unknown')", name=op.f('ck_contracts_meter_location')),
-    sa.CheckConstraint("status IN ('confirmed', 'active', 'terminating', 'ended', 'withdrawn')", name=op.f('ck_contracts_status')),
+    sa.CheckConstraint("status IN ('requested', 'refused', 'confirmed', 'active', 'terminating', 'ended', 'withdrawn')", name=op.f('ck_contracts_status')),
     sa.CheckConstraint('termination_fee >= 0', name=op.f('ck_contracts_fee_not_negative')),
     sa.ForeignKeyConstraint(['customer_number'], ['customers.customer_number'], name=op.f('fk_contracts_customer_number_customers')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contracts')),
@@ -186,6 +186,7 @@ def upgrade() -> None:
     sa.Column('requested_on', sa.Date(), nullable=False),
     sa.Column('desired_start_date', sa.Date(), nullable=True),
     sa.Column('current_contract_end', sa.Date(), nullable=True),
+    sa.Column('refusal_reason', sa.String(length=500), nullable=True),
     sa.Column('created_at', portal_chassis.columns.UtcDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['contract_id'], ['contracts.id'], name=op.f('fk_contract_requests_contract_id_contracts')),
     sa.ForeignKeyConstraint(['customer_number'], ['customers.customer_number'], name=op.f('fk_contract_requests_customer_number_customers')),

@@ -1,5 +1,6 @@
 """``python -m contracts serve | migrate | asyncapi | create-contract | issue-registration-code |
-import-catalogue | activate-due-contracts | end-due-contracts | propose-renewals``."""
+import-catalogue | confirm-contract-requests | activate-due-contracts | end-due-contracts |
+propose-renewals``."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from contracts.app import create_app
 from contracts.domain.errors import DomainError
 from contracts.settings import ContractsSettings
 from contracts.use_cases.catalogue import import_catalogue, read_catalogue
-from contracts.use_cases.contract_requests import activate_due_contracts
+from contracts.use_cases.contract_requests import activate_due_contracts, confirm_requests
 from contracts.use_cases.create_contract import CustomerDetails, create_contract
 from contracts.use_cases.registration_codes import MAX_VALID_DAYS, issue_registration_code
 from contracts.use_cases.renewals import propose_renewals
@@ -197,6 +198,21 @@ def _activate_due_contracts(args: argparse.Namespace) -> int:
     return asyncio.run(run_in_unit_of_work(settings, work))
 
 
+def _confirm_contract_requests(args: argparse.Namespace) -> int:
+    """Confirms or refuses every pending portal request; safe to run twice."""
+    settings = ContractsSettings()
+    now = datetime.now(UTC)
+    today = args.today or calendar_day(now, settings.zone)
+
+    async def work(uow: UnitOfWork) -> int:
+        confirmed, refused = await confirm_requests(uow, settings, today=today, now=now)
+        print(f"refused: {refused}", file=sys.stderr)
+        print(confirmed)  # alone on the last line: how many requests were confirmed
+        return 0
+
+    return asyncio.run(run_in_unit_of_work(settings, work))
+
+
 def _import_catalogue_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, help="catalogue TOML file (format: see the README)")
 
@@ -279,6 +295,11 @@ def main(argv: list[str] | None = None) -> int:
             "propose-renewals": (
                 "propose renewals for fixed terms ending soon, roll ended ones over; prints proposals",
                 _propose_renewals,
+                _today_arg,
+            ),
+            "confirm-contract-requests": (
+                "confirm pending contract requests, refuse those failing the checks; prints confirmed",
+                _confirm_contract_requests,
                 _today_arg,
             ),
             "activate-due-contracts": (

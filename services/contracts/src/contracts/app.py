@@ -54,6 +54,7 @@ def create_app(settings: ContractsSettings | None = None) -> FastAPI:
             unilateral_changes.router,
             customer.router,
             contract_requests.router,
+            contract_requests.admin_router,
             withdrawals.router,
             moves.router,
             co_holders.router,

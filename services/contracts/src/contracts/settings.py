@@ -74,6 +74,10 @@ class ContractsSettings(ServiceSettings):
     # Calendar days after the contract was concluded in which the customer may withdraw;
     # a termination asked for within them costs nothing.
     withdrawal_days: int = Field(14, ge=0, le=60)
+    # A portal request is confirmed only while supply starts at least this many days after the
+    # confirmation: the withdrawal period ends before supply starts and the switch can still be
+    # registered with the grid operator; otherwise it is refused.
+    confirmation_lead_days: int = Field(15, ge=0, le=60)
     vat_rate: Decimal = Field(Decimal("0.21"), ge=0, le=1)
     # Loaded at start when the catalogue is empty (null: never); `import-catalogue` loads others.
     catalogue_file: Path | None = DEFAULT_CATALOGUE

@@ -53,6 +53,22 @@ class ContractCreated(EventData):
     supply_postcode: Postcode | None = None
 
 
+class ContractRequestRefused(EventData):
+    """A contract requested in the portal was not confirmed (product no longer offered, start
+    of supply too close, or refused by operations): no contract was concluded."""
+
+    event_type: ClassVar[str] = "ContractRequestRefused"
+    domain: ClassVar[str] = "contracts"
+    summary: ClassVar[str] = "A portal contract request was refused, with the reason."
+
+    request_id: str
+    contract_id: str
+    customer_number: str = Field(min_length=1, max_length=20)
+    commodity: Commodity
+    product_code: str
+    reason: str = Field(min_length=1, max_length=500)
+
+
 class ContractTerminated(EventData):
     event_type: ClassVar[str] = "ContractTerminated"
     domain: ClassVar[str] = "contracts"
@@ -107,6 +123,9 @@ class CustomerDetailsChanged(EventData):
     billing_city: str | None = None
     payment_method: PaymentMethod
     sealed_iban: str | None = Field(default=None, min_length=1)
+    # What this change was about; a contact change (the phone number) carries no contact data:
+    # consumers that need it fetch it themselves. Empty in events written before it existed.
+    changed: list[Literal["billing_address", "payment", "contact"]] = Field(default_factory=list)
 
 
 class ContractMoved(EventData):

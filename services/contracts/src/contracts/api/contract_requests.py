@@ -7,17 +7,32 @@ from typing import Any
 from fastapi import APIRouter, status
 
 from contracts.api.deps import NowDep, SettingsDep, TodayDep
-from contracts.api.schemas import AddressIn, AddressOut, ContractRequestIn, ContractRequestOut, HistoryItem
+from contracts.api.schemas import (
+    AddressIn,
+    AddressOut,
+    ContractRequestIn,
+    ContractRequestOut,
+    HistoryItem,
+    RefusalIn,
+)
 from contracts.db.tables import Contract
 from contracts.domain.address import make_address
 from contracts.domain.contract import shown_status
 from contracts.domain.withdrawal import last_withdrawal_day
-from contracts.use_cases.contract_requests import NewRequest, RequestView, list_requests, request_contract
-from portal_chassis.auth import CustomerDep
+from contracts.use_cases.contract_requests import (
+    NewRequest,
+    RequestView,
+    confirm_by_operator,
+    list_requests,
+    refuse_by_operator,
+    request_contract,
+)
+from portal_chassis.auth import CustomerDep, OperatorDep
 from portal_chassis.deps import UowDep
 from portal_chassis.pagination import Page, PageDep
 
 router = APIRouter(prefix="/v1/contract-requests", tags=["contract requests"])
+admin_router = APIRouter(prefix="/v1/admin/contract-requests", tags=["operations"])
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No customer data for this account"},
@@ -58,7 +73,10 @@ def request_out(view: RequestView, today: Any, withdrawal_days: int) -> Contract
         current_contract_end=request.current_contract_end,
         start_date=contract.start_date,
         status=shown_status(contract.status, contract.end_date, today),
-        withdrawal_until=last_withdrawal_day(contract.concluded_on, withdrawal_days),
+        withdrawal_until=None
+        if contract.status in ("requested", "refused")
+        else last_withdrawal_day(contract.concluded_on, withdrawal_days),
+        refusal_reason=request.refusal_reason,
         history=[HistoryItem(kind=e.kind, occurred_at=e.occurred_at) for e in view.history],
     )
 
@@ -67,7 +85,12 @@ def _address(body: AddressIn) -> Any:
     return make_address(**body.model_dump(), field="supply_address")
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Request a new contract", responses=ERRORS)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Request a new contract (status requested until it is confirmed or refused)",
+    responses=ERRORS,
+)
 async def new_request(
     body: ContractRequestIn,
     customer: CustomerDep,
@@ -90,7 +113,6 @@ async def new_request(
         ),
         today=today,
         now=now,
-        withdrawal_days=settings.withdrawal_days,
     )
     return request_out(view, today, settings.withdrawal_days)
 
@@ -106,3 +128,40 @@ async def my_requests(
         limit=page.limit,
         offset=page.offset,
     )
+
+
+ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such request (problem type contract-request-not-found)"},
+    409: {
+        "description": "Already confirmed or refused (problem type contract-request-decided), or its "
+        "start date has passed (start-date-passed, confirmation only)"
+    },
+}
+
+
+@admin_router.post(
+    "/{request_id}/confirmation",
+    summary="Confirm a pending request by hand (the written confirmation)",
+    responses=ADMIN_ERRORS,
+)
+async def confirm(
+    request_id: str, operator: OperatorDep, uow: UowDep, settings: SettingsDep, now: NowDep, today: TodayDep
+) -> ContractRequestOut:
+    view = await confirm_by_operator(
+        uow, request_id, operator.name, today=today, now=now, withdrawal_days=settings.withdrawal_days
+    )
+    return request_out(view, today, settings.withdrawal_days)
+
+
+@admin_router.post("/{request_id}/refusal", summary="Refuse a pending request", responses=ADMIN_ERRORS)
+async def refuse(
+    request_id: str,
+    body: RefusalIn,
+    operator: OperatorDep,
+    uow: UowDep,
+    settings: SettingsDep,
+    now: NowDep,
+    today: TodayDep,
+) -> ContractRequestOut:
+    view = await refuse_by_operator(uow, request_id, operator.name, body.reason, now=now)
+    return request_out(view, today, settings.withdrawal_days)

@@ -62,8 +62,10 @@ async def my_data(customer: CustomerDep, uow: UowDep) -> CustomerOut:
 
 
 @router.patch("/contact", summary="Change my phone number", responses=ERRORS)
-async def change_contact(body: ContactChange, customer: CustomerDep, uow: UowDep) -> CustomerOut:
-    return customer_out(await change_phone(uow, customer.customer_number, body.phone))
+async def change_contact(
+    body: ContactChange, customer: CustomerDep, uow: UowDep, sealer: SealerDep
+) -> CustomerOut:
+    return customer_out(await change_phone(uow, sealer, customer.customer_number, body.phone))
 
 
 @router.put("/billing-address", summary="Change where my invoices go", responses=ERRORS)

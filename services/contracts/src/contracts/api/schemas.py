@@ -184,9 +184,11 @@ class ContractRequestOut(BaseModel):
     current_contract_end: date | None
     start_date: date
     status: Status
-    withdrawal_until: date = Field(
-        description="Last day on which the contract can be withdrawn free of charge."
+    withdrawal_until: date | None = Field(
+        description="Last day on which the contract can be withdrawn free of charge; "
+        "null until the request is confirmed (and for a refused one)."
     )
+    refusal_reason: str | None = Field(None, description="Why the request was refused.")
     history: list[HistoryItem]
 
 
@@ -288,3 +290,7 @@ class FeeAdjustmentOut(BaseModel):
     contract_id: str
     termination_fee: Money = Field(description="The provisional fee now, euro incl. VAT.")
     amount_excl_vat: Money
+
+
+class RefusalIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=500, description="Told to the customer.")

@@ -67,10 +67,14 @@ class Contracts:
         self.session.add(contract)
 
     async def supply_postcodes(self, customer_number: str) -> list[str]:
-        """The distinct supply postcodes of all the customer's contracts, sorted."""
+        """The distinct supply postcodes of the customer's contracts (unconfirmed requests
+        left out), sorted."""
         rows = await self.session.scalars(
             select(Contract.supply_postcode)
-            .where(Contract.customer_number == customer_number)
+            .where(
+                Contract.customer_number == customer_number,
+                Contract.status.not_in(("requested", "refused")),
+            )
             .distinct()
             .order_by(Contract.supply_postcode)
         )

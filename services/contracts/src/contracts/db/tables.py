@@ -77,7 +77,8 @@ class Contract(Base):
     __table_args__ = (
         CheckConstraint("commodity IN ('electricity', 'gas', 'heat')", name="commodity"),
         CheckConstraint(
-            "status IN ('confirmed', 'active', 'terminating', 'ended', 'withdrawn')", name="status"
+            "status IN ('requested', 'refused', 'confirmed', 'active', 'terminating', 'ended', 'withdrawn')",
+            name="status",
         ),
         CheckConstraint("termination_fee >= 0", name="fee_not_negative"),
         CheckConstraint("meter_location IN ('indoors', 'outdoors', 'unknown')", name="meter_location"),
@@ -101,7 +102,9 @@ class Contract(Base):
     product_code: Mapped[str] = mapped_column(String(50))
     start_date: Mapped[date] = mapped_column(Date)
     fixed_term_end: Mapped[date | None] = mapped_column(Date)
-    concluded_on: Mapped[date] = mapped_column(Date)  # the withdrawal period runs from here
+    # The withdrawal period runs from here; a portal request holds its request day until it is
+    # confirmed (the confirmation day then replaces it).
+    concluded_on: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20))
     end_date: Mapped[date | None] = mapped_column(Date)
     termination_reason: Mapped[str | None] = mapped_column(String(30))
@@ -155,7 +158,7 @@ class ContractEvent(Base):
 class ContractRequest(Base):
     """A customer's request for a new contract through the portal and the contract it led to.
 
-    The status is the contract's (requested until the confirmation is written, then the
+    The status is the contract's (``requested`` until it is confirmed or ``refused``, then the
     contract's own status); the history is the contract's ContractEvent rows.
     """
 
@@ -167,6 +170,7 @@ class ContractRequest(Base):
     requested_on: Mapped[date] = mapped_column(Date)
     desired_start_date: Mapped[date | None] = mapped_column(Date)
     current_contract_end: Mapped[date | None] = mapped_column(Date)
+    refusal_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     contract: Mapped[Contract] = relationship(lazy="raise")  # orders inserts; never loaded

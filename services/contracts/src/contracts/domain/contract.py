@@ -13,8 +13,9 @@ from contracts.domain.errors import ContractNotActive, InvalidContractTerms, Inv
 MAX_NOTICE = timedelta(days=5 * 366)
 
 # Stored status; "ended" is also what a terminating contract shows once its last day passed.
+# "requested": a portal request awaiting confirmation; "refused": not confirmed (never concluded);
 # "confirmed": concluded, supply not started yet; "withdrawn": the customer withdrew in time.
-Status = Literal["confirmed", "active", "terminating", "ended", "withdrawn"]
+Status = Literal["requested", "refused", "confirmed", "active", "terminating", "ended", "withdrawn"]
 
 
 def check_new_terms(

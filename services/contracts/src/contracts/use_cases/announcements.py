@@ -2,10 +2,14 @@
 
 CustomerRegistered is the snapshot identity keeps for registration (postcodes, segment,
 language); CustomerDetailsChanged is what billing needs (billing address, payment method, the
-IBAN sealed with the event sealing key).
+IBAN sealed with the event sealing key) and what changed, also for a change of the phone number,
+which itself never travels.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
 
 from contracts.db.repositories import Contracts
 from contracts.db.tables import Customer
@@ -38,7 +42,12 @@ def announce_registration(
     )
 
 
-def announce_details(uow: UnitOfWork, sealer: Sealer | None, customer: Customer) -> None:
+Changed = Literal["billing_address", "payment", "contact"]
+
+
+def announce_details(
+    uow: UnitOfWork, sealer: Sealer | None, customer: Customer, changed: Sequence[Changed]
+) -> None:
     if customer.iban is not None and sealer is None:
         # Refused before anything is committed: the IBAN never travels in the clear.
         raise ProblemError(
@@ -54,6 +63,7 @@ def announce_details(uow: UnitOfWork, sealer: Sealer | None, customer: Customer)
             billing_city=customer.billing_city,
             payment_method=customer.payment_method,  # table constraint
             sealed_iban=None if customer.iban is None or sealer is None else sealer.seal(customer.iban),
+            changed=list(changed),
         ),
         subject=customer.customer_number,
     )

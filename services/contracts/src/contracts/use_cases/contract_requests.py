@@ -1,11 +1,16 @@
 """New contracts requested through the portal, and their start of supply.
 
 A request is checked in full (commodity, product code, EAN, capacity within the small-consumer
-limits, supply address, start date) before anything is written. An accepted request is
-confirmed at once: the confirmation the customer receives is the written confirmation, so the
-contract is concluded that day (``concluded_on``, which starts the 14-day withdrawal period)
-with status ``confirmed``; ``activate_due_contracts`` makes it ``active`` on its start date.
-The history (requested, confirmed, activated, withdrawn, ...) is the contract's event log.
+limits, supply address, start date) before anything is written. An accepted request is stored
+with status ``requested``: nothing is concluded yet, nothing is announced or filed.
+
+Processing confirms it (``confirm_requests``, the daily job, or operations by hand): the
+confirmation is the written confirmation, so the contract is concluded that day
+(``concluded_on``, which starts the 14-day withdrawal period), ``ContractCreated`` is emitted
+and the documents are filed. A request the supplier can no longer honour (``refusal_of``) is
+``refused`` with a reason and ``ContractRequestRefused``. ``activate_due_contracts`` makes a
+confirmed contract ``active`` on its start date. The history (requested, confirmed, refused,
+activated, withdrawn, ...) is the contract's event log.
 
 Product codes are checked against the product catalogue (table ``products``): the product
 must exist, be on sale and supply the commodity; a fixed product's term (``term_months``) sets
@@ -32,14 +37,18 @@ from contracts.domain.connection import normalise_capacity, normalise_ean
 from contracts.domain.contract import check_new_terms
 from contracts.domain.errors import ContractNotActive, InvalidConnection, InvalidContractTerms
 from contracts.domain.start_date import add_months, start_date
+from contracts.settings import ContractsSettings
 from contracts.use_cases.announcements import announce_registration, registration_of
 from contracts.use_cases.customer_details import own_customer
 from contracts.use_cases.documents import file_contract_documents
 from portal_chassis.pagination import PageParams
+from portal_chassis.problems import ProblemError
 from portal_chassis.uow import UnitOfWork
-from portal_schemas.contracts import ContractCreated
+from portal_schemas.contracts import ContractCreated, ContractRequestRefused
 
 LIVE = ("confirmed", "active", "terminating")
+# A pending request holds its connection too: a second request for it would race the first.
+TAKEN = ("requested", *LIVE)
 
 
 @dataclass(frozen=True)
@@ -67,7 +76,6 @@ async def request_contract(
     *,
     today: date,
     now: datetime,
-    withdrawal_days: int = 14,
 ) -> RequestView:
     if new.commodity not in ("electricity", "gas"):
         raise InvalidConnection("Electricity and gas contracts can be requested here.", field="commodity")
@@ -82,18 +90,17 @@ async def request_contract(
         concluded_on=today,
     )
     fixed_term_end = await _fixed_term_end(uow, new.product_code, new.commodity, starts)
-    customer = await own_customer(uow, customer_number, lock=True)
+    # Locked: two requests of one customer for the same connection queue up here.
+    await own_customer(uow, customer_number, lock=True)
     taken = await uow.session.scalar(
         select(Contract.id).where(
-            Contract.ean == ean, Contract.commodity == new.commodity, Contract.status.in_(LIVE)
+            Contract.ean == ean, Contract.commodity == new.commodity, Contract.status.in_(TAKEN)
         )
     )
     if taken is not None:
         raise ContractNotActive(
             "This connection already has a current contract with us; change its tariff instead.",
         )
-    before = await registration_of(uow, customer)
-
     address = new.supply_address
     contract = Contract(
         id=str(uuid.uuid4()),
@@ -110,8 +117,8 @@ async def request_contract(
         product_code=new.product_code,
         start_date=starts,
         fixed_term_end=fixed_term_end,
-        concluded_on=today,
-        status="confirmed",
+        concluded_on=today,  # replaced by the confirmation day
+        status="requested",
         created_at=now,
     )
     Contracts(uow.session).add(contract)
@@ -129,26 +136,168 @@ async def request_contract(
     history.record(
         contract.id, "requested", now, product_code=new.product_code, start_date=starts.isoformat()
     )
-    history.record(contract.id, "confirmed", now, contract_number=contract.contract_number)
+    await uow.commit()
+    return RequestView(request, contract, await history.of_contract(contract.id))
+
+
+async def refusal_of(uow: UnitOfWork, contract: Contract, *, today: date, lead_days: int) -> str | None:
+    """Why the supplier can no longer confirm the request, or None. Checked at confirmation: the
+    product is still on sale for the commodity (while a catalogue is loaded) and supply starts
+    at least ``lead_days`` after today."""
+    if await uow.session.scalar(select(func.count()).select_from(Product)):
+        product = await uow.session.get(Product, contract.product_code)
+        if product is None or not product.on_sale or contract.commodity not in product.commodities:
+            return f"Product {contract.product_code} is no longer offered for {contract.commodity}."
+    if contract.start_date < today + timedelta(days=lead_days):
+        return (
+            f"Supply was to start on {contract.start_date.isoformat()}, less than {lead_days} days "
+            "away; please request again with a later start date."
+        )
+    return None
+
+
+async def confirm_request(
+    uow: UnitOfWork,
+    contract: Contract,
+    *,
+    today: date,
+    now: datetime,
+    withdrawal_days: int,
+    operator: str | None = None,
+) -> None:
+    """The written confirmation: the contract is concluded today, announced and filed."""
+    customer = await own_customer(uow, contract.customer_number, lock=True)
+    before = await registration_of(uow, customer)
+    contract.status = "confirmed"
+    contract.concluded_on = today
+    by = {} if operator is None else {"operator": operator}
+    ContractEvents(uow.session).record(
+        contract.id, "confirmed", now, contract_number=contract.contract_number, **by
+    )
     await uow.session.flush()
-    announce_registration(uow, await registration_of(uow, customer), before, customer_number)
+    announce_registration(uow, await registration_of(uow, customer), before, customer.customer_number)
     uow.emit(
         ContractCreated(
             contract_id=contract.id,
             contract_number=contract.contract_number,
-            customer_number=customer_number,
-            commodity=new.commodity,  # checked above
-            product_code=new.product_code,
-            start_date=starts,
-            ean=ean,
-            supply_postcode=address.postcode,
+            customer_number=contract.customer_number,
+            commodity=contract.commodity,  # electricity or gas: checked on request
+            product_code=contract.product_code,
+            start_date=contract.start_date,
+            ean=contract.ean,
+            supply_postcode=contract.supply_postcode,
         ),
         subject=contract.id,
     )
     # This confirmation is the written one: it goes into the mailbox with the other documents.
     await file_contract_documents(uow, contract, customer, withdrawal_days=withdrawal_days, now=now)
+
+
+async def refuse_request(
+    uow: UnitOfWork,
+    request: ContractRequest,
+    contract: Contract,
+    reason: str,
+    *,
+    now: datetime,
+    operator: str | None = None,
+) -> None:
+    """Never concluded: the contract stays ``refused`` and frees its connection."""
+    contract.status = "refused"
+    request.refusal_reason = reason
+    by = {} if operator is None else {"operator": operator}
+    ContractEvents(uow.session).record(contract.id, "refused", now, reason=reason, **by)
+    uow.emit(
+        ContractRequestRefused(
+            request_id=request.id,
+            contract_id=contract.id,
+            customer_number=contract.customer_number,
+            commodity=contract.commodity,  # electricity or gas: checked on request
+            product_code=contract.product_code,
+            reason=reason,
+        ),
+        subject=contract.id,
+    )
+
+
+async def confirm_requests(
+    uow: UnitOfWork, settings: ContractsSettings, *, today: date, now: datetime
+) -> tuple[int, int]:
+    """Confirms every pending request that passes ``refusal_of`` and refuses the others; returns
+    (confirmed, refused). Running it again finds nothing pending (a request handled at the same
+    moment by operations makes one of the two writers fail on the contract's version)."""
+    pending = (
+        await uow.session.execute(
+            select(ContractRequest, Contract)
+            .join(Contract, Contract.id == ContractRequest.contract_id)
+            .where(Contract.status == "requested")
+            .order_by(ContractRequest.created_at, ContractRequest.id)
+        )
+    ).all()
+    confirmed = refused = 0
+    for request, contract in pending:
+        reason = await refusal_of(uow, contract, today=today, lead_days=settings.confirmation_lead_days)
+        if reason is None:
+            await confirm_request(
+                uow, contract, today=today, now=now, withdrawal_days=settings.withdrawal_days
+            )
+            confirmed += 1
+        else:
+            await refuse_request(uow, request, contract, reason, now=now)
+            refused += 1
     await uow.commit()
-    return RequestView(request, contract, await history.of_contract(contract.id))
+    return confirmed, refused
+
+
+async def pending_request(uow: UnitOfWork, request_id: str) -> tuple[ContractRequest, Contract]:
+    """A request operations may still decide on; 404 unknown, 409 already decided."""
+    row = (
+        await uow.session.execute(
+            select(ContractRequest, Contract)
+            .join(Contract, Contract.id == ContractRequest.contract_id)
+            .where(ContractRequest.id == request_id)
+            .with_for_update(of=Contract)
+        )
+    ).first()
+    if row is None:
+        raise ProblemError(404, "contract-request-not-found", "No contract request with this id.")
+    request, contract = row
+    if contract.status != "requested":
+        raise ProblemError(
+            409,
+            "contract-request-decided",
+            f"This request has already been handled; the contract is {contract.status}.",
+            contract_status=contract.status,
+        )
+    return request, contract
+
+
+async def confirm_by_operator(
+    uow: UnitOfWork, request_id: str, operator: str, *, today: date, now: datetime, withdrawal_days: int
+) -> RequestView:
+    """Operations confirm a request by hand (e.g. after checking with the grid operator); the
+    automatic checks are theirs to weigh."""
+    request, contract = await pending_request(uow, request_id)
+    if contract.start_date < today:  # a contract is concluded on or before its start date
+        raise ProblemError(
+            409,
+            "start-date-passed",
+            f"Supply was to start on {contract.start_date.isoformat()}; refuse the request instead.",
+        )
+    await confirm_request(
+        uow, contract, today=today, now=now, withdrawal_days=withdrawal_days, operator=operator
+    )
+    await uow.commit()
+    return RequestView(request, contract, await ContractEvents(uow.session).of_contract(contract.id))
+
+
+async def refuse_by_operator(
+    uow: UnitOfWork, request_id: str, operator: str, reason: str, *, now: datetime
+) -> RequestView:
+    request, contract = await pending_request(uow, request_id)
+    await refuse_request(uow, request, contract, reason, now=now, operator=operator)
+    await uow.commit()
+    return RequestView(request, contract, await ContractEvents(uow.session).of_contract(contract.id))
 
 
 async def _fixed_term_end(uow: UnitOfWork, product_code: str, commodity: str, starts: date) -> date | None:

@@ -22,10 +22,14 @@ async def own_customer(uow: UnitOfWork, customer_number: str, *, lock: bool = Fa
     return customer
 
 
-async def change_phone(uow: UnitOfWork, customer_number: str, phone: str | None) -> Customer:
+async def change_phone(
+    uow: UnitOfWork, sealer: Sealer | None, customer_number: str, phone: str | None
+) -> Customer:
     compact = None if phone is None or not phone.strip() else normalise_phone(phone)
     customer = await own_customer(uow, customer_number, lock=True)
-    customer.phone = compact  # the phone number does not travel in events
+    customer.phone = compact
+    # Announced as a contact change; the phone number itself does not travel in events.
+    announce_details(uow, sealer, customer, ["contact"])
     await uow.commit()
     return customer
 
@@ -41,7 +45,7 @@ async def change_billing_address(
     customer.billing_postcode = address.postcode
     customer.billing_city = address.city
     announce_registration(uow, await registration_of(uow, customer), before, customer_number)
-    announce_details(uow, sealer, customer)
+    announce_details(uow, sealer, customer, ["billing_address"])
     await uow.commit()
     return customer
 
@@ -54,6 +58,6 @@ async def change_payment(
     customer = await own_customer(uow, customer_number, lock=True)
     customer.payment_method = method
     customer.iban = compact
-    announce_details(uow, sealer, customer)
+    announce_details(uow, sealer, customer, ["payment"])
     await uow.commit()
     return customer
