@@ -339,11 +339,56 @@ class SigningKeys:
         self.session.add(key)
 
 
-class Activations:
-    """Pending activations of new accounts (link token and code)."""
+class _MailedSecrets:
+    """What activations and email changes share: a mailed link and code that end once (used,
+    replaced, too many wrong codes). Subclasses name their table in ``model``."""
+
+    model: type[Activation] | type[EmailChange]
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def end(self, row_id: str, now: datetime, reason: str) -> bool:
+        """End one; False if it had already ended. Conditional, so of two requests presenting
+        the same token or code at once exactly one wins."""
+        model = self.model
+        statement = (
+            update(model)
+            .where(model.id == row_id, model.ended_at.is_(None))
+            .values(ended_at=now, end_reason=reason)
+            .returning(model.id)
+            .execution_options(synchronize_session=False)
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none() is not None
+
+    async def end_all_of(self, account_id: str, now: datetime, reason: str) -> None:
+        model = self.model
+        await self.session.execute(
+            update(model)
+            .where(model.account_id == account_id, model.ended_at.is_(None))
+            .values(ended_at=now, end_reason=reason)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def count_wrong_code(self, row_id: str) -> int | None:
+        """Count one wrong code in a single UPDATE (parallel guesses cannot skip the limit);
+        ``None`` if it has ended meanwhile."""
+        model = self.model
+        statement = (
+            update(model)
+            .where(model.id == row_id, model.ended_at.is_(None))
+            .values(wrong_codes=model.wrong_codes + 1)
+            .returning(model.wrong_codes)
+            .execution_options(synchronize_session=False)
+        )
+        result: int | None = (await self.session.execute(statement)).scalar_one_or_none()
+        return result
+
+
+class Activations(_MailedSecrets):
+    """Pending activations of new accounts (link token and code)."""
+
+    model = Activation
 
     def add(self, activation: Activation) -> None:
         self.session.add(activation)
@@ -372,41 +417,6 @@ class Activations:
         result: datetime | None = await self.session.scalar(
             select(func.max(Activation.created_at)).where(Activation.account_id == account_id)
         )
-        return result
-
-    async def end(self, activation_id: str, now: datetime, reason: str) -> bool:
-        """End one activation; False if it had already ended (a concurrent request used it).
-
-        Conditional, so of two requests presenting the same token at once exactly one wins.
-        """
-        statement = (
-            update(Activation)
-            .where(Activation.id == activation_id, Activation.ended_at.is_(None))
-            .values(ended_at=now, end_reason=reason)
-            .returning(Activation.id)
-            .execution_options(synchronize_session=False)
-        )
-        return (await self.session.execute(statement)).scalar_one_or_none() is not None
-
-    async def end_all_of(self, account_id: str, now: datetime, reason: str) -> None:
-        await self.session.execute(
-            update(Activation)
-            .where(Activation.account_id == account_id, Activation.ended_at.is_(None))
-            .values(ended_at=now, end_reason=reason)
-            .execution_options(synchronize_session=False)
-        )
-
-    async def count_wrong_code(self, activation_id: str) -> int | None:
-        """Count one wrong code in a single UPDATE (parallel guesses cannot skip the limit);
-        ``None`` if the activation has ended meanwhile."""
-        statement = (
-            update(Activation)
-            .where(Activation.id == activation_id, Activation.ended_at.is_(None))
-            .values(wrong_codes=Activation.wrong_codes + 1)
-            .returning(Activation.wrong_codes)
-            .execution_options(synchronize_session=False)
-        )
-        result: int | None = (await self.session.execute(statement)).scalar_one_or_none()
         return result
 
 
@@ -569,11 +579,10 @@ class ClientFailures:
         await self.session.execute(delete(ClientFailure).where(ClientFailure.failed_at <= cutoff))
 
 
-class EmailChanges:
+class EmailChanges(_MailedSecrets):
     """Requested changes of login address (link token and code for the new address)."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    model = EmailChange
 
     def add(self, change: EmailChange) -> None:
         self.session.add(change)
@@ -596,38 +605,6 @@ class EmailChanges:
             .order_by(EmailChange.created_at.desc())
             .limit(1)
         )
-        return result
-
-    async def end(self, change_id: str, now: datetime, reason: str) -> bool:
-        """End one request; False if it had already ended (of two requests at once, one wins)."""
-        statement = (
-            update(EmailChange)
-            .where(EmailChange.id == change_id, EmailChange.ended_at.is_(None))
-            .values(ended_at=now, end_reason=reason)
-            .returning(EmailChange.id)
-            .execution_options(synchronize_session=False)
-        )
-        return (await self.session.execute(statement)).scalar_one_or_none() is not None
-
-    async def end_all_of(self, account_id: str, now: datetime, reason: str) -> None:
-        await self.session.execute(
-            update(EmailChange)
-            .where(EmailChange.account_id == account_id, EmailChange.ended_at.is_(None))
-            .values(ended_at=now, end_reason=reason)
-            .execution_options(synchronize_session=False)
-        )
-
-    async def count_wrong_code(self, change_id: str) -> int | None:
-        """Count one wrong code in a single UPDATE (parallel guesses cannot skip the limit);
-        ``None`` if the request has ended meanwhile."""
-        statement = (
-            update(EmailChange)
-            .where(EmailChange.id == change_id, EmailChange.ended_at.is_(None))
-            .values(wrong_codes=EmailChange.wrong_codes + 1)
-            .returning(EmailChange.wrong_codes)
-            .execution_options(synchronize_session=False)
-        )
-        result: int | None = (await self.session.execute(statement)).scalar_one_or_none()
         return result
 
 
