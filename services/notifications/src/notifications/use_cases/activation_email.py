@@ -7,21 +7,18 @@ request that arrives after a newer one (redelivery, replay) is recorded as super
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime
+from datetime import datetime
 
 from notifications.db.repositories import Deliveries, Recipients
 from notifications.domain.delivery import EmailKind, SkipReason
 from notifications.domain.links import activation_link
 from notifications.domain.locale import format_datetime, pick_language
+from notifications.use_cases.mailed_secrets import open_link_and_code, stale_reason
 from notifications.use_cases.queue_email import AboutAccount, Addressee, MailRoom, queue_email, skip_email
-from portal_chassis.dead_letter import PermanentError
-from portal_chassis.sealing import SealingError
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.identity import ActivationRequested
 
 KIND = EmailKind.ACTIVATION
-_CODE = re.compile(r"[0-9]{6}")
 
 
 async def queue_activation_email(
@@ -35,11 +32,14 @@ async def queue_activation_email(
     customer_number = known.customer_number if known is not None else None
     about = AboutAccount(data.account_id, occurred_at)
 
-    reason: SkipReason | None = None
-    if await deliveries.newer_for_account(data.account_id, KIND, occurred_at, event_id):
-        reason = SkipReason.SUPERSEDED  # its link and code were replaced by the newer request
-    elif datetime.now(UTC) >= data.expires_at:
-        reason = SkipReason.EXPIRED  # arrived too late: a dead link and code help nobody
+    reason = await stale_reason(
+        deliveries,
+        account_id=data.account_id,
+        kind=KIND,
+        occurred_at=occurred_at,
+        event_id=event_id,
+        expires_at=data.expires_at,
+    )
     if reason is not None:
         await skip_email(
             uow,
@@ -53,14 +53,7 @@ async def queue_activation_email(
         )
         return
 
-    try:
-        token = room.sealer.open(data.sealed_token)
-        code = room.sealer.open(data.sealed_code)
-    except SealingError as exc:
-        # A key mismatch, not this message's bad luck: retrying cannot help.
-        raise PermanentError("activation token or code cannot be opened with this service's key") from exc
-    if not _CODE.fullmatch(code):
-        raise PermanentError("activation code is not six digits")
+    token, code = open_link_and_code(room, data.sealed_token, data.sealed_code, "activation")
 
     await deliveries.supersede_pending(
         data.account_id, KIND, up_to=occurred_at, event_id=event_id, reason=SkipReason.SUPERSEDED.value

@@ -8,23 +8,20 @@ after its expiry is not sent. The notice is sent in any case: that someone asked
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime
+from datetime import datetime
 
 from notifications.db.repositories import Deliveries, Recipients
 from notifications.domain.addresses import mask_email
 from notifications.domain.delivery import EmailKind, SkipReason
 from notifications.domain.links import confirm_email_link, forgot_password_link
 from notifications.domain.locale import format_datetime, pick_language
+from notifications.use_cases.mailed_secrets import open_link_and_code, stale_reason
 from notifications.use_cases.queue_email import AboutAccount, Addressee, MailRoom, queue_email, skip_email
-from portal_chassis.dead_letter import PermanentError
-from portal_chassis.sealing import SealingError
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.identity import EmailChangeRequested
 
 CONFIRMATION = EmailKind.EMAIL_CHANGE_CONFIRMATION
 NOTICE = EmailKind.EMAIL_CHANGE_NOTICE
-_CODE = re.compile(r"[0-9]{6}")
 
 
 async def queue_email_change_emails(
@@ -62,11 +59,14 @@ async def _queue_confirmation(
     language = pick_language(data.language)
     about = AboutAccount(data.account_id, occurred_at)
 
-    reason: SkipReason | None = None
-    if await deliveries.newer_for_account(data.account_id, CONFIRMATION, occurred_at, event_id):
-        reason = SkipReason.SUPERSEDED  # its link and code were replaced by the newer request
-    elif datetime.now(UTC) >= data.expires_at:
-        reason = SkipReason.EXPIRED  # arrived too late: a dead link and code help nobody
+    reason = await stale_reason(
+        deliveries,
+        account_id=data.account_id,
+        kind=CONFIRMATION,
+        occurred_at=occurred_at,
+        event_id=event_id,
+        expires_at=data.expires_at,
+    )
     if reason is not None:
         await skip_email(
             uow,
@@ -80,14 +80,7 @@ async def _queue_confirmation(
         )
         return
 
-    try:
-        token = room.sealer.open(data.sealed_token)
-        code = room.sealer.open(data.sealed_code)
-    except SealingError as exc:
-        # A key mismatch, not this message's bad luck: retrying cannot help.
-        raise PermanentError("email change token or code cannot be opened with this service's key") from exc
-    if not _CODE.fullmatch(code):
-        raise PermanentError("email change code is not six digits")
+    token, code = open_link_and_code(room, data.sealed_token, data.sealed_code, "email change")
 
     await deliveries.supersede_pending(
         data.account_id,
