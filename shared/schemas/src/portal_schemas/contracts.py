@@ -9,13 +9,17 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import AwareDatetime, BaseModel, Field, PlainSerializer
 
 from portal_schemas.envelope import EventData
-from portal_schemas.types import Language, Money
+from portal_schemas.types import Language, Money, Quantity
 
 Commodity = Literal["electricity", "gas", "heat"]
 Segment = Literal["private", "business"]
 # Dutch postcode as stored everywhere: four digits (no leading zero) and two capitals, no space.
 Postcode = Annotated[str, Field(pattern=r"^[1-9][0-9]{3}[A-Z]{2}$")]
 TerminationReason = Literal["switch", "move", "customer_request", "end_of_term", "other"]
+# Registers a tariff prices, named as metering names them (portal_schemas.metering.Register).
+TariffRegister = Literal[
+    "electricity_single", "electricity_normal", "electricity_offpeak", "gas", "heat", "hot_water"
+]
 
 
 class CustomerRegistered(EventData):
@@ -51,6 +55,11 @@ class ContractCreated(EventData):
     # created by operations without them, events written before they existed).
     ean: str | None = Field(default=None, pattern=r"^[0-9]{18}$")
     supply_postcode: Postcode | None = None
+    meter_location: Literal["indoors", "outdoors", "unknown"] = "unknown"
+    # Expected consumption per year and register (kWh, m3 or GJ), as agreed in the contract:
+    # metering checks readings against it, billing derives the advance from it. Its keys are
+    # the registers the connection's meter has (single, or normal and off-peak).
+    expected_annual_consumption: dict[TariffRegister, Quantity] = Field(default_factory=dict)
 
 
 class ContractRequestRefused(EventData):
@@ -175,10 +184,6 @@ class CoHolderAdded(EventData):
     co_holder_id: str
 
 
-# Registers a tariff prices, named as metering names them (portal_schemas.metering.Register).
-TariffRegister = Literal[
-    "electricity_single", "electricity_normal", "electricity_offpeak", "gas", "heat", "hot_water"
-]
 ProductKind = Literal["fixed", "variable"]
 GasSource = Literal["grey", "green", "green_mix", "co2_compensated"]
 # Unit prices need more than cents (euro per kWh with 5 decimals); they travel as strings.

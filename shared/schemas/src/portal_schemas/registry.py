@@ -22,7 +22,7 @@ from portal_schemas.contracts import (
     UnilateralChangeAnnounced,
 )
 from portal_schemas.envelope import EventData
-from portal_schemas.hub import SwitchNoticeReceived
+from portal_schemas.hub import IntervalReadingsPublished, MeterInstalled, SwitchNoticeReceived
 from portal_schemas.identity import (
     AccountActivated,
     AccountLocked,
@@ -40,7 +40,15 @@ from portal_schemas.identity import (
     PortalAccessRequested,
     PreferencesChanged,
 )
-from portal_schemas.metering import MeterReadingReceived
+from portal_schemas.metering import (
+    FinalReadingRequested,
+    MeterReadingReceived,
+    ReadingReminderDue,
+    SmartMeterConsentGranted,
+    SmartMeterConsentRevoked,
+    SmartMeterDataRequested,
+    SmartMeterReconsentNeeded,
+)
 
 
 @dataclass(frozen=True)
@@ -91,7 +99,15 @@ _MODELS: tuple[type[EventData], ...] = (
     UnilateralChangeAnnounced,
     DocumentAvailable,
     SwitchNoticeReceived,
+    MeterInstalled,
+    IntervalReadingsPublished,
     MeterReadingReceived,
+    ReadingReminderDue,
+    FinalReadingRequested,
+    SmartMeterConsentGranted,
+    SmartMeterConsentRevoked,
+    SmartMeterReconsentNeeded,
+    SmartMeterDataRequested,
     InvoiceIssued,
 )
 

@@ -1,17 +1,22 @@
-"""Metering's tables: the contract read model, meters with their registers, readings."""
+"""Metering's tables: the contract read model, meters with their registers, readings,
+smart-meter consents, interval data with its daily and monthly aggregates, and the records
+that keep the jobs (reminders, final-reading requests) from repeating themselves."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from portal_chassis.columns import ExactDecimal, UtcDateTime
 
 CONTRACT_ACTIVE = "active"
 CONTRACT_ENDED = "ended"
+
+CONSENT_GRANTED = "granted"
+CONSENT_REVOKED = "revoked"
 
 
 class Base(DeclarativeBase):
@@ -33,7 +38,22 @@ class ContractView(Base):
     end_reason: Mapped[str | None] = mapped_column(String(30))
     # False once the contract ends: no more reading reminders for it.
     readings_expected: Mapped[bool]
+    # The connection (EAN) the smart-meter feed names; None when contracts did not know it.
+    ean: Mapped[str | None] = mapped_column(String(18), index=True)
+    # The customer reads the meter themselves (ContractAmended options): reminders are due.
+    self_reading: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ExpectedConsumption(Base):
+    """The contract's expected annual consumption per register (ContractCreated): the basis of
+    the plausibility check until the meter's own history says more."""
+
+    __tablename__ = "expected_consumption"
+
+    contract_id: Mapped[str] = mapped_column(ForeignKey("contract_view.contract_id"), primary_key=True)
+    register_type: Mapped[str] = mapped_column(String(30), primary_key=True)
+    annual_volume: Mapped[Decimal] = mapped_column(ExactDecimal(14, 3))
 
 
 class EarlyTermination(Base):
@@ -48,12 +68,23 @@ class EarlyTermination(Base):
 
 
 class Meter(Base):
+    """One physical meter of a contract's connection, from installed_on up to (not including)
+    removed_on. An exchange ends the old meter and adds a new one: each keeps its own readings,
+    so the new meter's first index never has to be above the old meter's last."""
+
     __tablename__ = "meters"
+    __table_args__ = (Index("ix_meters_ean", "ean"),)
 
     meter_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     contract_id: Mapped[str] = mapped_column(ForeignKey("contract_view.contract_id"), index=True)
     customer_number: Mapped[str] = mapped_column(String(20), index=True)
     commodity: Mapped[str] = mapped_column(String(20))
+    ean: Mapped[str | None] = mapped_column(String(18))
+    serial: Mapped[str | None] = mapped_column(String(40))  # None until the grid operator names it
+    smart: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    location: Mapped[str] = mapped_column(String(10), default="unknown", server_default="unknown")
+    installed_on: Mapped[date] = mapped_column(Date)
+    removed_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
@@ -63,6 +94,8 @@ class MeterRegister(Base):
     meter_id: Mapped[str] = mapped_column(ForeignKey("meters.meter_id"), primary_key=True)
     register_type: Mapped[str] = mapped_column(String(30), primary_key=True)
     unit: Mapped[str] = mapped_column(String(5))
+    # Integer digits of the counter: it rolls over to zero after 10 ** digits - 0.001.
+    digits: Mapped[int | None] = mapped_column(SmallInteger)
 
 
 class Reading(Base):
@@ -85,4 +118,98 @@ class Reading(Base):
     read_at: Mapped[datetime] = mapped_column(UtcDateTime)
     source: Mapped[str] = mapped_column(String(20))
     quality: Mapped[str] = mapped_column(String(20))
+    # Set when the counter wrapped since the previous reading (10 ** digits).
+    rollover_capacity: Mapped[Decimal | None] = mapped_column(ExactDecimal(18, 3))
+    confirmed_unusual: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    final: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ReadingReminder(Base):
+    """A reminder sent for one due date: the job skips what is here, so it can run twice."""
+
+    __tablename__ = "reading_reminders"
+
+    contract_id: Mapped[str] = mapped_column(ForeignKey("contract_view.contract_id"), primary_key=True)
+    due_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class FinalReadingRequest(Base):
+    """A final reading asked for one end date (a corrected end date asks again)."""
+
+    __tablename__ = "final_reading_requests"
+
+    contract_id: Mapped[str] = mapped_column(ForeignKey("contract_view.contract_id"), primary_key=True)
+    end_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SmartMeterConsent(Base):
+    """A contract's consent to read its smart meter remotely: the latest decision counts."""
+
+    __tablename__ = "smart_meter_consents"
+
+    contract_id: Mapped[str] = mapped_column(ForeignKey("contract_view.contract_id"), primary_key=True)
+    customer_number: Mapped[str] = mapped_column(String(20), index=True)
+    status: Mapped[str] = mapped_column(String(10))  # CONSENT_GRANTED or CONSENT_REVOKED
+    terms_version: Mapped[int] = mapped_column(Integer)  # the version the customer agreed to
+    granted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    data_expected_by: Mapped[date | None] = mapped_column(Date)
+    # The terms version SmartMeterReconsentNeeded was sent for (the job sends it once).
+    reconsent_asked_version: Mapped[int | None] = mapped_column(Integer)
+
+
+class Interval(Base):
+    """One interval of smart-meter data: energy or volume in [starts_at, starts_at + minutes).
+    Stored once per meter, channel and start; what is not here is a gap, never a zero."""
+
+    __tablename__ = "intervals"
+
+    meter_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(30), primary_key=True)
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
+    minutes: Mapped[int] = mapped_column(SmallInteger)
+    value: Mapped[Decimal] = mapped_column(ExactDecimal(14, 6))
+    quality: Mapped[str] = mapped_column(String(12))
+
+
+class ConsumptionDay(Base):
+    """The sum of a meter's intervals over one customer day (in the service's time zone) and
+    how many intervals it holds, so an incomplete day shows as incomplete."""
+
+    __tablename__ = "consumption_days"
+
+    meter_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(30), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    total: Mapped[Decimal] = mapped_column(ExactDecimal(18, 6))
+    intervals: Mapped[int] = mapped_column(Integer)
+    interval_minutes: Mapped[int] = mapped_column(SmallInteger)
+
+
+class ConsumptionMonth(Base):
+    """The same per calendar month (``month`` is its first day)."""
+
+    __tablename__ = "consumption_months"
+
+    meter_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(30), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    total: Mapped[Decimal] = mapped_column(ExactDecimal(18, 6))
+    intervals: Mapped[int] = mapped_column(Integer)
+    interval_minutes: Mapped[int] = mapped_column(SmallInteger)
+
+
+class DataRequest(Base):
+    """Interval data asked from the hub after a consent (SmartMeterDataRequested)."""
+
+    __tablename__ = "data_requests"
+
+    request_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    contract_id: Mapped[str] = mapped_column(ForeignKey("contract_view.contract_id"), index=True)
+    ean: Mapped[str] = mapped_column(String(18))
+    data_from: Mapped[datetime] = mapped_column(UtcDateTime)
+    data_to: Mapped[datetime] = mapped_column(UtcDateTime)
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)

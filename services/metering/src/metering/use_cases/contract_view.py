@@ -47,6 +47,7 @@ async def open_contract(uow: UnitOfWork, data: ContractCreated) -> None:
         end_date=None,
         end_reason=None,
         readings_expected=True,
+        ean=data.ean,
         updated_at=now,
     )
     contracts.add(contract)
@@ -57,6 +58,9 @@ async def open_contract(uow: UnitOfWork, data: ContractCreated) -> None:
         contract_id=contract.contract_id,
         customer_number=data.customer_number,
         commodity=data.commodity,
+        ean=data.ean,
+        location=data.meter_location,
+        installed_on=data.start_date,
         created_at=now,
     )
     Meters(uow.session).add(
