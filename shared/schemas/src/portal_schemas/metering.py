@@ -107,7 +107,7 @@ class SmartMeterConsentRevoked(EventData):
 class SmartMeterReconsentNeeded(EventData):
     event_type: ClassVar[str] = "SmartMeterReconsentNeeded"
     domain: ClassVar[str] = "metering"
-    summary: ClassVar[str] = "The consent terms changed: remote reading pauses until the customer consents again."
+    summary: ClassVar[str] = "The consent terms changed: remote reading pauses until consent is given again."
 
     contract_id: str
     customer_number: str = Field(min_length=1, max_length=20)
