@@ -71,6 +71,7 @@ def make_contract(service: Harness) -> MakeContract:
         language: str | None = None,
         meter_location: str = "unknown",
         annual_consumption: dict[str, Decimal] | None = None,
+        ean: str | None = None,
     ) -> str:
         async with service.runtime.new_uow() as uow:
             contract = await create_contract(
@@ -91,6 +92,7 @@ def make_contract(service: Harness) -> MakeContract:
                 now=NOW,
                 meter_location=meter_location,
                 annual_consumption=annual_consumption,
+                ean=ean,
             )
         return contract.id
 

@@ -4,6 +4,7 @@ co-holders."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from contracts.__main__ import main
-from contracts.db.tables import Document, Product
+from contracts.db.tables import Contract, Document, ExpectedConsumption, Product
 from contracts.settings import ContractsSettings
 from contracts.use_cases.contract_requests import activate_due_contracts, confirm_requests
 from portal_chassis.sealing import Sealer
@@ -96,6 +97,8 @@ async def test_a_request_waits_for_confirmation_and_is_then_concluded(
     [created] = [e for e in await service.outbox("ContractCreated") if e.subject == body["contract_id"]]
     assert created.data["start_date"] == "2026-07-01"
     assert (created.data["ean"], created.data["supply_postcode"]) == (EAN, "3511AB")
+    # A portal request names neither: metering learns them when the grid operator places a meter.
+    assert (created.data["meter_location"], created.data["expected_annual_consumption"]) == ("unknown", {})
     registered = await service.outbox("CustomerRegistered")
     assert registered[-1].data["supply_postcodes"] == ["1234AB", "3511AB"]  # identity learns the new postcode
     async with service.runtime.new_uow() as uow:
@@ -114,6 +117,30 @@ async def test_a_request_waits_for_confirmation_and_is_then_concluded(
     assert [h["kind"] for h in item["history"]] == ["requested", "confirmed"]
     other = (await service.client.get("/v1/contract-requests", headers=tokens.headers("999888777"))).json()
     assert other["total"] == 0
+
+
+async def test_the_confirmation_announces_what_is_recorded_about_the_meter_by_then(
+    service: Harness, tokens: TokenFactory, make_contract: MakeContract, settings: ContractsSettings
+) -> None:
+    await make_contract()
+    made = await service.client.post(
+        "/v1/contract-requests", json=request_body(), headers=tokens.headers(CUSTOMER)
+    )
+    contract_id = made.json()["contract_id"]
+    async with service.runtime.new_uow() as uow:  # as operations record them before confirming
+        contract = await uow.session.get(Contract, contract_id)
+        assert contract is not None
+        contract.meter_location = "indoors"
+        uow.session.add(
+            ExpectedConsumption(
+                contract_id=contract_id, register="electricity_single", annual_volume=Decimal("2750")
+            )
+        )
+        await uow.commit()
+    assert await process(service, settings, TODAY + timedelta(days=1)) == (1, 0)
+    [created] = [e for e in await service.outbox("ContractCreated") if e.subject == contract_id]
+    assert (created.data["ean"], created.data["meter_location"]) == (EAN, "indoors")
+    assert created.data["expected_annual_consumption"] == {"electricity_single": "2750.000"}
 
 
 async def test_the_job_refuses_what_the_supplier_can_no_longer_honour(

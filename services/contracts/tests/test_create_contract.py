@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ import sqlalchemy as sa
 from contracts.__main__ import main
 from contracts.db.repositories import ContractEvents
 from contracts.db.tables import Contract, ContractNumberCounter, Customer
-from contracts.domain.errors import InvalidContractTerms
+from contracts.domain.errors import ContractNotActive, InvalidConnection, InvalidContractTerms
 from contracts.settings import ContractsSettings
 from contracts.use_cases.create_contract import CustomerDetails, create_contract
 from portal_chassis.testing import Harness
@@ -47,6 +48,55 @@ async def test_contract_created_event_and_history(service: Harness, make_contrac
             "product_code": "FIX-1Y-GAS",
             "start_date": "2025-07-01",
         }
+
+
+EAN = "871687140000000019"
+
+
+async def test_contract_created_carries_the_connection_and_expected_consumption(
+    service: Harness, make_contract: MakeContract
+) -> None:
+    # Metering builds its meter and plausibility check from these; billing its advance.
+    contract_id = await make_contract(
+        supply_postcode="1234 ab",
+        meter_location="indoors",
+        ean=" 8716 8714 0000 0000 19",
+        annual_consumption={"electricity_normal": Decimal("1800"), "electricity_offpeak": Decimal("1450.5")},
+    )
+    [event] = await service.outbox("ContractCreated")
+    data = ContractCreated.model_validate(event.data)
+    assert (data.ean, data.supply_postcode, data.meter_location) == (EAN, "1234AB", "indoors")
+    assert data.expected_annual_consumption == {
+        "electricity_normal": Decimal("1800"),
+        "electricity_offpeak": Decimal("1450.5"),
+    }
+    assert event.data["expected_annual_consumption"]["electricity_offpeak"] == "1450.5"  # never a float
+    async with service.runtime.sessions() as session:
+        assert await session.scalar(sa.select(Contract.ean).where(Contract.id == contract_id)) == EAN
+
+
+async def test_contract_created_without_connection_data(
+    service: Harness, make_contract: MakeContract
+) -> None:
+    await make_contract(commodity="gas")
+    [event] = await service.outbox("ContractCreated")
+    data = ContractCreated.model_validate(event.data)
+    assert (data.ean, data.supply_postcode, data.meter_location) == (None, "1234AB", "unknown")
+    assert data.expected_annual_consumption == {}
+
+
+async def test_a_connection_takes_one_current_contract_per_commodity(
+    service: Harness, make_contract: MakeContract
+) -> None:
+    await make_contract(ean=EAN)
+    with pytest.raises(ContractNotActive):
+        await make_contract(ean=EAN, customer_number="999888777")
+    await make_contract(ean=EAN, commodity="gas")  # the EAN rule is per commodity, as on request
+    with pytest.raises(InvalidConnection) as typo:
+        await make_contract(ean="871687140000000018")  # check digit off by one
+    assert typo.value.field == "ean"
+    assert await count(service, Contract) == 2
+    assert len(await service.outbox("ContractCreated")) == 2
 
 
 async def test_a_known_customer_is_reused(service: Harness, make_contract: MakeContract) -> None:
@@ -133,6 +183,8 @@ def test_cli_creates_a_contract_on_a_migrated_database(
         "--fixed-term-end",
         "2026-12-31",
     ]
+    assert main([*args, "--ean", "1234"]) == 2  # malformed EAN: refused, nothing stored
+    assert "18 digits" in capsys.readouterr().err
     assert main(args) == 0
     contract_id = capsys.readouterr().out.splitlines()[-1]
 
@@ -155,7 +207,38 @@ def test_cli_creates_a_contract_on_a_migrated_database(
     ]
     registered = json.loads(str(outbox[0][2]))["data"]
     assert (registered["supply_postcodes"], registered["billing_postcode"]) == (["1234AB"], "5678CD")
-    assert json.loads(str(outbox[1][2]))["data"]["contract_number"] == "100000001"
+    created = json.loads(str(outbox[1][2]))["data"]
+    assert created["contract_number"] == "100000001"
+    assert (created["ean"], created["supply_postcode"], created["meter_location"]) == (
+        None,
+        "1234AB",
+        "unknown",
+    )
+
+    # A second contract with its connection, meter location and expected volumes.
+    assert (
+        main(
+            [
+                *args[:-4],
+                "--start-date",
+                "2025-07-01",
+                "--commodity",
+                "gas",
+                "--ean",
+                "871687140000000026",
+                "--meter-location",
+                "outdoors",
+                "--annual-m3",
+                "1200",
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    [payload] = read("SELECT payload FROM outbox WHERE event_type = 'ContractCreated' AND id > 5")
+    gas = json.loads(str(payload[0]))["data"]
+    assert (gas["commodity"], gas["ean"], gas["meter_location"]) == ("gas", "871687140000000026", "outdoors")
+    assert gas["expected_annual_consumption"] == {"gas": "1200"}
 
     bad = [*args[:-4], "--start-date", "2025-07-01", "--fixed-term-end", "2025-01-01"]
     assert main(bad) == 2
@@ -165,8 +248,8 @@ def test_cli_creates_a_contract_on_a_migrated_database(
     typo = [a if a != "1234 ab" else "1234 abc" for a in args]
     assert main(typo) == 2
     assert "four digits" in capsys.readouterr().err
-    assert len(read("SELECT id FROM contracts")) == 1
-    assert len(read("SELECT id FROM outbox")) == 5  # nothing more than the first contract wrote
+    assert len(read("SELECT id FROM contracts")) == 2
+    assert len(read("SELECT id FROM outbox")) == 9  # nothing more than the two contracts wrote
 
     # The supply postcode cannot be left out.
     with pytest.raises(SystemExit) as usage:

@@ -59,3 +59,22 @@ async def test_no_known_recipient_records_a_skipped_delivery(service: Harness, p
     assert delivery.status == "skipped"
     assert delivery.skip_reason == "no-recipient-known-for-customer"
     assert mail.messages == []
+
+
+async def test_a_confirmed_unusual_value_and_a_final_reading_are_mentioned(
+    service: Harness, probe, mail
+) -> None:
+    await probe.register(customer_number="100200300", email="jo@example.com", language="en")
+    usual = reading()
+    unusual = usual.model_copy(update={"reading_id": "reading-2", "confirmed_unusual": True})
+    final = usual.model_copy(update={"reading_id": "reading-3", "final": True})
+    for event in (usual, unusual, final):
+        await service.deliver(event, subject="meter-1", producer="metering")
+
+    texts = [" ".join(m.get_body(("plain",)).get_content().split()) for m in await probe.received(mail, 3)]
+    by_reading = {
+        "usual": [t for t in texts if "differs a lot" not in t and "final reading" not in t],
+        "unusual": [t for t in texts if "You confirmed this reading although it differs a lot" in t],
+        "final": [t for t in texts if "This is the final reading of your contract" in t],
+    }
+    assert {name: len(found) for name, found in by_reading.items()} == {"usual": 1, "unusual": 1, "final": 1}

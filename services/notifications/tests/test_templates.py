@@ -17,6 +17,7 @@ VALUES = {
     EmailKind.ACTIVATION: {"link": LINK, "code": "042917", "expires_at": "2099"},
     EmailKind.READING_CONFIRMATION: {
         "register": "gas", "value": "12,5", "unit": "m3", "read_on": "2026", "link": LINK,
+        "unusual": False, "final": False,
     },
     EmailKind.INVOICE_ISSUED: {
         "kind": "final_settlement", "invoice_number": "F-1", "total": "€ 1,00",
@@ -49,6 +50,14 @@ VALUES = {
         "link": LINK, "end_date": "2026", "fee": "€ 1,00", "fee_excl_vat": None, "is_final": False,
     },
     EmailKind.CONTRACT_WITHDRAWN: {"link": LINK, "withdrawn_on": "2026", "last_supply_day": None},
+    EmailKind.READING_REMINDER: {
+        "link": LINK, "registers": ["electricity_normal", "electricity_offpeak"], "due_on": "2026",
+        "last_read_on": None,
+    },
+    EmailKind.FINAL_READING_REQUEST: {"link": LINK, "registers": ["heat", "hot_water"], "end_date": "2026"},
+    EmailKind.SMART_METER_CONSENT_GRANTED: {"link": LINK, "granted_on": "2026", "data_expected_by": "2027"},
+    EmailKind.SMART_METER_CONSENT_REVOKED: {"link": LINK, "revoked_on": "2026"},
+    EmailKind.SMART_METER_RECONSENT: {"link": LINK},
 }  # fmt: skip
 REASONS = ("reset", "settings", "legacy_migration")
 ROLES = ("holder", "co_holder")
@@ -128,6 +137,36 @@ def test_mail_to_someone_without_an_account_does_not_claim_they_have_one(kind: E
         because = account_holders.text.rstrip().splitlines()[-2]  # "... because you have an account ..."
         assert because not in email.text and because not in email.html
         assert email.text.rstrip().splitlines()[-2] != because
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", [EmailKind.READING_REMINDER, EmailKind.FINAL_READING_REQUEST])
+def test_every_register_asked_for_is_named_in_both_parts(kind: EmailKind, language: str) -> None:
+    registers = ["electricity_normal", "electricity_offpeak", "feed_in_normal"]
+    email = templates.render(kind, language, {**VALUES[kind], "registers": registers})  # type: ignore[arg-type]
+    assert "electricity_normal" not in email.text + email.html  # phrased, never the code
+    listed = [line for line in email.text.splitlines() if line.startswith("- ")]
+    assert len(listed) == len(registers) == email.html.count("<li>")
+    assert len(set(listed)) == len(registers)  # three registers, three names
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_reading_confirmation_mentions_a_confirmed_unusual_value_and_a_final_reading(language: str) -> None:
+    plain = templates.render(EmailKind.READING_CONFIRMATION, language, VALUES[EmailKind.READING_CONFIRMATION])  # type: ignore[arg-type]
+    unusual = templates.render(
+        EmailKind.READING_CONFIRMATION,
+        language,
+        {**VALUES[EmailKind.READING_CONFIRMATION], "unusual": True},  # type: ignore[arg-type]
+    )
+    final = templates.render(
+        EmailKind.READING_CONFIRMATION,
+        language,
+        {**VALUES[EmailKind.READING_CONFIRMATION], "final": True},  # type: ignore[arg-type]
+    )
+    for variant in (unusual, final):
+        assert len(variant.text.splitlines()) > len(plain.text.splitlines())
+        assert variant.html.count("<p>") == plain.html.count("<p>") + 1
+    assert unusual.text != final.text
 
 
 def test_an_unknown_reason_for_a_password_change_is_an_error_not_a_gap() -> None:

@@ -69,6 +69,11 @@ def _create_contract_args(parser: argparse.ArgumentParser) -> None:
         default="unknown",
         help="where the meter is; self-reading needs it indoors (default unknown)",
     )
+    parser.add_argument(
+        "--ean",
+        help="18-digit EAN code of the connection (metering and the grid operator's data find the "
+        "contract by it); default: not known",
+    )
     for flag, unit in ANNUAL_FLAGS.items():
         parser.add_argument(f"--{flag}", type=_volume, metavar=unit.upper(), help=f"expected {unit} per year")
     parser.add_argument(
@@ -135,6 +140,7 @@ def _create_contract(args: argparse.Namespace) -> int:
             now=now,
             meter_location=args.meter_location,
             annual_consumption=_annual_consumption(args),
+            ean=args.ean,
             withdrawal_days=settings.withdrawal_days,
         )
         print(contract.id)  # alone on the last line: scripts and integration tests read it

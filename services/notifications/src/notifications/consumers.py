@@ -22,8 +22,14 @@ from notifications.use_cases.password_changed_email import queue_password_change
 from notifications.use_cases.password_reset_email import queue_password_reset_email
 from notifications.use_cases.queue_email import MailRoom
 from notifications.use_cases.reading_confirmation import queue_reading_confirmation
+from notifications.use_cases.reading_request_email import queue_final_reading_request, queue_reading_reminder
 from notifications.use_cases.recipients import change_recipient_email, keep_preferences, keep_recipient
 from notifications.use_cases.renewal_email import queue_renewal_email
+from notifications.use_cases.smart_meter_consent_email import (
+    queue_consent_granted_email,
+    queue_consent_revoked_email,
+    queue_reconsent_email,
+)
 from notifications.use_cases.termination_email import queue_termination_email
 from notifications.use_cases.unilateral_change_email import queue_unilateral_change_email
 from notifications.use_cases.withdrawal_email import queue_withdrawal_email
@@ -54,7 +60,14 @@ from portal_schemas.identity import (
     PortalAccessRequested,
     PreferencesChanged,
 )
-from portal_schemas.metering import MeterReadingReceived
+from portal_schemas.metering import (
+    FinalReadingRequested,
+    MeterReadingReceived,
+    ReadingReminderDue,
+    SmartMeterConsentGranted,
+    SmartMeterConsentRevoked,
+    SmartMeterReconsentNeeded,
+)
 
 
 def event_handlers(room: MailRoom) -> EventHandlers:
@@ -113,6 +126,28 @@ def event_handlers(room: MailRoom) -> EventHandlers:
     @handlers.on(MeterReadingReceived, name="reading-confirmation-email")
     async def on_meter_reading_received(uow: UnitOfWork, event: Envelope, data: MeterReadingReceived) -> None:
         await queue_reading_confirmation(uow, room, str(event.event_id), data)
+
+    @handlers.on(ReadingReminderDue, name="reading-reminder-email")
+    async def on_reading_reminder_due(uow: UnitOfWork, event: Envelope, data: ReadingReminderDue) -> None:
+        await queue_reading_reminder(uow, room, str(event.event_id), data)
+
+    @handlers.on(FinalReadingRequested, name="final-reading-request-email")
+    async def on_final_reading_requested(
+        uow: UnitOfWork, event: Envelope, data: FinalReadingRequested
+    ) -> None:
+        await queue_final_reading_request(uow, room, str(event.event_id), data)
+
+    @handlers.on(SmartMeterConsentGranted, name="smart-meter-consent-granted-email")
+    async def on_consent_granted(uow: UnitOfWork, event: Envelope, data: SmartMeterConsentGranted) -> None:
+        await queue_consent_granted_email(uow, room, str(event.event_id), data)
+
+    @handlers.on(SmartMeterConsentRevoked, name="smart-meter-consent-revoked-email")
+    async def on_consent_revoked(uow: UnitOfWork, event: Envelope, data: SmartMeterConsentRevoked) -> None:
+        await queue_consent_revoked_email(uow, room, str(event.event_id), data)
+
+    @handlers.on(SmartMeterReconsentNeeded, name="smart-meter-reconsent-email")
+    async def on_reconsent_needed(uow: UnitOfWork, event: Envelope, data: SmartMeterReconsentNeeded) -> None:
+        await queue_reconsent_email(uow, room, str(event.event_id), data)
 
     @handlers.on(InvoiceIssued, name="invoice-email")
     async def on_invoice_issued(uow: UnitOfWork, event: Envelope, data: InvoiceIssued) -> None:

@@ -16,6 +16,9 @@ MAX_NOTICE = timedelta(days=5 * 366)
 # "requested": a portal request awaiting confirmation; "refused": not confirmed (never concluded);
 # "confirmed": concluded, supply not started yet; "withdrawn": the customer withdrew in time.
 Status = Literal["requested", "refused", "confirmed", "active", "terminating", "ended", "withdrawn"]
+# A connection (EAN and commodity) has one current contract at a time; a pending request holds
+# it too, since a second request for it would race the first.
+HOLDS_CONNECTION: tuple[Status, ...] = ("requested", "confirmed", "active", "terminating")
 
 
 def check_new_terms(

@@ -30,11 +30,11 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from contracts.db.repositories import ContractEvents, ContractNumbers, Contracts
+from contracts.db.repositories import ContractEvents, ContractNumbers, Contracts, Terms
 from contracts.db.tables import Contract, ContractEvent, ContractRequest, Product
 from contracts.domain.address import Address
 from contracts.domain.connection import normalise_capacity, normalise_ean
-from contracts.domain.contract import check_new_terms
+from contracts.domain.contract import HOLDS_CONNECTION, check_new_terms
 from contracts.domain.errors import ContractNotActive, InvalidConnection, InvalidContractTerms
 from contracts.domain.start_date import add_months, start_date
 from contracts.settings import ContractsSettings
@@ -45,10 +45,6 @@ from portal_chassis.pagination import PageParams
 from portal_chassis.problems import ProblemError
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.contracts import ContractCreated, ContractRequestRefused
-
-LIVE = ("confirmed", "active", "terminating")
-# A pending request holds its connection too: a second request for it would race the first.
-TAKEN = ("requested", *LIVE)
 
 
 @dataclass(frozen=True)
@@ -94,7 +90,7 @@ async def request_contract(
     await own_customer(uow, customer_number, lock=True)
     taken = await uow.session.scalar(
         select(Contract.id).where(
-            Contract.ean == ean, Contract.commodity == new.commodity, Contract.status.in_(TAKEN)
+            Contract.ean == ean, Contract.commodity == new.commodity, Contract.status.in_(HOLDS_CONNECTION)
         )
     )
     if taken is not None:
@@ -176,6 +172,7 @@ async def confirm_request(
     )
     await uow.session.flush()
     announce_registration(uow, await registration_of(uow, customer), before, customer.customer_number)
+    volumes = (await Terms(uow.session).consumption([contract.id]))[contract.id]
     uow.emit(
         ContractCreated(
             contract_id=contract.id,
@@ -186,6 +183,8 @@ async def confirm_request(
             start_date=contract.start_date,
             ean=contract.ean,
             supply_postcode=contract.supply_postcode,
+            meter_location=contract.meter_location,
+            expected_annual_consumption=volumes,
         ),
         subject=contract.id,
     )

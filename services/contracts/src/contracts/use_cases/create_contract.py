@@ -15,11 +15,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import get_args
 
+from sqlalchemy import select
+
 from contracts.db.repositories import ContractEvents, ContractNumbers, Contracts, Customers
 from contracts.db.tables import Contract, Customer, ExpectedConsumption
 from contracts.domain.catalogue import REGISTERS
-from contracts.domain.contract import check_new_terms
-from contracts.domain.errors import InvalidContractTerms
+from contracts.domain.connection import normalise_ean
+from contracts.domain.contract import HOLDS_CONNECTION, check_new_terms
+from contracts.domain.errors import ContractNotActive, InvalidContractTerms
 from contracts.domain.postcode import normalise_postcode
 from contracts.domain.terms import METER_LOCATIONS
 from contracts.use_cases.documents import file_contract_documents
@@ -82,10 +85,13 @@ async def create_contract(
     now: datetime,
     meter_location: str = "unknown",
     annual_consumption: Mapping[str, Decimal] | None = None,
+    ean: str | None = None,
     withdrawal_days: int = 14,
 ) -> Contract:
     """``annual_consumption``: expected volume per year per register (catalogue register
-    names, e.g. {"electricity_normal": Decimal("1800")}), for the overview and the fee."""
+    names, e.g. {"electricity_normal": Decimal("1800")}), for the overview, the fee and
+    metering's plausibility check. ``ean``: the connection supplied, when operations know it
+    (metering and the grid operator's data find the contract by it)."""
     # Everything is checked before anything is written.
     check_new_terms(
         customer_number=customer.customer_number,
@@ -113,6 +119,7 @@ async def create_contract(
                 "An annual volume is 0 or more (and realistic).", field="annual_consumption"
             )
     supply = normalise_postcode(supply_postcode, field="supply_postcode")
+    connection = None if ean is None else normalise_ean(ean)
     billing = (
         None
         if customer.billing_postcode is None
@@ -121,6 +128,12 @@ async def create_contract(
 
     customers = Customers(uow.session)
     contracts = Contracts(uow.session)
+    if connection is not None and await uow.session.scalar(
+        select(Contract.id).where(
+            Contract.ean == connection, Contract.commodity == commodity, Contract.status.in_(HOLDS_CONNECTION)
+        )
+    ):
+        raise ContractNotActive("This connection already has a current contract for this commodity.")
     stored = await customers.get_locked(customer.customer_number)
     before: Registration | None
     if stored is None:
@@ -150,6 +163,7 @@ async def create_contract(
         contract_number=await ContractNumbers(uow.session).next(),
         customer_number=customer.customer_number,
         supply_postcode=supply,
+        ean=connection,
         commodity=commodity,
         product_code=product_code,
         start_date=start_date,
@@ -189,6 +203,10 @@ async def create_contract(
             commodity=commodity,
             product_code=product_code,
             start_date=start_date,
+            ean=connection,
+            supply_postcode=supply,
+            meter_location=contract.meter_location,  # checked above
+            expected_annual_consumption=volumes,  # registers checked above
         ),
         subject=contract.id,
     )

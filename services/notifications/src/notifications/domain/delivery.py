@@ -27,6 +27,11 @@ class EmailKind(StrEnum):
     CONTRACT_MOVED = "contract_moved"
     CONTRACT_TERMINATED = "contract_terminated"
     CONTRACT_WITHDRAWN = "contract_withdrawn"
+    READING_REMINDER = "reading_reminder"
+    FINAL_READING_REQUEST = "final_reading_request"
+    SMART_METER_CONSENT_GRANTED = "smart_meter_consent_granted"
+    SMART_METER_CONSENT_REVOKED = "smart_meter_consent_revoked"
+    SMART_METER_RECONSENT = "smart_meter_reconsent"
 
 
 class DeliveryStatus(StrEnum):

@@ -29,6 +29,18 @@ def readings_link(public_url: str) -> str:
     return f"{_base(public_url)}/readings"
 
 
+def submit_reading_link(public_url: str, contract_id: str) -> str:
+    return f"{_base(public_url)}/contracts/{quote(contract_id, safe='')}/readings/new"
+
+
+def smart_meter_consent_link(public_url: str, contract_id: str) -> str:
+    return f"{_base(public_url)}/contracts/{quote(contract_id, safe='')}/smart-meter-consent"
+
+
+def consumption_link(public_url: str, contract_id: str) -> str:
+    return f"{_base(public_url)}/contracts/{quote(contract_id, safe='')}/consumption"
+
+
 def confirm_email_link(public_url: str, token: str) -> str:
     return f"{_base(public_url)}/confirm-email?token={quote(token, safe='')}"
 

@@ -1,4 +1,8 @@
-"""MeterReadingReceived → a confirmation to the customer who entered the reading."""
+"""MeterReadingReceived → a confirmation to the customer who entered the reading.
+
+It repeats what they confirmed when metering found the value unusual (so a typo they waved
+through can still be corrected), and says so when the reading closes the contract's supply.
+"""
 
 from __future__ import annotations
 
@@ -46,5 +50,7 @@ async def queue_reading_confirmation(
             "unit": data.unit,
             "read_on": format_date(read_on, language),
             "link": readings_link(room.settings.public_url),
+            "unusual": data.confirmed_unusual,
+            "final": data.final,
         },
     )
