@@ -1,8 +1,9 @@
 """Runs every benchmark of the suite (or one, with ``--only``) and prints its figures.
 
-    uv run python -m bench [--only login|pipeline] [options of the benchmarks run]
+    uv run python -m bench [--only login|pipeline|ingestion|queries] [options of the benchmarks run]
 
-Without ``--only`` the log-in benchmark runs first, then the event pipeline. Only the selected
+Without ``--only`` the log-in benchmark runs first, then the event pipeline, then the
+smart-meter feed ingestion, then the consumption queries. Only the selected
 benchmarks are imported, so ``--only pipeline`` does not need identity to import.
 """
 
@@ -14,7 +15,12 @@ import sys
 
 # Name -> module, in the run order of a full run: the short in-process one first. Each module
 # has add_arguments(parser) and run_with(args).
-BENCHMARKS = {"login": "bench.login_latency", "pipeline": "bench.outbox_pipeline"}
+BENCHMARKS = {
+    "login": "bench.login_latency",
+    "pipeline": "bench.outbox_pipeline",
+    "ingestion": "bench.metering_ingestion",
+    "queries": "bench.metering_queries",
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,9 +5,17 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from faststream.kafka import KafkaMessage
 from sqlalchemy import select
 
-from metering.db.tables import EarlyTermination, Meter, MeterRegister
+from metering.db.tables import (
+    ContractView,
+    EarlyTermination,
+    ExpectedConsumption,
+    FinalReadingRequest,
+    Meter,
+    MeterRegister,
+)
 from portal_chassis import tables
 from portal_chassis.testing import Harness, TokenFactory
 from portal_schemas.contracts import Commodity, ContractCreated, ContractTerminated
@@ -122,3 +130,83 @@ async def test_a_later_termination_corrects_the_end_date(service: Harness, token
     await contracts.terminated(end_date=date(2026, 4, 30))
     [meter] = await my_meters(service, tokens)
     assert meter["contract_end_date"] == "2026-04-30"
+
+
+async def test_expected_consumption_per_tariff_gives_a_dual_tariff_meter(
+    service: Harness, tokens, contracts
+) -> None:
+    await contracts.created(
+        meter_location="indoors",
+        ean="871234567890123456",
+        expected={"electricity_normal": "1800", "electricity_offpeak": "1200.5"},
+    )
+    [meter] = await my_meters(service, tokens)
+    assert [r["register_type"] for r in meter["registers"]] == ["electricity_normal", "electricity_offpeak"]
+    assert all(r["digits"] is None for r in meter["registers"])
+    assert (meter["location"], meter["installed_on"], meter["serial"]) == ("indoors", "2026-01-01", None)
+    async with service.runtime.sessions() as session:
+        volumes = {
+            r.register_type: str(r.annual_volume) for r in await session.scalars(select(ExpectedConsumption))
+        }
+        contract = await session.get(ContractView, "C-1")
+    assert volumes == {"electricity_normal": "1800.000", "electricity_offpeak": "1200.500"}
+    assert contract is not None and contract.ean == "871234567890123456"
+
+
+async def test_a_termination_asks_for_the_final_reading_once_per_end_date(
+    service: Harness, tokens, contracts, rows
+) -> None:
+    await contracts.created(commodity="heat")
+    await contracts.terminated(end_date=date(2026, 6, 30))
+    await contracts.terminated(end_date=date(2026, 6, 30))  # e.g. the final fee: same date
+    [meter] = await my_meters(service, tokens)
+    [asked] = await service.outbox("FinalReadingRequested")
+    assert asked.subject == "C-1"
+    assert asked.data == {
+        "contract_id": "C-1",
+        "customer_number": CUSTOMER,
+        "meter_id": meter["meter_id"],
+        "end_date": "2026-06-30",
+        "registers": ["heat", "hot_water"],
+    }
+    await contracts.terminated(end_date=date(2026, 7, 31))  # a corrected end date asks again
+    assert [e.data["end_date"] for e in await service.outbox("FinalReadingRequested")] == [
+        "2026-06-30",
+        "2026-07-31",
+    ]
+    assert await rows(FinalReadingRequest) == 2
+
+
+async def test_a_termination_that_arrives_first_asks_on_creation(service: Harness, contracts) -> None:
+    await contracts.terminated(end_date=date(2026, 6, 30))
+    assert await service.outbox("FinalReadingRequested") == []
+    await contracts.created()
+    [asked] = await service.outbox("FinalReadingRequested")
+    assert asked.data["end_date"] == "2026-06-30"
+
+
+async def self_reading(service: Harness) -> bool:
+    async with service.runtime.sessions() as session:
+        contract = await session.get(ContractView, "C-1")
+    assert contract is not None
+    return contract.self_reading
+
+
+async def test_an_amendment_keeps_the_self_reading_option(service: Harness, contracts) -> None:
+    await contracts.created()
+    assert await self_reading(service) is False
+    await contracts.amended(self_reading=True)
+    assert await self_reading(service) is True
+    # Taking effect later is kept as well (the latest event says what the customer chose).
+    await contracts.amended(self_reading=False, effective_from=date(2026, 12, 1))
+    assert await self_reading(service) is False
+
+
+async def test_an_amendment_before_its_contract_is_retried_then_dead_lettered(
+    service: Harness, contracts, rows, dead_letters: list[KafkaMessage]
+) -> None:
+    await contracts.amended("C-404", self_reading=True)
+    [dead] = dead_letters
+    assert "ContractAmended before its ContractCreated" in dead.headers["dlt-error"]
+    assert dead.headers["dlt-attempts"] == "5"
+    assert await rows(ContractView) == 0

@@ -203,3 +203,135 @@ async def test_dates_outside_any_meters_life_are_refused(service: Harness, token
         assert response.status_code == 422, read_at
         assert response.json()["errors"][0]["field"] == "read_at"
     assert await rows(Reading) == 0
+
+
+EAN = "871234567890123456"
+
+
+async def test_an_unusual_value_is_refused_until_confirmed(service: Harness, tokens, contracts, rows) -> None:
+    # 3650 kWh a year is 10 a day: from 1000 on 1 February, 30 days later an index between
+    # 1000 + 0.2 x 300 = 1060 and 1000 + 3 x 300 = 1900 is usual.
+    await contracts.created(expected={"electricity_single": "3650"})
+    assert (await post_reading(service, tokens, value="1000", read_at="2026-02-01")).status_code == 201
+    unusual = await post_reading(service, tokens, value="5000", read_at="2026-03-03")
+    assert unusual.status_code == 422
+    problem = unusual.json()
+    assert problem["type"] == "/problems/reading-unusual"
+    assert (problem["expected_min"], problem["expected_max"]) == ("1060.000", "1900.000")
+    assert problem["confirmation_required"] is True
+    assert await rows(Reading) == 1
+    assert len(await service.outbox("MeterReadingReceived")) == 1
+
+    confirmed = await post_reading(service, tokens, value="5000", read_at="2026-03-03", confirm_unusual=True)
+    assert confirmed.status_code == 201, confirmed.text
+    assert confirmed.json()["confirmed_unusual"] is True
+    event = (await service.outbox("MeterReadingReceived"))[-1]
+    assert event.data["confirmed_unusual"] is True
+    assert (event.data["source"], event.data["quality"]) == ("customer", "actual")
+
+
+async def test_a_usual_value_needs_no_confirmation_and_is_not_marked(
+    service: Harness, tokens, contracts
+) -> None:
+    await contracts.created(expected={"electricity_single": "3650"})
+    await post_reading(service, tokens, value="1000", read_at="2026-02-01")
+    usual = await post_reading(service, tokens, value="1300", read_at="2026-03-03", confirm_unusual=True)
+    assert usual.status_code == 201
+    assert usual.json()["confirmed_unusual"] is False
+    # Without any expectation nothing is judged: a first reading, or a contract without volume.
+    await contracts.created("C-2", commodity="gas")
+    assert (
+        await post_reading(
+            service, tokens, contract_id="C-2", register_type="gas", value="1", read_at="2026-02-01"
+        )
+    ).status_code == 201
+    huge = await post_reading(
+        service, tokens, contract_id="C-2", register_type="gas", value="90000", read_at="2026-06-01"
+    )
+    assert huge.status_code == 201
+
+
+async def install(hub, serial: str = "E0001", digits: int = 5, index: str = "99000") -> None:
+    await hub.installed(EAN, serial, date(2026, 1, 1), {"electricity_single": (digits, index)})
+
+
+async def test_a_rollover_is_accepted_with_the_counters_capacity(
+    service: Harness, tokens, contracts, hub
+) -> None:
+    await contracts.created(ean=EAN)
+    await install(hub)  # 5 digits, 99000 on 1 January
+    await post_reading(service, tokens, value="99800", read_at="2026-02-01")
+    plain = await post_reading(service, tokens, value="150", read_at="2026-03-01")
+    assert plain.status_code == 422
+    assert plain.json()["type"] == "/problems/reading-not-monotonic"
+
+    rolled = await post_reading(service, tokens, value="150", read_at="2026-03-01", rollover=True)
+    assert rolled.status_code == 201, rolled.text
+    assert rolled.json()["rollover_capacity"] == "100000.000"
+    event = (await service.outbox("MeterReadingReceived"))[-1]
+    assert MeterReadingReceived.model_validate(event.data).rollover_capacity == 100000
+    # After the rollover the index goes up from the new value again.
+    assert (await post_reading(service, tokens, value="149", read_at="2026-04-01")).status_code == 422
+    assert (await post_reading(service, tokens, value="400", read_at="2026-04-01")).status_code == 201
+
+
+async def test_a_rollover_is_refused_when_it_cannot_be_one(
+    service: Harness, tokens, contracts, hub, rows
+) -> None:
+    await contracts.created()  # the placeholder meter: digits unknown
+    await post_reading(service, tokens, value="99800", read_at="2026-02-01")
+    unknown = await post_reading(service, tokens, value="150", read_at="2026-03-01", rollover=True)
+    assert unknown.status_code == 422
+    assert unknown.json()["type"] == "/problems/rollover-not-possible"
+
+    await contracts.created("C-2", ean=EAN)
+    await install(hub)
+    await post_reading(service, tokens, contract_id="C-2", value="99800", read_at="2026-02-01")
+    await post_reading(service, tokens, contract_id="C-2", value="99900", read_at="2026-04-01")
+    for value, read_at in (
+        ("99850", "2026-03-01"),  # between two readings: a later one exists
+        ("99950", "2026-05-01"),  # not below the previous one
+        ("60000", "2026-05-01"),  # 100000 - 99900 + 60000 = 60100: more than half a turn
+    ):
+        response = await post_reading(
+            service, tokens, contract_id="C-2", value=value, read_at=read_at, rollover=True
+        )
+        assert response.status_code == 422, (value, response.text)
+        assert response.json()["type"] == "/problems/rollover-not-possible"
+    assert await rows(Reading) == 1 + 1 + 2  # the placeholder's, the installation index, two of C-2
+
+
+async def test_a_value_beyond_the_counters_digits_is_refused(
+    service: Harness, tokens, contracts, hub
+) -> None:
+    await contracts.created(ean=EAN)
+    await install(hub, digits=5, index="1000")
+    response = await post_reading(service, tokens, value="100000", read_at="2026-02-01")
+    assert response.status_code == 422
+    assert (response.json()["type"], response.json()["digits"]) == ("/problems/value-exceeds-register", 5)
+
+
+async def test_a_reading_on_the_end_date_is_the_final_one(service: Harness, tokens, contracts) -> None:
+    await contracts.created()
+    await contracts.terminated(end_date=date(2026, 3, 31))
+    before = await post_reading(service, tokens, value="100", read_at="2026-03-30T18:00:00+02:00")
+    final = await post_reading(service, tokens, value="110", read_at="2026-03-31")
+    assert (before.json()["final"], final.json()["final"]) == (False, True)
+    assert [e.data["final"] for e in await service.outbox("MeterReadingReceived")] == [False, True]
+    readings = (await service.client.get("/v1/readings", headers=tokens.headers(CUSTOMER))).json()["items"]
+    assert [(r["value"], r["final"]) for r in readings] == [("110.000", True), ("100.000", False)]
+    later = await post_reading(service, tokens, value="120", read_at="2026-04-01")
+    assert later.json()["type"] == "/problems/reading-after-contract-end"
+
+
+async def test_readings_list_the_new_fields(service: Harness, tokens, contracts) -> None:
+    await contracts.created()
+    await post_reading(service, tokens, value="100", read_at="2026-02-01")
+    [item] = (await service.client.get("/v1/readings", headers=tokens.headers(CUSTOMER))).json()["items"]
+    assert {k: item[k] for k in ("source", "quality", "final", "confirmed_unusual", "rollover_capacity")} == {
+        "source": "customer",
+        "quality": "actual",
+        "final": False,
+        "confirmed_unusual": False,
+        "rollover_capacity": None,
+    }

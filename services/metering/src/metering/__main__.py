@@ -1,15 +1,54 @@
-"""``python -m metering serve | migrate | asyncapi``."""
+"""``python -m metering serve | migrate | asyncapi | send-reading-reminders | request-reconsent``."""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import sys
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from metering.app import create_app
 from metering.settings import MeteringSettings
-from portal_chassis.cli import run
+from metering.use_cases.consent import request_reconsent
+from metering.use_cases.reading_reminders import send_reading_reminders
+from portal_chassis.calendar import calendar_day
+from portal_chassis.cli import run, run_in_unit_of_work
+from portal_chassis.uow import UnitOfWork
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+def _today_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--today",
+        type=date.fromisoformat,
+        help="the calendar day to act as (default: today in the service's zone); for tests and catch-up",
+    )
+
+
+def _send_reading_reminders(args: argparse.Namespace) -> int:
+    """Daily: safe to run twice, and two runs at once send each reminder once."""
+    settings = MeteringSettings()
+    now = datetime.now(UTC)
+    today = args.today or calendar_day(now, settings.zone)
+
+    async def work(uow: UnitOfWork) -> int:
+        print(await send_reading_reminders(uow, settings, today=today, now=now))
+        return 0
+
+    return asyncio.run(run_in_unit_of_work(settings, work))
+
+
+def _request_reconsent(args: argparse.Namespace) -> int:
+    """After the consent terms changed: asks each customer once per terms version."""
+    settings = MeteringSettings()
+
+    async def work(uow: UnitOfWork) -> int:
+        print(await request_reconsent(uow, settings))
+        return 0
+
+    return asyncio.run(run_in_unit_of_work(settings, work))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,6 +56,19 @@ def main(argv: list[str] | None = None) -> int:
         create_app=create_app,
         settings=MeteringSettings,
         migrations_dir=MIGRATIONS,
+        commands={
+            "send-reading-reminders": (
+                "remind self-reading customers whose reading is due; prints how many were sent",
+                _send_reading_reminders,
+                _today_arg,
+            ),
+            "request-reconsent": (
+                "ask customers whose smart-meter consent predates the terms in force to consent "
+                "again; prints how many were asked",
+                _request_reconsent,
+                lambda parser: None,
+            ),
+        },
         argv=argv,
     )
 

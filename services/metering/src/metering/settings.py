@@ -39,9 +39,12 @@ class MeteringSettings(ServiceSettings):
     smart_meter_backfill_days: int = Field(400, ge=1)
     consent_required_for: frozenset[str] = frozenset({"electricity", "gas"})
 
-    # The feed consumer takes up to this many Kafka records per transaction.
+    # The feed consumer takes up to this many Kafka records per poll, and stores each
+    # partition's share in one transaction, this many at once (one is parsed while another is
+    # written; the topic has 6 partitions).
     feed_batch_records: int = Field(500, ge=1, le=10000)
     feed_batch_timeout_ms: int = Field(200, ge=1)
+    feed_parallel_batches: int = Field(3, ge=1, le=6)
 
     @property
     def reading_clock_skew(self) -> timedelta:

@@ -13,6 +13,7 @@ from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 
 from portal_chassis import health
 from portal_chassis.auth import JwksCache
+from portal_chassis.batch_consumers import BatchHandlers, wire_batch_consumers
 from portal_chassis.broker import document_publishers, wire_consumers
 from portal_chassis.consumers import EventHandlers
 from portal_chassis.context import work_context
@@ -33,6 +34,7 @@ def build_service(
     description: str,
     routers: Sequence[APIRouter] = (),
     handlers: EventHandlers | None = None,
+    batch_handlers: BatchHandlers | None = None,
     produces: Sequence[str] = (),
     on_startup: Sequence[Hook] = (),
     on_shutdown: Sequence[Hook] = (),
@@ -42,6 +44,8 @@ def build_service(
     runtime = ServiceRuntime.create(settings)
     if handlers is not None:
         wire_consumers(runtime.broker, runtime.dead_letters, service, handlers, runtime.new_uow)
+    if batch_handlers is not None:
+        wire_batch_consumers(runtime.broker, runtime.dead_letters, service, batch_handlers, runtime.new_uow)
     document_publishers(runtime.broker, list(produces))
 
     @asynccontextmanager

@@ -10,15 +10,22 @@ and the consumer goes on with the next message.
 Dead letters keep the original key, value and headers, plus ``dlt-*`` headers naming the
 error, the original topic/partition/offset, the consumer group and the attempts made. The
 error text never includes the message's field values (they may be personal data).
+
+Batch subscribers (batch_consumers.py) hand over a batch: the raw message is then a tuple of
+records. Every record's offset is marked handled once the batch is, and a batch that fails
+here for good becomes one dead letter per record (each with its own offset, so an operator can
+replay them one by one). (The batch consumer retries its transactions itself, with this
+policy's ``retrying``.)
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError, NodeNotReadyError
@@ -37,6 +44,8 @@ if TYPE_CHECKING:
     from faststream.message import StreamMessage
 
 log = get_logger(__name__)
+
+T = TypeVar("T")
 
 TRANSIENT = (
     OperationalError,
@@ -59,6 +68,17 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
     return isinstance(exc, TRANSIENT)
+
+
+def record_headers(record: Any) -> dict[str, str]:
+    """An aiokafka record's headers as text."""
+    return {k: v.decode(errors="replace") for k, v in (getattr(record, "headers", None) or ())}
+
+
+def batch_records(raw_message: Any) -> list[Any] | None:
+    """The records of a batch message (a tuple, or a list from the in-memory test broker);
+    None for a single record."""
+    return list(raw_message) if isinstance(raw_message, tuple | list) else None
 
 
 def describe(exc: BaseException) -> str:
@@ -85,6 +105,34 @@ class DeadLetterPolicy:
 
     def middleware(self, msg: Any, /, *, context: ContextRepo) -> DeadLetterMiddleware:
         return DeadLetterMiddleware(msg, context=context, policy=self)
+
+    async def retrying(
+        self,
+        attempt: Callable[[], Awaitable[T]],
+        give_up: Callable[[BaseException, int], Awaitable[None]],
+    ) -> T | None:
+        """``attempt()`` until it succeeds; an unreadable message or a PermanentError gives up
+        at once, another error after ``max_attempts``, an infrastructure failure never.
+        ``give_up(error, attempts)`` sets the work aside (writes its dead letters)."""
+        attempts = 0
+        backoff = self.first_backoff
+        while True:
+            attempts += 1
+            try:
+                return await attempt()
+            except (ValidationError, PermanentError) as exc:
+                await give_up(exc, attempts)
+                return None
+            except Exception as exc:
+                if is_transient(exc):
+                    log.warning("transient failure; retrying", error=describe(exc), attempt=attempts)
+                elif attempts >= self.max_attempts:
+                    await give_up(exc, attempts)
+                    return None
+                else:
+                    log.warning("handler failed; retrying", error=describe(exc), attempt=attempts)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self.max_backoff)
 
     async def send(
         self,
@@ -146,29 +194,26 @@ class DeadLetterMiddleware(BaseMiddleware):
         # (FastStream's in-memory test broker has no real consumer, and nothing to commit.)
         consumer = getattr(msg, "consumer", None)
         if isinstance(consumer, AIOKafkaConsumer):
-            await self.policy.offsets.handled(consumer, msg.raw_message)
+            records = batch_records(msg.raw_message)
+            if records is None:
+                await self.policy.offsets.handled(consumer, msg.raw_message)
+            else:
+                await self.policy.offsets.handled_all(consumer, records)
         return result
 
+    async def _dead_letter(self, msg: StreamMessage[Any], exc: BaseException, attempts: int) -> None:
+        records = batch_records(msg.raw_message)
+        if records is None:
+            await self.policy.send(msg.raw_message, msg.body, msg.headers, exc, attempts)
+            return
+        for record in records:
+            await self.policy.send(record, record.value or b"", record_headers(record), exc, attempts)
+
     async def _handle(self, call_next: AsyncFuncAny, msg: StreamMessage[Any]) -> Any:
-        attempt = 0
-        backoff = self.policy.first_backoff
-        while True:
-            attempt += 1
-            try:
-                return await call_next(msg)
-            except (ValidationError, PermanentError) as exc:
-                await self.policy.send(msg.raw_message, msg.body, msg.headers, exc, attempt)
-                return None
-            except Exception as exc:
-                if is_transient(exc):
-                    log.warning("transient failure; retrying", error=describe(exc), attempt=attempt)
-                elif attempt >= self.policy.max_attempts:
-                    await self.policy.send(msg.raw_message, msg.body, msg.headers, exc, attempt)
-                    return None
-                else:
-                    log.warning("handler failed; retrying", error=describe(exc), attempt=attempt)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, self.policy.max_backoff)
+        async def give_up(exc: BaseException, attempts: int) -> None:
+            await self._dead_letter(msg, exc, attempts)
+
+        return await self.policy.retrying(lambda: call_next(msg), give_up)
 
     async def after_processed(
         self,
@@ -178,11 +223,12 @@ class DeadLetterMiddleware(BaseMiddleware):
     ) -> bool | None:
         # Errors raised before the handler ran (undecodable body) arrive here only.
         if isinstance(exc_val, Exception) and self.msg is not None:
-            record = self.msg
-            headers = {k: v.decode(errors="replace") for k, v in (getattr(record, "headers", None) or ())}
-            await self.policy.send(record, getattr(record, "value", b"") or b"", headers, exc_val, 1)
+            records = batch_records(self.msg) or [self.msg]
+            for record in records:
+                value = getattr(record, "value", b"") or b""
+                await self.policy.send(record, value, record_headers(record), exc_val, 1)
             consumer = getattr(self.context.get_local("message"), "consumer", None)
             if isinstance(consumer, AIOKafkaConsumer):
-                await self.policy.offsets.handled(consumer, record)
+                await self.policy.offsets.handled_all(consumer, records)
             return True
         return False

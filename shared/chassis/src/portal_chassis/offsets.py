@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from aiokafka import TopicPartition
@@ -34,12 +35,18 @@ class OffsetCommitter:
         self._task: asyncio.Task[None] | None = None
 
     async def handled(self, consumer: Any, record: Any) -> None:
-        if consumer is None or record is None or not hasattr(record, "offset"):
+        await self.handled_all(consumer, [record])
+
+    async def handled_all(self, consumer: Any, records: Sequence[Any]) -> None:
+        """Several records handled together (a batch): one check for a due commit."""
+        records = [r for r in records if r is not None and hasattr(r, "offset")]
+        if consumer is None or not records:
             return  # the in-memory test broker has no consumer to commit on
-        partition = TopicPartition(record.topic, record.partition)
         offsets = self._pending.setdefault(consumer, {})
-        offsets[partition] = max(offsets.get(partition, 0), record.offset + 1)
-        self._counts[consumer] = self._counts.get(consumer, 0) + 1
+        for record in records:
+            partition = TopicPartition(record.topic, record.partition)
+            offsets[partition] = max(offsets.get(partition, 0), record.offset + 1)
+        self._counts[consumer] = self._counts.get(consumer, 0) + len(records)
         due = time.monotonic() - self._last_commit.get(consumer, float("-inf")) >= self.interval
         if due or self._counts[consumer] >= self.batch:
             await self._commit(consumer)

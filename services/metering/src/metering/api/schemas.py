@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
 
+from portal_schemas.hub import MeterLocation
 from portal_schemas.metering import ReadingQuality, ReadingSource, Register, Unit
 
 
@@ -62,6 +63,19 @@ class ReadingSubmission(BaseModel):
         examples=["12345.678"],
     )
     read_at: ReadAt
+    rollover: bool = Field(
+        False,
+        description=(
+            "The counter passed its maximum and restarted at zero since the previous reading: "
+            "the value may then be below it (accepted when the register's digits are known)."
+        ),
+    )
+    confirm_unusual: bool = Field(
+        False,
+        description=(
+            "Send the same reading again with true after a reading-unusual answer, when the value is right."
+        ),
+    )
 
 
 class ReadingOut(BaseModel):
@@ -75,6 +89,11 @@ class ReadingOut(BaseModel):
     source: ReadingSource
     quality: ReadingQuality
     received_at: datetime
+    rollover_capacity: Decimal | None = Field(
+        description="Set when the counter rolled over since the previous reading (10 ** digits)."
+    )
+    confirmed_unusual: bool = Field(description="The customer confirmed a value outside the expected range.")
+    final: bool = Field(description="Dated on the contract's last supply day: the final reading.")
 
 
 class LatestReading(BaseModel):
@@ -83,11 +102,15 @@ class LatestReading(BaseModel):
     read_at: datetime
     source: ReadingSource
     quality: ReadingQuality
+    final: bool
 
 
 class RegisterOut(BaseModel):
     register_type: Register
     unit: Unit
+    digits: int | None = Field(
+        description="Integer digits of the counter; null until the grid operator names the meter."
+    )
     latest_reading: LatestReading | None
 
 
@@ -95,6 +118,13 @@ class MeterOut(BaseModel):
     meter_id: str
     contract_id: str
     commodity: str
+    serial: str | None = Field(
+        description="The meter's number; null until the grid operator names the meter."
+    )
+    smart: bool
+    location: MeterLocation
+    installed_on: date
+    removed_on: date | None = Field(description="Set for a meter exchanged for another one.")
     contract_status: str = Field(description="active, or ended after a termination")
     contract_end_date: date | None
     readings_expected: bool = Field(description="False once the contract ended: no reminders")

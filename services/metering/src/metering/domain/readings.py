@@ -82,3 +82,68 @@ def check_monotonic(value: Decimal, *, previous: KnownReading | None, following:
             next_value=str(following.value),
             next_read_at=iso_utc(following.read_at),
         )
+
+
+def capacity_of(digits: int | None) -> Decimal | None:
+    """What a counter of ``digits`` integer digits counts to before it restarts at zero."""
+    return None if digits is None else normalise_value(Decimal(10) ** digits)
+
+
+def check_fits_counter(value: Decimal, digits: int | None) -> None:
+    """A counter of n digits never shows 10 ** n or more (unknown digits: no limit)."""
+    capacity = capacity_of(digits)
+    if capacity is not None and value >= capacity:
+        raise ReadingRejected(
+            "value-exceeds-register",
+            f"This register shows at most {digits} digits before the decimal point.",
+            digits=digits,
+        )
+
+
+def check_rollover(
+    value: Decimal,
+    *,
+    previous: KnownReading | None,
+    following: KnownReading | None,
+    digits: int | None,
+) -> Decimal:
+    """A counter that passed its maximum restarts at zero: the value is below the previous
+    reading, and the consumption is ``capacity - previous + value``. Returns the capacity.
+
+    Recorded only on the register's latest reading (a rollover before a later reading would
+    make that one's consumption meaningless), only when the counter's digits are known, and
+    only for less than half a turn of the counter: more is a mistyped value, not a rollover.
+    """
+    capacity = capacity_of(digits)
+    if capacity is None:
+        raise ReadingRejected(
+            "rollover-not-possible",
+            "The number of digits of this register is not known yet, so a rollover cannot be "
+            "recorded; the grid operator's meter data will tell it.",
+        )
+    if previous is None or value >= previous.value:
+        raise ReadingRejected(
+            "rollover-not-possible",
+            "A rollover means the value is below the previous reading; it is not.",
+        )
+    if following is not None:
+        raise ReadingRejected(
+            "rollover-not-possible",
+            "A rollover can only be recorded after the latest reading of the register.",
+            next_read_at=iso_utc(following.read_at),
+        )
+    if capacity - previous.value + value >= capacity / 2:
+        raise ReadingRejected(
+            "rollover-not-possible",
+            "That would be more than half a turn of the counter since the previous reading; "
+            "please check the value.",
+            previous_value=str(previous.value),
+        )
+    return capacity
+
+
+def is_final(read_at: datetime, end_date: date | None, zone: ZoneInfo) -> bool:
+    """A reading dated on the contract's last supply day (any moment of that customer day)
+    closes the supply. Readings after that day are refused (check_read_at), so the start of
+    the next day never counts as final."""
+    return end_date is not None and start_of_day(end_date, zone) <= read_at < end_of_day(end_date, zone)

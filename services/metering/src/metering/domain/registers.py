@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from portal_schemas.contracts import Commodity
 from portal_schemas.metering import Register, Unit
 
-# The registers a new meter gets at this stage: one per commodity, and heat networks meter
-# the hot tap water beside the heat. Dual-tariff and feed-in registers come with later issues.
+# The registers a contract's first meter gets before the grid operator names the meter: one
+# per commodity (heat networks meter the hot tap water beside the heat), or normal and
+# off-peak for an electricity contract that expects consumption per tariff.
 _REGISTERS: dict[Commodity, tuple[Register, ...]] = {
     "electricity": ("electricity_single",),
     "gas": ("gas",),
     "heat": ("heat", "hot_water"),
+}
+_DUAL_TARIFF: tuple[Register, ...] = ("electricity_normal", "electricity_offpeak")
+
+# Every register a meter of the commodity may have (the grid operator's meters name theirs).
+_POSSIBLE: dict[str, frozenset[str]] = {
+    "electricity": frozenset(
+        {
+            "electricity_single",
+            "electricity_normal",
+            "electricity_offpeak",
+            "feed_in_normal",
+            "feed_in_offpeak",
+        }
+    ),
+    "gas": frozenset({"gas"}),
+    "heat": frozenset({"heat", "hot_water"}),
 }
 
 _UNITS: dict[Register, Unit] = {
@@ -25,8 +44,17 @@ _UNITS: dict[Register, Unit] = {
 }
 
 
-def registers_for(commodity: Commodity) -> tuple[Register, ...]:
+def registers_for(commodity: Commodity, expected: Collection[str] = ()) -> tuple[Register, ...]:
+    """The registers of a first meter; ``expected`` names the registers the contract's expected
+    annual consumption is given for."""
+    if commodity == "electricity" and set(_DUAL_TARIFF) & set(expected):
+        return _DUAL_TARIFF
     return _REGISTERS[commodity]
+
+
+def register_fits(commodity: str, register: str) -> bool:
+    """Whether a meter of ``commodity`` can have ``register`` (no gas register on a heat meter)."""
+    return register in _POSSIBLE.get(commodity, frozenset())
 
 
 def unit_of(register: Register) -> Unit:

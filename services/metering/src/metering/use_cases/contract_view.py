@@ -2,6 +2,10 @@
 
 Called by the event handlers in consumers.py, inside the unit of work that also claims the
 event in the inbox; the chassis commits, so nothing here commits.
+
+A contract's first meter is a placeholder until the grid operator names it (MeterInstalled,
+use_cases/meter_installation.py): installed on the start date, with the registers the
+contract's expected consumption names and digits not known yet.
 """
 
 from __future__ import annotations
@@ -9,7 +13,13 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
-from metering.db.repositories import Contracts, EarlyTerminations, Meters
+from metering.db.repositories import (
+    Contracts,
+    EarlyTerminations,
+    ExpectedVolumes,
+    FinalReadingRequests,
+    Meters,
+)
 from metering.db.tables import (
     CONTRACT_ACTIVE,
     CONTRACT_ENDED,
@@ -18,10 +28,12 @@ from metering.db.tables import (
     Meter,
     MeterRegister,
 )
+from metering.domain.meters import current
 from metering.domain.registers import registers_for, unit_of
 from portal_chassis.logging import get_logger
 from portal_chassis.uow import UnitOfWork
-from portal_schemas.contracts import ContractCreated, ContractTerminated
+from portal_schemas.contracts import ContractAmended, ContractCreated, ContractTerminated
+from portal_schemas.metering import FinalReadingRequested
 
 log = get_logger(__name__)
 
@@ -53,6 +65,7 @@ async def open_contract(uow: UnitOfWork, data: ContractCreated) -> None:
     contracts.add(contract)
     # The contract row is flushed first so the meter's foreign key finds it on PostgreSQL.
     await uow.session.flush()
+    ExpectedVolumes(uow.session).add(contract.contract_id, data.expected_annual_consumption.items())
     meter = Meter(
         meter_id=str(uuid.uuid4()),
         contract_id=contract.contract_id,
@@ -67,7 +80,7 @@ async def open_contract(uow: UnitOfWork, data: ContractCreated) -> None:
         meter,
         [
             MeterRegister(meter_id=meter.meter_id, register_type=r, unit=unit_of(r))
-            for r in registers_for(data.commodity)
+            for r in registers_for(data.commodity, data.expected_annual_consumption)
         ],
     )
     early = EarlyTerminations(uow.session)
@@ -75,11 +88,15 @@ async def open_contract(uow: UnitOfWork, data: ContractCreated) -> None:
     if pending is not None:
         _end(contract, pending.end_date, pending.reason, now)
         await early.remove(pending)
+        await uow.session.flush()
+        await _request_final_reading(uow, contract, now)
         log.info("applied a termination that arrived first", contract_id=data.contract_id)
 
 
 async def end_contract(uow: UnitOfWork, data: ContractTerminated) -> None:
-    """Mark the contract ended: later readings are refused and reminders stop.
+    """Mark the contract ended: later readings are refused, reminders stop, and the customer
+    is asked for the final reading (FinalReadingRequested, once per end date: a repeated
+    termination with the same date, such as the one with the final fee, asks nothing more).
 
     A termination of a contract not known yet is kept in early_terminations and applied by
     open_contract (why: see consumers.py).
@@ -88,6 +105,7 @@ async def end_contract(uow: UnitOfWork, data: ContractTerminated) -> None:
     contract = await Contracts(uow.session).get(data.contract_id)
     if contract is not None:
         _end(contract, data.end_date, data.reason, now)
+        await _request_final_reading(uow, contract, now)
         return
     early = EarlyTerminations(uow.session)
     pending = await early.get(data.contract_id)
@@ -112,3 +130,42 @@ def _end(contract: ContractView, end_date: date, reason: str, now: datetime) -> 
     contract.end_reason = reason
     contract.readings_expected = False
     contract.updated_at = now
+
+
+async def _request_final_reading(uow: UnitOfWork, contract: ContractView, now: datetime) -> None:
+    assert contract.end_date is not None
+    if not await FinalReadingRequests(uow.session).claim(contract.contract_id, contract.end_date, now):
+        return
+    meters = Meters(uow.session)
+    meter = current(await meters.of_contracts([contract.contract_id]))
+    assert meter is not None, "every contract gets a meter with its ContractCreated"
+    registers = [r.register_type for r in await meters.registers([meter.meter_id])]
+    uow.emit(
+        FinalReadingRequested.model_validate(
+            {
+                "contract_id": contract.contract_id,
+                "customer_number": contract.customer_number,
+                "meter_id": meter.meter_id,
+                "end_date": contract.end_date,
+                "registers": registers,
+            }
+        ),
+        subject=contract.contract_id,
+    )
+
+
+async def amend_contract(uow: UnitOfWork, data: ContractAmended) -> bool:
+    """Keep whether the customer reads the meter themselves (reminders are due then).
+
+    ContractAmended carries the complete options from ``effective_from`` on. What the latest
+    event says is kept, also when it takes effect later: a planned change only says what the
+    customer chose, and a reminder sent a few days early for it does no harm. Returns False for
+    a contract not known yet (see consumers.py).
+    """
+    contract = await Contracts(uow.session).get(data.contract_id)
+    if contract is None:
+        return False
+    if contract.self_reading != data.options.self_reading:
+        contract.self_reading = data.options.self_reading
+        contract.updated_at = datetime.now(UTC)
+    return True

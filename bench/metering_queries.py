@@ -1,0 +1,465 @@
+"""The month-by-day consumption view through the gateway, on one year of 15-minute data.
+
+    uv run python -m bench --only queries [--meters 10000] [--rate 200] [--seconds 60]
+                                          [--warmup 5] [--year 2025]
+
+Starts its own PostgreSQL (fsync off), Kafka (cached jars), metering as deployed
+(``python -m metering migrate`` then ``serve``, its consumers connected) and nginx with the
+suite's gateway config. Access tokens are signed by a key of the benchmark's own, whose public
+half it serves as identity's JWKS endpoint, so metering verifies every token as usual.
+
+Data, loaded with server-side SQL (generate_series): ``--meters`` electricity contracts, each
+with a smart meter and a current consent, and for each meter every quarter hour of ``--year``
+(35,040 intervals, 350 M for 10,000 meters) with its daily and monthly sums, written in one
+statement per chunk of meters (the intervals' RETURNING feeds the daily sums). The intervals
+table is switched to UNLOGGED and its autovacuum off: it is written once, no WAL for 57 GB,
+and no vacuum of it runs during the measurement (the view reads the daily sums, not the
+intervals). Meter ids are 12 characters (the column takes 36) to keep the table smaller.
+
+Load: an open loop at ``--rate`` requests per second for ``--seconds`` (after ``--warmup``
+seconds not counted): each request a random contract and month of the year, with that
+customer's token, and a distinct client address in X-Forwarded-For (many customers behind a
+load balancer; the gateway's per-address rate limit stays as configured). Latency is from the
+moment a request was due to its answer, so a client that falls behind shows in the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import shutil
+import statistics
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
+
+from portal_chassis.calendar import start_of_day
+from portal_chassis.logging import configure_logging
+from portal_chassis.sealing import Sealer
+from portal_chassis.testing import TokenFactory
+from portal_stack import Gateway, LocalKafka, PostgresCluster, ServiceProcess, create_topics
+from portal_stack.ports import LOOPBACK, free_ports
+from portal_stack.services import SERVICE_NAMES, Endpoints, service_environment
+
+ZONE = ZoneInfo("Europe/Amsterdam")
+CHANNEL = "electricity_consumption"
+# Bytes per interval row on disk (heap + primary key), measured with these 12-character ids.
+BYTES_PER_INTERVAL = 165
+CHUNK_METERS = 50  # meters per INSERT: 1.75 M rows, the RETURNING set stays in memory
+
+
+def contract_id(n: int) -> str:
+    return f"00000000-0000-4000-8000-{n:012d}"
+
+
+def customer_number(n: int) -> str:
+    return str(300_000_000 + n)
+
+
+# The same ids in SQL, from the meter number n.
+SQL_CONTRACT = "'00000000-0000-4000-8000-' || lpad(n::text, 12, '0')"
+SQL_METER = "'m' || lpad(n::text, 11, '0')"
+SQL_CUSTOMER = "(300000000 + n)::text"
+
+
+@dataclass
+class Loaded:
+    meters: int
+    intervals: int
+    days: int
+    months: int
+    setup_seconds: float
+    interval_seconds: float
+    month_seconds: float
+    heap_bytes: int
+    index_bytes: int
+
+
+async def load(database_url: str, meters: int, year: int) -> Loaded:
+    """Contracts, meters, consents, then the year's intervals with their daily and monthly sums."""
+    conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        started = time.perf_counter()
+        first = date(year, 1, 1)
+        async with conn.transaction():
+            await conn.execute(
+                f"""INSERT INTO contract_view (contract_id, customer_number, commodity, product_code,
+                    start_date, status, readings_expected, ean, self_reading, updated_at)
+                SELECT {SQL_CONTRACT}, {SQL_CUSTOMER}, 'electricity', 'BENCH', $1, 'active', true,
+                    '8716' || lpad(n::text, 14, '0'), false, now()
+                FROM generate_series(0, $2 - 1) n""",  # noqa: S608 - constant fragments
+                first,
+                meters,
+            )
+            await conn.execute(
+                f"""INSERT INTO meters (meter_id, contract_id, customer_number, commodity, ean, serial,
+                    smart, location, installed_on, created_at)
+                SELECT {SQL_METER}, {SQL_CONTRACT}, {SQL_CUSTOMER}, 'electricity',
+                    '8716' || lpad(n::text, 14, '0'), 'E' || n, true, 'indoors', $1, now()
+                FROM generate_series(0, $2 - 1) n""",  # noqa: S608 - constant fragments
+                first,
+                meters,
+            )
+            await conn.execute(
+                f"""INSERT INTO meter_registers (meter_id, register_type, unit, digits)
+                SELECT {SQL_METER}, 'electricity_single', 'kWh', 6
+                FROM generate_series(0, $1 - 1) n""",  # noqa: S608 - constant fragments
+                meters,
+            )
+            await conn.execute(
+                f"""INSERT INTO smart_meter_consents (contract_id, customer_number, status, terms_version,
+                    granted_at)
+                SELECT {SQL_CONTRACT}, {SQL_CUSTOMER}, 'granted', 1, now()
+                FROM generate_series(0, $1 - 1) n""",  # noqa: S608 - constant fragments
+                meters,
+            )
+            await conn.execute("ALTER TABLE intervals SET UNLOGGED")
+            await conn.execute("ALTER TABLE intervals SET (autovacuum_enabled = off)")
+        setup_seconds = time.perf_counter() - started
+
+        await conn.execute("SET work_mem = '256MB'")
+        start, end = start_of_day(first, ZONE), start_of_day(date(year + 1, 1, 1), ZONE)
+        # One statement per chunk: the quarter hours of its meters in key order (the primary key
+        # grows at its right edge), and their sums per customer day from the RETURNING rows.
+        chunk_sql = f"""
+            WITH fresh AS (
+                INSERT INTO intervals (meter_id, channel, starts_at, minutes, value, quality)
+                SELECT {SQL_METER}, '{CHANNEL}', t, 15, round((0.01 + 0.3 * random())::numeric, 3),
+                    'measured'
+                FROM generate_series($3::int, $4::int - 1) n
+                CROSS JOIN generate_series($1::timestamptz, $2::timestamptz - interval '15 minutes',
+                    interval '15 minutes') t
+                ORDER BY 1, t
+                RETURNING meter_id, starts_at, value
+            )
+            INSERT INTO consumption_days (meter_id, channel, day, total, intervals, interval_minutes)
+            SELECT meter_id, '{CHANNEL}', (starts_at AT TIME ZONE '{ZONE.key}')::date, sum(value),
+                count(*), 15
+            FROM fresh GROUP BY meter_id, 3"""  # noqa: S608 - constant fragments
+        started = time.perf_counter()
+        report_every = max(meters // 10, CHUNK_METERS)
+        for low in range(0, meters, CHUNK_METERS):
+            high = min(low + CHUNK_METERS, meters)
+            await conn.execute(chunk_sql, start, end, low, high)
+            if high % report_every < CHUNK_METERS or high == meters:
+                elapsed = time.perf_counter() - started
+                rows = high * int((end - start).total_seconds() // 900)
+                print(
+                    f"  loaded {high:,}/{meters:,} meters, {rows:,} intervals in {elapsed:,.0f} s"
+                    f" ({rows / elapsed:,.0f} rows/s)",
+                    flush=True,
+                )
+        interval_seconds = time.perf_counter() - started
+
+        started = time.perf_counter()
+        await conn.execute(
+            """INSERT INTO consumption_months (meter_id, channel, month, total, intervals, interval_minutes)
+            SELECT meter_id, channel, date_trunc('month', day)::date, sum(total), sum(intervals), 15
+            FROM consumption_days GROUP BY meter_id, channel, 3"""
+        )
+        for table in ("contract_view", "meters", "meter_registers", "smart_meter_consents"):
+            await conn.execute(f"VACUUM ANALYZE {table}")
+        await conn.execute("VACUUM ANALYZE consumption_days")
+        await conn.execute("VACUUM ANALYZE consumption_months")
+        month_seconds = time.perf_counter() - started
+
+        counts = await conn.fetchrow(
+            """SELECT (SELECT count(*) FROM consumption_days) AS days,
+                (SELECT count(*) FROM consumption_months) AS months,
+                pg_relation_size('intervals') AS heap, pg_indexes_size('intervals') AS idx"""
+        )
+        assert counts is not None
+        intervals = meters * int((end - start).total_seconds() // 900)
+        return Loaded(
+            meters,
+            intervals,
+            counts["days"],
+            counts["months"],
+            setup_seconds,
+            interval_seconds,
+            month_seconds,
+            counts["heap"],
+            counts["idx"],
+        )
+    finally:
+        await conn.close()
+
+
+@contextmanager
+def jwks_endpoint(jwks: dict[str, Any], port: int) -> Iterator[None]:
+    """identity's JWKS endpoint, played by the benchmark: the keys its tokens are signed with."""
+    body = json.dumps(jwks).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer((LOOPBACK, port), Handler)
+    thread = threading.Thread(target=server.serve_forever, name="jwks", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@dataclass
+class Outcome:
+    due: float
+    done: float
+    status: int  # 0: no answer (connection error, timeout)
+    measured: bool
+
+
+class Connections:
+    """A minimal HTTP/1.1 keep-alive client over asyncio streams: the load generator shares the
+    machine with what it measures, and a full client library would cost several times the CPU."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+
+    async def get(self, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
+        head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        request = f"GET {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n{head}\r\n".encode()
+        for attempt in range(2):
+            reused = bool(self.idle)
+            reader, writer = (
+                self.idle.pop() if reused else await asyncio.open_connection(self.host, self.port)
+            )
+            try:
+                writer.write(request)
+                status, body, keep = await self._response(reader)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                writer.close()
+                if reused and attempt == 0:
+                    continue  # the server closed an idle connection: once more on a new one
+                raise
+            if keep:
+                self.idle.append((reader, writer))
+            else:
+                writer.close()
+            return status, body
+        raise ConnectionError("no answer")
+
+    @staticmethod
+    async def _response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
+        head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        status = int(head[0].split(" ", 2)[1])
+        fields = {
+            k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in head[1:] if line)
+        }
+        if fields.get("transfer-encoding", "").lower() == "chunked":
+            chunks = []
+            while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
+                chunks.append(await reader.readexactly(size + 2))
+            await reader.readuntil(b"\r\n")
+            body = b"".join(c[:-2] for c in chunks)
+        else:
+            body = await reader.readexactly(int(fields.get("content-length", "0")))
+        return status, body, fields.get("connection", "").lower() != "close"
+
+    def close(self) -> None:
+        for _, writer in self.idle:
+            writer.close()
+
+
+async def drive(gateway: Gateway, tokens: TokenFactory, args: argparse.Namespace) -> list[Outcome]:
+    rng = random.Random(5)  # the same requests every run
+    headers = [
+        {
+            "Authorization": f"Bearer {tokens.token(customer_number(n), ttl=3600)}",
+            "X-Forwarded-For": f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}",
+        }
+        for n in range(args.meters)
+    ]
+    client = Connections(LOOPBACK, gateway.port)
+    try:
+        status, raw = await client.get(
+            f"/metering/v1/contracts/{contract_id(0)}/consumption/months/{args.year}-03", headers[0]
+        )
+        use = json.loads(raw)["period"]["series"][0] if status == 200 else {}
+        if not use.get("total", {}).get("complete"):  # every quarter hour of the month is there
+            raise RuntimeError(f"the view does not answer as expected: {status} {raw[:500]!r}")
+
+        loop = asyncio.get_running_loop()
+        outcomes: list[Outcome] = []
+
+        async def one(path: str, n: int, due: float, measured: bool) -> None:
+            try:
+                status, _ = await asyncio.wait_for(client.get(path, headers[n]), 30)
+            except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
+                status = 0
+            outcomes.append(Outcome(due, loop.time(), status, measured))
+
+        warmup = int(args.rate * args.warmup)
+        total = warmup + int(args.rate * args.seconds)
+        tasks = []
+        started = loop.time()
+        for i in range(total):
+            due = started + i / args.rate
+            delay = due - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            n = rng.randrange(args.meters)
+            month = f"{args.year}-{rng.randint(1, 12):02d}"
+            path = f"/metering/v1/contracts/{contract_id(n)}/consumption/months/{month}"
+            tasks.append(asyncio.create_task(one(path, n, due, i >= warmup)))
+        await asyncio.gather(*tasks)
+    finally:
+        client.close()
+    return outcomes
+
+
+def report(outcomes: list[Outcome], args: argparse.Namespace) -> None:
+    measured = [o for o in outcomes if o.measured]
+    ok = [o for o in measured if o.status == 200]
+    errors = Counter(o.status for o in measured if o.status != 200)
+    print(
+        f"open loop: {args.rate:g} req/s offered for {args.seconds:g} s after {args.warmup:g} s warm-up;"
+        f" random contract and month of {args.year}"
+    )
+    print(f"requests {len(measured):,}  ok {len(ok):,}  errors {sum(errors.values()):,} {dict(errors) or ''}")
+    if len(ok) > 1:
+        ms = sorted((o.done - o.due) * 1000 for o in ok)
+        cuts = statistics.quantiles(ms, n=100, method="inclusive")
+        wall = max(o.done for o in measured) - min(o.due for o in measured)
+        print(
+            f"latency p50 {cuts[49]:7.1f} ms  p95 {cuts[94]:7.1f} ms  p99 {cuts[98]:7.1f} ms"
+            f"  max {ms[-1]:7.1f} ms"
+        )
+        print(f"achieved {len(ok) / wall:,.1f} req/s (answered 200 over {wall:.1f} s)")
+
+
+def run(tmp: Path, args: argparse.Namespace) -> None:
+    needed = args.meters * 35_136 * BYTES_PER_INTERVAL
+    free = shutil.disk_usage(tmp).free
+    if needed > free * 0.9:
+        raise SystemExit(
+            f"{args.meters:,} meters need about {needed / 1e9:.0f} GB for the intervals, "
+            f"{free / 1e9:.0f} GB are free: use fewer --meters"
+        )
+    kafka_port, controller_port, metering_port, gateway_port, jwks_port, smtp_port = free_ports(6)
+    postgres = PostgresCluster(log_file=tmp / "postgres.log", services=("metering",))
+    kafka = LocalKafka(
+        tmp / "kafka", port=kafka_port, controller_port=controller_port, log_file=tmp / "kafka.log"
+    )
+    tokens = TokenFactory()
+    postgres.start()
+    try:
+        kafka.start()
+        try:
+            create_topics(kafka.bootstrap_servers)
+            env = service_environment(
+                "metering",
+                database_url=postgres.database_urls["metering"],
+                endpoints=Endpoints(kafka.bootstrap_servers, smtp_port, gateway_port, jwks_port),
+                sealing_key=Sealer.new_key(),
+                log_level="INFO",
+            )
+            metering = ServiceProcess("metering", port=metering_port, env=env, log_dir=tmp)
+            metering.migrate()
+            print(f"loading {args.meters:,} meters x one year of quarter hours ({args.year}) ...", flush=True)
+            loaded = asyncio.run(load(postgres.database_urls["metering"], args.meters, args.year))
+            with jwks_endpoint(tokens.jwks, jwks_port):
+                metering.start_and_wait()
+                ports = {name: metering_port if name == "metering" else smtp_port for name in SERVICE_NAMES}
+                gateway = Gateway(tmp / "gateway", ports, port=gateway_port)
+                gateway.start_and_wait()
+                try:
+                    outcomes = asyncio.run(drive(gateway, tokens, args))
+                finally:
+                    gateway.stop()
+                    metering.stop()
+        finally:
+            kafka.stop()
+    finally:
+        postgres.stop()
+
+    total = loaded.setup_seconds + loaded.interval_seconds + loaded.month_seconds
+    print(
+        "month-by-day view: GET /metering/v1/contracts/{id}/consumption/months/YYYY-MM through nginx;"
+        " metering (one uvicorn process, log level INFO), PostgreSQL 15 (fsync off), Kafka on loopback"
+    )
+    print(
+        f"data: {loaded.meters:,} meters, {loaded.intervals:,} intervals, {loaded.days:,} daily and"
+        f" {loaded.months:,} monthly sums; intervals table {loaded.heap_bytes / 1e9:.1f} GB"
+        f" + primary key {loaded.index_bytes / 1e9:.1f} GB"
+    )
+    print(
+        f"load: {total:,.0f} s (contracts, meters, consents {loaded.setup_seconds:.1f} s; intervals with"
+        f" daily sums {loaded.interval_seconds:,.0f} s = {loaded.intervals / loaded.interval_seconds:,.0f}"
+        f" rows/s; monthly sums and ANALYZE {loaded.month_seconds:.1f} s)"
+    )
+    report(outcomes, args)
+
+
+def _add(group: argparse._ArgumentGroup, parser: argparse.ArgumentParser, flag: str, **kwargs: Any) -> None:
+    # Another benchmark may define the same option (--meters): one definition serves both.
+    if flag not in parser._option_string_actions:
+        group.add_argument(flag, **kwargs)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "queries", "month-by-day view through the gateway (bench/metering_queries.py)"
+    )
+    _add(
+        group, parser, "--meters", type=int, default=10_000, help="meters with a year of data (default 10000)"
+    )
+    _add(group, parser, "--rate", type=float, default=200.0, help="requests per second offered (default 200)")
+    _add(group, parser, "--seconds", type=float, default=60.0, help="measured seconds (default 60)")
+    _add(group, parser, "--warmup", type=float, default=5.0, help="seconds before measuring (default 5)")
+    _add(
+        group,
+        parser,
+        "--year",
+        type=int,
+        default=datetime.now(UTC).year - 1,
+        help="the year of data (default: last year)",
+    )
+
+
+def run_with(args: argparse.Namespace) -> None:
+    if args.meters < 1 or args.rate <= 0 or args.seconds <= 0 or args.warmup < 0:
+        raise SystemExit("--meters, --rate and --seconds must be positive, --warmup at least 0")
+    configure_logging("bench", "WARNING")
+    with tempfile.TemporaryDirectory(prefix="portal-bench-queries-") as tmp:
+        run(Path(tmp), args)
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.metering_queries",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_arguments(parser)
+    run_with(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])

@@ -1,0 +1,140 @@
+"""The smart-meter feed: batches of the hub's IntervalReadingsPublished, stored in bulk.
+
+Called by the chassis' batch consumer (consumers.py) with the valid records of one Kafka poll,
+inside one unit of work it commits. Per record (one hub message: one connection, one channel):
+
+- the connection's meters are looked up by EAN; a message that can never be stored (unknown
+  EAN, a channel the connection's commodity does not have, an interval length the hub never
+  uses for it, an impossible value) is rejected: the chassis sends it to the dead-letter topic
+  with the reason, and the rest of the batch goes on;
+- each interval goes to the meter placed on the connection that day (domain/feed.py); one
+  outside every supply period, or of a contract without the consent its commodity needs, is
+  dropped and only counted;
+- the same interval twice in a batch is stored once (the first value wins), and what is
+  stored already stays (feed_store.py): a duplicate or a replay changes nothing, and a
+  differing value for a stored interval is ignored and counted (the hub's first value wins;
+  corrections are not part of this feed).
+
+The log line of a batch has counts only, never an EAN (it identifies a household).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from metering.db.feed_store import FeedStore, IntervalRow
+from metering.domain.consent import is_effective, needs_consent
+from metering.domain.feed import CHANNEL_COMMODITY, Placement, batch_problem, placement_on
+from metering.settings import MeteringSettings
+from portal_chassis.batch_consumers import BatchItem, Rejection
+from portal_chassis.calendar import calendar_day
+from portal_chassis.logging import get_logger
+from portal_chassis.uow import UnitOfWork
+from portal_schemas.hub import IntervalReadingsPublished
+
+log = get_logger(__name__)
+
+Key = tuple[str, str, datetime]
+# What the log line of a batch counts: intervals offered, stored, and why the others were not.
+_COUNTS = (
+    "intervals",
+    "stored",
+    "already_stored",
+    "repeated_in_batch",
+    "differing",
+    "outside_supply",
+    "without_consent",
+)
+
+
+async def store_interval_batches(
+    uow: UnitOfWork, settings: MeteringSettings, items: Sequence[BatchItem[IntervalReadingsPublished]]
+) -> list[Rejection]:
+    store = FeedStore(uow.session, settings.zone)
+    placements = await _placements(store, settings, {item.data.ean for item in items})
+    zone = settings.zone
+    counts: Counter[str] = Counter(dict.fromkeys(_COUNTS, 0))
+    rejected: list[Rejection] = []
+    # The first value offered per interval: a repeat in the batch is dropped here. (Aware
+    # datetimes compare and hash by their instant, whatever offset the hub wrote.)
+    offered: dict[Key, Decimal] = {}
+    rows: list[IntervalRow] = []
+    for item in items:
+        data = item.data
+        on_connection = placements.get(data.ean, [])
+        readings = data.readings
+        problem = batch_problem(
+            on_connection, data.channel, data.interval_minutes, max(r.value for r in readings)
+        )
+        if problem is not None:
+            rejected.append(Rejection(item, problem))
+            continue
+        commodity = CHANNEL_COMMODITY[data.channel]
+        counts["intervals"] += len(readings)
+        # Usually one meter covers every day of the message: resolve it once.
+        first = calendar_day(min(r.start for r in readings), zone)
+        last = calendar_day(max(r.start for r in readings), zone)
+        whole = placement_on(on_connection, commodity, first)
+        if whole is not None and not whole.covers(last):
+            whole = None
+        if whole is not None and not whole.may_store:
+            counts["without_consent"] += len(readings)
+            continue
+        channel, minutes = data.channel, data.interval_minutes
+        for reading in readings:
+            start = reading.start
+            placement = whole or placement_on(on_connection, commodity, calendar_day(start, zone))
+            if placement is None:
+                counts["outside_supply"] += 1
+                continue
+            if not placement.may_store:
+                counts["without_consent"] += 1
+                continue
+            key = (placement.meter_id, channel, start)
+            first_value = offered.get(key)
+            if first_value is not None:
+                counts["repeated_in_batch"] += 1
+                counts["differing"] += first_value != reading.value
+                continue
+            offered[key] = reading.value
+            rows.append((placement.meter_id, channel, start, minutes, reading.value, reading.quality))
+    stored = await store.store(rows)
+    counts["stored"] = stored.inserted
+    counts["already_stored"] = len(rows) - stored.inserted
+    counts["differing"] += stored.differing
+    log.info("interval batch applied", messages=len(items), rejected=len(rejected), **counts)
+    return rejected
+
+
+async def _placements(
+    store: FeedStore, settings: MeteringSettings, eans: set[str]
+) -> dict[str, list[Placement]]:
+    rows = await store.placements_on(eans)
+    required = settings.consent_required_for
+    consents = await store.consents_for_share(
+        sorted({r.contract_id for r in rows if needs_consent(r.commodity, required)})
+    )
+    placements: dict[str, list[Placement]] = {}
+    for row in rows:
+        may_store = not needs_consent(row.commodity, required) or is_effective(
+            consents.get(row.contract_id), settings.smart_meter_terms_version
+        )
+        placements.setdefault(row.ean, []).append(
+            Placement(
+                meter_id=row.meter_id,
+                contract_id=row.contract_id,
+                commodity=row.commodity,
+                installed_on=row.installed_on,
+                removed_on=row.removed_on,
+                supply_start=row.supply_start,
+                supply_end=row.supply_end,
+                may_store=may_store,
+            )
+        )
+    for on_connection in placements.values():
+        # A meter removed and one installed the same day: the one still in place wins.
+        on_connection.sort(key=lambda p: (p.installed_on, p.removed_on is None), reverse=True)
+    return placements
