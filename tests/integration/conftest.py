@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import random
 import subprocess
 import sys
 import time
@@ -24,6 +25,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from stdnum import ean as gs1
 
 from portal_stack import MailCatcherClient, Stack, StackConfig, describe
 
@@ -236,11 +238,18 @@ def eventually(check: Callable[[], Any], timeout: float = 20.0, interval: float 
     raise AssertionError(f"condition not met within {timeout}s; last value: {last!r}")
 
 
+def new_ean() -> str:
+    """A fresh 18-digit connection code (EAN) with a valid GS1 check digit."""
+    body = "8716" + "".join(random.choices("0123456789", k=13))
+    return body + gs1.calc_check_digit(body)
+
+
 @pytest.fixture(scope="session")
 def helpers() -> Any:
     class Helpers:
         log_in = staticmethod(log_in)
         eventually = staticmethod(eventually)
+        new_ean = staticmethod(new_ean)
 
     return Helpers
 

@@ -48,11 +48,11 @@ def publish(kafka: Any, event: MeterInstalled) -> None:
 
 
 @pytest.fixture
-def household(cli: Any) -> dict[str, str]:
+def household(cli: Any, helpers: Any) -> dict[str, str]:
     """A self-reading-ready electricity customer (meter indoors, 3650 kWh a year) with a portal
     account, and the connection's EAN."""
     number = str(uuid.uuid4().int)[:9]
-    ean = "87" + str(uuid.uuid4().int)[:16]
+    ean = helpers.new_ean()
     contract_id = cli(
         "contracts", "create-contract", "--customer-number", number, "--name", "Test Klant",
         "--commodity", "electricity", "--product-code", "VAST-3JR", "--start-date", "2026-01-01",
@@ -200,8 +200,8 @@ def test_readings_exchange_reminders_and_final_reading(
     assert meter["contract_end_date"] == "2027-06-30"
 
 
-def test_a_meter_on_an_unknown_connection_is_a_dead_letter(kafka: Any) -> None:
-    ean = "87" + str(uuid.uuid4().int)[:16]  # no contract supplies it
+def test_a_meter_on_an_unknown_connection_is_a_dead_letter(kafka: Any, helpers: Any) -> None:
+    ean = helpers.new_ean()  # no contract supplies it
     publish(kafka, placement(ean, f"E-{uuid.uuid4().hex[:8]}", date(2026, 1, 1), 5, "1"))
 
     def about_it(records: list[Any]) -> list[Any]:
