@@ -11,9 +11,11 @@ would, ``--per-message`` readings of one meter per IntervalReadingsPublished (96
 keyed by EAN over the topic's 6 partitions, and reads them twice:
 
 1. metering: the service's real feed consumer (``metering.app.create_app``'s broker: the
-   chassis batch consumer, up to ``--batch-records`` records per poll and transaction, each
-   record validated, EANs resolved to meters, consent checked, intervals inserted with ON
-   CONFLICT DO NOTHING and the daily and monthly sums upserted), until every reading is stored;
+   chassis batch consumer, up to ``--batch-records`` records per poll, each partition's share
+   one transaction: each record validated, EANs resolved to meters, consent checked, the
+   intervals grouped into their customer days' slots, the batch's meters locked, the stored
+   days read and merged (first value wins), the day rows and monthly sums upserted), until
+   every reading is stored;
 2. baseline: a plain aiokafka consumer of the same records (its own group), ``json.loads`` of
    each record, the EAN looked up in a dict, and asyncpg ``copy_records_to_table`` into a bare
    table (no key, no index), offsets committed after each copy.
@@ -312,7 +314,7 @@ async def measure(
     )
     print(
         f"metering feed      {ours_rate:10,.0f} readings/s  ({ours:.2f} s: validate, resolve,"
-        " consent, insert once, daily + monthly sums)"
+        " consent, merge into day rows once, monthly sums)"
     )
     print(
         f"baseline COPY      {baseline_rate:10,.0f} readings/s  ({baseline:.2f} s:"

@@ -8,13 +8,11 @@ Starts its own PostgreSQL (fsync off), Kafka (cached jars), metering as deployed
 suite's gateway config. Access tokens are signed by a key of the benchmark's own, whose public
 half it serves as identity's JWKS endpoint, so metering verifies every token as usual.
 
-Data, loaded with server-side SQL (generate_series): ``--meters`` electricity contracts, each
-with a smart meter and a current consent, and for each meter every quarter hour of ``--year``
-(35,040 intervals, 350 M for 10,000 meters) with its daily and monthly sums, written in one
-statement per chunk of meters (the intervals' RETURNING feeds the daily sums). The intervals
-table is switched to UNLOGGED and its autovacuum off: it is written once, no WAL for 57 GB,
-and no vacuum of it runs during the measurement (the view reads the daily sums, not the
-intervals). Meter ids are 12 characters (the column takes 36) to keep the table smaller.
+Data, loaded with server-side SQL (generate_series, an array per row): ``--meters``
+electricity contracts, each with a smart meter and a current consent, and for each meter a
+consumption_days row per customer day of ``--year`` holding the day's quarter hours in its
+slots (35,040 a year, 350 M for 10,000 meters, in 3.65 M rows) with their sum and count, in
+one statement per chunk of meters; then the monthly sums from the days.
 
 Load: an open loop at ``--rate`` requests per second for ``--seconds`` (after ``--warmup``
 seconds not counted): each request a random contract and month of the year, with that
@@ -46,7 +44,6 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from portal_chassis.calendar import start_of_day
 from portal_chassis.logging import configure_logging
 from portal_chassis.sealing import Sealer
 from portal_chassis.testing import TokenFactory
@@ -56,9 +53,9 @@ from portal_stack.services import SERVICE_NAMES, Endpoints, service_environment
 
 ZONE = ZoneInfo("Europe/Amsterdam")
 CHANNEL = "electricity_consumption"
-# Bytes per interval row on disk (heap + primary key), measured with these 12-character ids.
-BYTES_PER_INTERVAL = 165
-CHUNK_METERS = 50  # meters per INSERT: 1.75 M rows, the RETURNING set stays in memory
+# Bytes per day row on disk (heap with 96 numeric slots + primary key), measured.
+BYTES_PER_DAY = 1_250
+CHUNK_METERS = 500  # meters per INSERT: 182,500 day rows
 
 
 def contract_id(n: int) -> str:
@@ -71,7 +68,7 @@ def customer_number(n: int) -> str:
 
 # The same ids in SQL, from the meter number n.
 SQL_CONTRACT = "'00000000-0000-4000-8000-' || lpad(n::text, 12, '0')"
-SQL_METER = "'m' || lpad(n::text, 11, '0')"
+SQL_METER = "'00000000-0000-4000-9000-' || lpad(n::text, 12, '0')"
 SQL_CUSTOMER = "(300000000 + n)::text"
 
 
@@ -82,14 +79,15 @@ class Loaded:
     days: int
     months: int
     setup_seconds: float
-    interval_seconds: float
+    day_seconds: float
     month_seconds: float
     heap_bytes: int
     index_bytes: int
 
 
 async def load(database_url: str, meters: int, year: int) -> Loaded:
-    """Contracts, meters, consents, then the year's intervals with their daily and monthly sums."""
+    """Contracts, meters, consents, then the year's days (their quarter hours in slots) with
+    their monthly sums."""
     conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
     try:
         started = time.perf_counter()
@@ -126,43 +124,48 @@ async def load(database_url: str, meters: int, year: int) -> Loaded:
                 FROM generate_series(0, $1 - 1) n""",  # noqa: S608 - constant fragments
                 meters,
             )
-            await conn.execute("ALTER TABLE intervals SET UNLOGGED")
-            await conn.execute("ALTER TABLE intervals SET (autovacuum_enabled = off)")
         setup_seconds = time.perf_counter() - started
 
         await conn.execute("SET work_mem = '256MB'")
-        start, end = start_of_day(first, ZONE), start_of_day(date(year + 1, 1, 1), ZONE)
-        # One statement per chunk: the quarter hours of its meters in key order (the primary key
-        # grows at its right edge), and their sums per customer day from the RETURNING rows.
+        # One statement per chunk of meters: a row per meter and customer day of the year, its
+        # quarter hours (92, 96 or 100: the slots of the day in the zone) in an array built on
+        # the server, their sum and count, in key order.
         chunk_sql = f"""
-            WITH fresh AS (
-                INSERT INTO intervals (meter_id, channel, starts_at, minutes, value, quality)
-                SELECT {SQL_METER}, '{CHANNEL}', t, 15, round((0.01 + 0.3 * random())::numeric, 3),
-                    'measured'
-                FROM generate_series($3::int, $4::int - 1) n
-                CROSS JOIN generate_series($1::timestamptz, $2::timestamptz - interval '15 minutes',
-                    interval '15 minutes') t
-                ORDER BY 1, t
-                RETURNING meter_id, starts_at, value
-            )
-            INSERT INTO consumption_days (meter_id, channel, day, total, intervals, interval_minutes)
-            SELECT meter_id, '{CHANNEL}', (starts_at AT TIME ZONE '{ZONE.key}')::date, sum(value),
-                count(*), 15
-            FROM fresh GROUP BY meter_id, 3"""  # noqa: S608 - constant fragments
+            INSERT INTO consumption_days (meter_id, channel, day, total, intervals, interval_minutes,
+                slot_values, slot_qualities)
+            SELECT {SQL_METER}, '{CHANNEL}', d.day, (SELECT sum(x) FROM unnest(v.vals) x), d.slots, 15,
+                v.vals, repeat('m', d.slots)
+            FROM generate_series($3::int, $4::int - 1) n
+            CROSS JOIN (
+                SELECT CAST(t AS date) AS day,
+                    CAST(extract(epoch FROM
+                        (CAST(t + interval '1 day' AS timestamp) AT TIME ZONE '{ZONE.key}')
+                        - (CAST(t AS timestamp) AT TIME ZONE '{ZONE.key}')) / 900 AS int) AS slots
+                FROM generate_series(CAST($1 AS date), CAST($2 AS date) - 1, interval '1 day') t
+            ) d
+            CROSS JOIN LATERAL (
+                SELECT ARRAY(
+                    SELECT round(CAST(0.01 + 0.3 * random() AS numeric), 3)
+                    FROM generate_series(1, d.slots + 0 * n)  -- per meter and day
+                ) AS vals
+            ) v
+            ORDER BY 1, 3"""  # noqa: S608 - constant fragments
         started = time.perf_counter()
+        end_day = date(year + 1, 1, 1)
+        days_in_year = (end_day - first).days
         report_every = max(meters // 10, CHUNK_METERS)
         for low in range(0, meters, CHUNK_METERS):
             high = min(low + CHUNK_METERS, meters)
-            await conn.execute(chunk_sql, start, end, low, high)
+            await conn.execute(chunk_sql, first, end_day, low, high)
             if high % report_every < CHUNK_METERS or high == meters:
                 elapsed = time.perf_counter() - started
-                rows = high * int((end - start).total_seconds() // 900)
+                rows = high * days_in_year
                 print(
-                    f"  loaded {high:,}/{meters:,} meters, {rows:,} intervals in {elapsed:,.0f} s"
+                    f"  loaded {high:,}/{meters:,} meters, {rows:,} day rows in {elapsed:,.0f} s"
                     f" ({rows / elapsed:,.0f} rows/s)",
                     flush=True,
                 )
-        interval_seconds = time.perf_counter() - started
+        day_seconds = time.perf_counter() - started
 
         started = time.perf_counter()
         await conn.execute(
@@ -178,18 +181,18 @@ async def load(database_url: str, meters: int, year: int) -> Loaded:
 
         counts = await conn.fetchrow(
             """SELECT (SELECT count(*) FROM consumption_days) AS days,
+                (SELECT coalesce(sum(intervals), 0) FROM consumption_days) AS intervals,
                 (SELECT count(*) FROM consumption_months) AS months,
-                pg_relation_size('intervals') AS heap, pg_indexes_size('intervals') AS idx"""
+                pg_table_size('consumption_days') AS heap, pg_indexes_size('consumption_days') AS idx"""
         )
         assert counts is not None
-        intervals = meters * int((end - start).total_seconds() // 900)
         return Loaded(
             meters,
-            intervals,
+            int(counts["intervals"]),
             counts["days"],
             counts["months"],
             setup_seconds,
-            interval_seconds,
+            day_seconds,
             month_seconds,
             counts["heap"],
             counts["idx"],
@@ -353,11 +356,11 @@ def report(outcomes: list[Outcome], args: argparse.Namespace) -> None:
 
 
 def run(tmp: Path, args: argparse.Namespace) -> None:
-    needed = args.meters * 35_136 * BYTES_PER_INTERVAL
+    needed = args.meters * 366 * BYTES_PER_DAY
     free = shutil.disk_usage(tmp).free
     if needed > free * 0.9:
         raise SystemExit(
-            f"{args.meters:,} meters need about {needed / 1e9:.0f} GB for the intervals, "
+            f"{args.meters:,} meters need about {needed / 1e9:.1f} GB for the day rows, "
             f"{free / 1e9:.0f} GB are free: use fewer --meters"
         )
     kafka_port, controller_port, metering_port, gateway_port, jwks_port, smtp_port = free_ports(6)
@@ -397,20 +400,21 @@ def run(tmp: Path, args: argparse.Namespace) -> None:
     finally:
         postgres.stop()
 
-    total = loaded.setup_seconds + loaded.interval_seconds + loaded.month_seconds
+    total = loaded.setup_seconds + loaded.day_seconds + loaded.month_seconds
     print(
         "month-by-day view: GET /metering/v1/contracts/{id}/consumption/months/YYYY-MM through nginx;"
         " metering (one uvicorn process, log level INFO), PostgreSQL 15 (fsync off), Kafka on loopback"
     )
     print(
-        f"data: {loaded.meters:,} meters, {loaded.intervals:,} intervals, {loaded.days:,} daily and"
-        f" {loaded.months:,} monthly sums; intervals table {loaded.heap_bytes / 1e9:.1f} GB"
-        f" + primary key {loaded.index_bytes / 1e9:.1f} GB"
+        f"data: {loaded.meters:,} meters, {loaded.intervals:,} quarter hours in {loaded.days:,} day rows,"
+        f" {loaded.months:,} monthly sums; consumption_days {loaded.heap_bytes / 1e9:.1f} GB"
+        f" + primary key {loaded.index_bytes / 1e9:.2f} GB"
     )
     print(
-        f"load: {total:,.0f} s (contracts, meters, consents {loaded.setup_seconds:.1f} s; intervals with"
-        f" daily sums {loaded.interval_seconds:,.0f} s = {loaded.intervals / loaded.interval_seconds:,.0f}"
-        f" rows/s; monthly sums and ANALYZE {loaded.month_seconds:.1f} s)"
+        f"load: {total:,.0f} s (contracts, meters, consents {loaded.setup_seconds:.1f} s; day rows"
+        f" {loaded.day_seconds:,.0f} s = {loaded.days / loaded.day_seconds:,.0f} rows/s,"
+        f" {loaded.intervals / loaded.day_seconds:,.0f} quarter hours/s; monthly sums and ANALYZE"
+        f" {loaded.month_seconds:.1f} s)"
     )
     report(outcomes, args)
 

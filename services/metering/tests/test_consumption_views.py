@@ -1,6 +1,6 @@
 """/v1/contracts/{id}/consumption: totals, year by month, month by day, day by hour and quarter
-hour, earlier years and the CSV export, over intervals and sums put straight into the tables
-(as the interval feed keeps them)."""
+hour, earlier years and the CSV export, over day rows (with their slots) and monthly sums put
+straight into the tables (as the interval feed keeps them)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ from metering.db.tables import (
     CONSENT_REVOKED,
     ConsumptionDay,
     ConsumptionMonth,
-    Interval,
     Meter,
     SmartMeterConsent,
 )
@@ -114,25 +113,45 @@ class Data:
         value: str,
         minutes: int = 15,
     ) -> None:
-        """Intervals of ``value`` each, and the daily and monthly sums the feed adds them to."""
-        days: dict[date, list[Decimal]] = {}
+        """Intervals of ``value`` each in the slots of their customer days, and the daily and
+        monthly sums, as the feed keeps them."""
+        days: dict[date, list[datetime]] = {}
+        for start in starts:
+            days.setdefault(start.astimezone(AMS).date(), []).append(start)
         async with self.service.runtime.sessions() as session:
-            for start in starts:
-                session.add(
-                    Interval(
+            for day, day_starts in days.items():
+                first = start_of_day(day, AMS)
+                row = await session.get(ConsumptionDay, (meter_id, channel, day))
+                if row is None:
+                    slots = (start_of_day(day + timedelta(days=1), AMS) - first) // timedelta(minutes=minutes)
+                    row = ConsumptionDay(
                         meter_id=meter_id,
                         channel=channel,
-                        starts_at=start,
-                        minutes=minutes,
-                        value=Decimal(value),
-                        quality="measured",
+                        day=day,
+                        total=Decimal(0),
+                        intervals=0,
+                        interval_minutes=minutes,
+                        slot_values=[None] * slots,
+                        slot_qualities="." * slots,
                     )
-                )
-                days.setdefault(start.astimezone(AMS).date(), []).append(Decimal(value))
-            for day, values in days.items():
-                await self._add(session, ConsumptionDay, meter_id, channel, "day", day, values, minutes)
+                    session.add(row)
+                values = list(row.slot_values)
+                qualities = list(row.slot_qualities)
+                for start in day_starts:
+                    slot = (start - first) // timedelta(minutes=minutes)
+                    values[slot], qualities[slot] = Decimal(value), "m"
+                row.slot_values, row.slot_qualities = values, "".join(qualities)
+                row.total += Decimal(value) * len(day_starts)
+                row.intervals += len(day_starts)
                 await self._add(
-                    session, ConsumptionMonth, meter_id, channel, "month", day.replace(day=1), values, minutes
+                    session,
+                    ConsumptionMonth,
+                    meter_id,
+                    channel,
+                    "month",
+                    day.replace(day=1),
+                    [Decimal(value)] * len(day_starts),
+                    minutes,
                 )
             await session.commit()
 

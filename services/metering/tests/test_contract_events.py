@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from metering.db.tables import (
     ContractView,
+    EarlyAmendment,
     EarlyTermination,
     ExpectedConsumption,
     FinalReadingRequest,
@@ -202,11 +203,24 @@ async def test_an_amendment_keeps_the_self_reading_option(service: Harness, cont
     assert await self_reading(service) is False
 
 
-async def test_an_amendment_before_its_contract_is_retried_then_dead_lettered(
+async def test_an_amendment_before_its_contract_is_kept_and_applied_on_creation(
     service: Harness, contracts, rows, dead_letters: list[KafkaMessage]
 ) -> None:
-    await contracts.amended("C-404", self_reading=True)
-    [dead] = dead_letters
-    assert "ContractAmended before its ContractCreated" in dead.headers["dlt-error"]
-    assert dead.headers["dlt-attempts"] == "5"
+    await contracts.amended(self_reading=False)
+    await contracts.amended(self_reading=True)  # a later one before the creation: it counts
+    assert dead_letters == []
     assert await rows(ContractView) == 0
+    assert await rows(EarlyAmendment) == 1
+    await contracts.created()
+    assert await self_reading(service) is True
+    assert await rows(EarlyAmendment) == 0
+
+
+async def test_an_amendment_after_its_contract_is_applied_at_once(
+    service: Harness, contracts, rows, dead_letters: list[KafkaMessage]
+) -> None:
+    await contracts.created()
+    await contracts.amended(self_reading=True)
+    assert await self_reading(service) is True
+    assert await rows(EarlyAmendment) == 0
+    assert dead_letters == []

@@ -1,5 +1,5 @@
-"""The smart-meter feed: hub IntervalReadingsPublished batches, stored once per interval with
-daily and monthly sums in customer days, only with consent and within the supply, and every
+"""The smart-meter feed: hub IntervalReadingsPublished batches, stored once per interval in
+the slots of its customer day with daily and monthly sums, only with consent and within the supply, and every
 bad record set aside as its own dead letter while the rest of its batch is stored."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from metering.db.tables import ConsumptionDay, ConsumptionMonth, Interval, Meter, MeterRegister
+from metering.db.tables import ConsumptionDay, ConsumptionMonth, Meter, MeterRegister
 from portal_chassis.calendar import start_of_day
 from portal_chassis.testing import Harness, TokenFactory
 from portal_schemas import Envelope
@@ -109,11 +109,24 @@ class Feed:
         await self.service.broker.publish_batch(*bodies, topic=TOPIC)
 
     async def intervals(self) -> dict[tuple[str, str, datetime], Decimal]:
+        """Every stored interval by its start, read from the slots of the day rows."""
         async with self.service.runtime.sessions() as session:
-            rows = await session.execute(
-                select(Interval.meter_id, Interval.channel, Interval.starts_at, Interval.value)
-            )
-            return {(m, c, s): v for m, c, s, v in rows.all()}
+            stored = {}
+            for d in await session.scalars(select(ConsumptionDay)):
+                first = day_start(d.day)
+                for slot, value in enumerate(d.slot_values):
+                    if value is not None:
+                        stored[
+                            (d.meter_id, d.channel, first + timedelta(minutes=slot * d.interval_minutes))
+                        ] = value
+            return stored
+
+    async def qualities(self) -> dict[tuple[str, str, date], str]:
+        async with self.service.runtime.sessions() as session:
+            return {
+                (d.meter_id, d.channel, d.day): d.slot_qualities
+                for d in await session.scalars(select(ConsumptionDay))
+            }
 
     async def days(self) -> dict[tuple[str, str, date], tuple[Decimal, int]]:
         async with self.service.runtime.sessions() as session:
@@ -130,18 +143,25 @@ class Feed:
             }
 
     async def assert_sums_match_intervals(self) -> None:
-        """Recomputes every daily and monthly sum from the stored intervals."""
-        days: dict[tuple[str, str, date], tuple[Decimal, int]] = defaultdict(lambda: (Decimal(0), 0))
+        """Recomputes every daily total and count from its slots, and every monthly sum from
+        the days; checks each day has one slot per interval of the customer day and a quality
+        character per slot ("." exactly where there is no value)."""
+        days: dict[tuple[str, str, date], tuple[Decimal, int]] = {}
         months: dict[tuple[str, str, date], tuple[Decimal, int]] = defaultdict(lambda: (Decimal(0), 0))
-        for (meter_id, channel, starts_at), value in (await self.intervals()).items():
-            day = starts_at.astimezone(AMS).date()
-            for sums, key in (
-                (days, (meter_id, channel, day)),
-                (months, (meter_id, channel, day.replace(day=1))),
-            ):
-                total, count = sums[key]
-                sums[key] = (total + value, count + 1)
-        assert await self.days() == dict(days)
+        async with self.service.runtime.sessions() as session:
+            rows = list(await session.scalars(select(ConsumptionDay)))
+        for d in rows:
+            length = day_start(d.day + timedelta(days=1)) - day_start(d.day)
+            assert len(d.slot_values) == length // timedelta(minutes=d.interval_minutes)
+            assert len(d.slot_qualities) == len(d.slot_values)
+            for value, quality in zip(d.slot_values, d.slot_qualities, strict=True):
+                assert (value is None) == (quality == ".")
+            present = [v for v in d.slot_values if v is not None]
+            days[(d.meter_id, d.channel, d.day)] = (sum(present, Decimal(0)), len(present))
+            key = (d.meter_id, d.channel, d.day.replace(day=1))
+            total, count = months[key]
+            months[key] = (total + sum(present, Decimal(0)), count + len(present))
+        assert await self.days() == days
         assert await self.months() == dict(months)
 
 
@@ -449,3 +469,50 @@ async def test_the_sums_equal_the_intervals_after_a_mixed_history(feed: Feed, to
     )
     await feed.assert_sums_match_intervals()
     assert (await feed.days())[(other, CHANNEL, date(2026, 3, 29))][1] == 92
+
+
+async def test_a_day_row_holds_one_slot_per_interval_with_its_quality(feed: Feed) -> None:
+    meter = await feed.smart_contract()
+    start = day_start(date(2026, 3, 2))
+    body = message(start, 4)
+    body["data"]["readings"][1]["quality"] = "estimated"
+    body["data"]["readings"][2]["quality"] = "substituted"
+    await feed.publish(body, message(start + timedelta(hours=23), 4, value=lambda i: Decimal("0.000001")))
+    async with feed.service.runtime.sessions() as session:
+        day = await session.get(ConsumptionDay, (meter, CHANNEL, date(2026, 3, 2)))
+    assert day is not None
+    assert day.slot_qualities == "mesm" + "." * 88 + "mmmm"
+    assert day.slot_values[:5] == [Decimal("0.1"), Decimal("0.101"), Decimal("0.102"), Decimal("0.103"), None]
+    assert day.slot_values[92:] == [Decimal("0.000001")] * 4  # six decimals, exact
+    await feed.assert_sums_match_intervals()
+
+
+async def test_intervals_of_another_length_than_the_stored_day_are_a_dead_letter(
+    feed: Feed, dead_letters: list[Any]
+) -> None:
+    meter = await feed.smart_contract()
+    async with feed.service.runtime.sessions() as session:
+        # A day stored in hours (as if the hub had once sent this channel hourly).
+        session.add(
+            ConsumptionDay(
+                meter_id=meter,
+                channel=CHANNEL,
+                day=date(2026, 3, 3),
+                total=Decimal(1),
+                intervals=1,
+                interval_minutes=60,
+                slot_values=[Decimal(1)] + [None] * 23,
+                slot_qualities="m" + "." * 23,
+            )
+        )
+        await session.commit()
+    # One record over the end of 2 March into 3 March: none of it is stored.
+    bad = message(day_start(date(2026, 3, 3)) - timedelta(hours=1), 8)
+    await feed.publish(message(day_start(date(2026, 3, 4)), 96), bad)
+    days = await feed.days()
+    assert set(days) == {(meter, CHANNEL, date(2026, 3, 3)), (meter, CHANNEL, date(2026, 3, 4))}
+    assert days[(meter, CHANNEL, date(2026, 3, 3))] == (Decimal(1), 1)
+    [dead] = dead_letters
+    assert json.loads(dead.body) == bad
+    assert "intervals of another length" in dead.headers["dlt-error"]
+    assert EAN not in dead.headers["dlt-error"]

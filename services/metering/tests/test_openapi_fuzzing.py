@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,13 +17,11 @@ from metering.db.tables import (
     ConsumptionDay,
     ConsumptionMonth,
     ContractView,
-    Interval,
     Meter,
     SmartMeterConsent,
 )
 from metering.settings import MeteringSettings
 from portal_chassis.api_fuzzing import fuzz_openapi
-from portal_chassis.calendar import start_of_day
 from portal_chassis.runtime import ServiceRuntime
 from portal_chassis.testing import TokenFactory, create_schema
 
@@ -39,7 +37,6 @@ async def seed(settings: MeteringSettings) -> None:
     await create_schema(runtime, Base.metadata)
     now = datetime.now(UTC)
     day = date(2026, 3, 29)
-    start = start_of_day(day, settings.zone)
     async with runtime.sessions() as session:
         session.add(
             ContractView(
@@ -72,17 +69,6 @@ async def seed(settings: MeteringSettings) -> None:
                     terms_version=settings.smart_meter_terms_version,
                     granted_at=now,
                 ),
-                *(
-                    Interval(
-                        meter_id="m-1",
-                        channel="electricity_consumption",
-                        starts_at=start + timedelta(minutes=15 * n),
-                        minutes=15,
-                        value=Decimal("0.1"),
-                        quality="measured",
-                    )
-                    for n in range(92)
-                ),
                 ConsumptionDay(
                     meter_id="m-1",
                     channel="electricity_consumption",
@@ -90,6 +76,8 @@ async def seed(settings: MeteringSettings) -> None:
                     total=Decimal("9.2"),
                     intervals=92,
                     interval_minutes=15,
+                    slot_values=[Decimal("0.1")] * 92,
+                    slot_qualities="m" * 92,
                 ),
                 ConsumptionMonth(
                     meter_id="m-1",

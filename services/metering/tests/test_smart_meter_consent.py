@@ -16,7 +16,6 @@ from metering.db.tables import (
     ConsumptionDay,
     ConsumptionMonth,
     DataRequest,
-    Interval,
     Meter,
     SmartMeterConsent,
 )
@@ -250,30 +249,33 @@ async def test_revoking_deletes_the_remote_data_of_the_contracts_meters_only(
     other = await smart_contract(service, contracts, "C-2", ean="871687120000000028")
     assert (await put(service, tokens)).status_code == 200
     assert (await put(service, tokens, contract_id="C-2")).status_code == 200
-    moment = datetime(2026, 3, 1, 12, tzinfo=UTC)
     async with service.runtime.sessions() as session:
         for meter_id in (mine, other):
+            # One quarter hour (12:00) of 1 March in the day's slots, and the sums.
+            slots: list[Decimal | None] = [None] * 96
+            slots[48] = Decimal("0.25")
             session.add(
-                Interval(
+                ConsumptionDay(
                     meter_id=meter_id,
                     channel="electricity_consumption",
-                    starts_at=moment,
-                    minutes=15,
-                    value=Decimal("0.25"),
-                    quality="measured",
+                    day=date(2026, 3, 1),
+                    total=Decimal("0.25"),
+                    intervals=1,
+                    interval_minutes=15,
+                    slot_values=slots,
+                    slot_qualities="." * 48 + "m" + "." * 47,
                 )
             )
-            for model, column in ((ConsumptionDay, "day"), (ConsumptionMonth, "month")):
-                session.add(
-                    model(
-                        meter_id=meter_id,
-                        channel="electricity_consumption",
-                        total=Decimal("0.25"),
-                        intervals=1,
-                        interval_minutes=15,
-                        **{column: date(2026, 3, 1)},
-                    )
+            session.add(
+                ConsumptionMonth(
+                    meter_id=meter_id,
+                    channel="electricity_consumption",
+                    month=date(2026, 3, 1),
+                    total=Decimal("0.25"),
+                    intervals=1,
+                    interval_minutes=15,
                 )
+            )
         await session.commit()
 
     response = await service.client.delete(URL.format("C-1"), headers=tokens.headers(CUSTOMER))
@@ -282,7 +284,7 @@ async def test_revoking_deletes_the_remote_data_of_the_contracts_meters_only(
     assert (body["status"], body["data_expected_by"]) == ("revoked", None)
     assert body["revoked_at"] is not None
     async with service.runtime.sessions() as session:
-        for model in (Interval, ConsumptionDay, ConsumptionMonth):
+        for model in (ConsumptionDay, ConsumptionMonth):
             assert list(await session.scalars(select(model.meter_id))) == [other]
     [revoked] = await service.outbox("SmartMeterConsentRevoked")
     assert (revoked.subject, revoked.data["customer_number"]) == ("C-1", CUSTOMER)

@@ -1,4 +1,5 @@
-"""The chassis column types: exact decimals and aware UTC datetimes on SQLite."""
+"""The chassis column types: exact decimals (alone and in arrays) and aware UTC datetimes on
+SQLite."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy import Column, Integer, MetaData, Table, create_engine, insert, 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import StatementError
 
-from portal_chassis.columns import ExactDecimal, UtcDateTime
+from portal_chassis.columns import ExactDecimal, ExactDecimalArray, UtcDateTime
 
 metadata = MetaData()
 things = Table(
@@ -20,6 +21,7 @@ things = Table(
     Column("amount", ExactDecimal(14, 2)),
     Column("tiny", ExactDecimal(18, 8)),
     Column("at", UtcDateTime),
+    Column("slots", ExactDecimalArray(14, 6)),
 )
 
 
@@ -79,3 +81,27 @@ def test_datetimes_are_stored_in_utc_and_read_back_aware(engine) -> None:
 def test_naive_datetimes_are_refused(engine) -> None:
     with engine.begin() as conn, pytest.raises(StatementError, match="naive"):
         conn.execute(insert(things), [{"id": 1, "at": datetime(2026, 3, 1, 9, 30)}])  # noqa: DTZ001
+
+
+def test_decimal_arrays_keep_exact_digits_and_gaps_on_sqlite(engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            insert(things),
+            [
+                {"id": 1, "slots": [Decimal("0.1"), None, Decimal("0.0000005"), Decimal("1E+2")]},
+                {"id": 2, "slots": None},
+            ],
+        )
+        rows = conn.execute(select(things.c.slots).order_by(things.c.id)).scalars().all()
+        stored = conn.exec_driver_sql("SELECT slots FROM things WHERE id = 1").scalar()
+    assert rows == [[Decimal("0.100000"), None, Decimal("0.000001"), Decimal("100.000000")], None]
+    assert stored == '["0.100000", null, "0.000001", "100.000000"]'  # text, never a float
+
+
+def test_decimal_arrays_are_numeric_arrays_on_postgresql() -> None:
+    column = ExactDecimalArray(14, 6)
+    assert str(column.compile(dialect=postgresql.dialect())) == "NUMERIC(14, 6)[]"
+    assert column.process_bind_param([Decimal("0.25"), None], postgresql.dialect()) == [
+        Decimal("0.250000"),
+        None,
+    ]

@@ -1,8 +1,8 @@
-"""contract view, meters, readings, consents, intervals and aggregates
+"""contract view, meters, readings, consents, day profiles and sums
 
-Revision ID: 547a9c775ef7
+Revision ID: a1553fe5fa19
 Revises: 
-Create Date: 2026-11-23 21:54:05.992364
+Create Date: 2026-11-23 22:59:45.675978
 """
 from collections.abc import Sequence
 
@@ -11,7 +11,7 @@ from alembic import op
 import portal_chassis.columns
 from portal_chassis.migrations import create_outbox_and_inbox_v1, drop_outbox_and_inbox_v1
 
-revision: str = '547a9c775ef7'
+revision: str = 'a1553fe5fa19'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -26,6 +26,8 @@ def upgrade() -> None:
     sa.Column('total', portal_chassis.columns.ExactDecimal(precision=18, scale=6), nullable=False),
     sa.Column('intervals', sa.Integer(), nullable=False),
     sa.Column('interval_minutes', sa.SmallInteger(), nullable=False),
+    sa.Column('slot_values', portal_chassis.columns.ExactDecimalArray(precision=14, scale=6), nullable=False),
+    sa.Column('slot_qualities', sa.String(length=100), nullable=False),
     sa.PrimaryKeyConstraint('meter_id', 'channel', 'day')
     )
     op.create_table('consumption_months',
@@ -56,21 +58,18 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_contract_view_customer_number'), ['customer_number'], unique=False)
         batch_op.create_index(batch_op.f('ix_contract_view_ean'), ['ean'], unique=False)
 
+    op.create_table('early_amendments',
+    sa.Column('contract_id', sa.String(length=64), nullable=False),
+    sa.Column('self_reading', sa.Boolean(), nullable=False),
+    sa.Column('received_at', portal_chassis.columns.UtcDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('contract_id')
+    )
     op.create_table('early_terminations',
     sa.Column('contract_id', sa.String(length=64), nullable=False),
     sa.Column('end_date', sa.Date(), nullable=False),
     sa.Column('reason', sa.String(length=30), nullable=False),
     sa.Column('received_at', portal_chassis.columns.UtcDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('contract_id')
-    )
-    op.create_table('intervals',
-    sa.Column('meter_id', sa.String(length=36), nullable=False),
-    sa.Column('channel', sa.String(length=30), nullable=False),
-    sa.Column('starts_at', portal_chassis.columns.UtcDateTime(), nullable=False),
-    sa.Column('minutes', sa.SmallInteger(), nullable=False),
-    sa.Column('value', portal_chassis.columns.ExactDecimal(precision=14, scale=6), nullable=False),
-    sa.Column('quality', sa.String(length=12), nullable=False),
-    sa.PrimaryKeyConstraint('meter_id', 'channel', 'starts_at')
     )
     op.create_table('data_requests',
     sa.Column('request_id', sa.String(length=36), nullable=False),
@@ -202,8 +201,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_data_requests_contract_id'))
 
     op.drop_table('data_requests')
-    op.drop_table('intervals')
     op.drop_table('early_terminations')
+    op.drop_table('early_amendments')
     with op.batch_alter_table('contract_view', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contract_view_ean'))
         batch_op.drop_index(batch_op.f('ix_contract_view_customer_number'))

@@ -8,7 +8,7 @@ service's settings (the customer zone).
 
 The smart-meter feed (hub IntervalReadingsPublished) is no per-event handler: a batch handler
 (portal_chassis.batch_consumers, group ``metering.interval-feed``) stores a whole Kafka poll
-of interval data in one transaction, idempotent by the intervals' keys instead of the inbox.
+of interval data in one transaction, idempotent by the intervals' slots instead of the inbox.
 """
 
 from __future__ import annotations
@@ -25,10 +25,6 @@ from portal_chassis.uow import UnitOfWork
 from portal_schemas import Envelope
 from portal_schemas.contracts import ContractAmended, ContractCreated, ContractTerminated
 from portal_schemas.hub import IntervalReadingsPublished, MeterInstalled
-
-
-class ContractNotKnownYet(Exception):
-    """An amendment of a contract whose ContractCreated has not been applied yet."""
 
 
 def build_handlers(settings: MeteringSettings) -> EventHandlers:
@@ -50,12 +46,10 @@ def build_handlers(settings: MeteringSettings) -> EventHandlers:
 
     @handlers.on(ContractAmended, name="contract-amended")
     async def on_contract_amended(uow: UnitOfWork, event: Envelope, data: ContractAmended) -> None:
-        # The same race as above, rarer (an amendment comes long after the creation, except in
-        # a replay from the start). Failing lets the chassis retry with backoff, by which time
-        # the creation is applied; only if it never comes does the amendment become a dead
-        # letter, with this reason, for an operator to replay.
-        if not await amend_contract(uow, data):
-            raise ContractNotKnownYet("ContractAmended before its ContractCreated")
+        # The same race as above (an amendment travels on a topic of its own; a replay from the
+        # start can bring it before the creation): an early amendment is kept
+        # (early_amendments) and applied when ContractCreated arrives.
+        await amend_contract(uow, data)
 
     @handlers.on(MeterInstalled, name="meter-installed")
     async def on_meter_installed(uow: UnitOfWork, event: Envelope, data: MeterInstalled) -> None:

@@ -41,10 +41,10 @@ class MeteringSettings(ServiceSettings):
 
     # The feed consumer takes up to this many Kafka records per poll, and stores each
     # partition's share in one transaction, this many at once (one is parsed while another is
-    # written; the topic has 6 partitions).
+    # written; the topic has 6 partitions: one transaction per partition share of a poll).
     feed_batch_records: int = Field(500, ge=1, le=10000)
     feed_batch_timeout_ms: int = Field(200, ge=1)
-    feed_parallel_batches: int = Field(3, ge=1, le=6)
+    feed_parallel_batches: int = Field(6, ge=1, le=6)
 
     @property
     def reading_clock_skew(self) -> timedelta:

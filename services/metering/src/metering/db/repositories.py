@@ -20,10 +20,10 @@ from metering.db.tables import (
     ConsumptionMonth,
     ContractView,
     DataRequest,
+    EarlyAmendment,
     EarlyTermination,
     ExpectedConsumption,
     FinalReadingRequest,
-    Interval,
     Meter,
     MeterRegister,
     Reading,
@@ -99,6 +99,20 @@ class EarlyTerminations:
 
     async def remove(self, termination: EarlyTermination) -> None:
         await self.session.delete(termination)
+
+
+class EarlyAmendments:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, contract_id: str) -> EarlyAmendment | None:
+        return await self.session.get(EarlyAmendment, contract_id)
+
+    def add(self, amendment: EarlyAmendment) -> None:
+        self.session.add(amendment)
+
+    async def remove(self, amendment: EarlyAmendment) -> None:
+        await self.session.delete(amendment)
 
 
 class Meters:
@@ -337,7 +351,7 @@ class FinalReadingRequests:
 
 class ConsumptionRecords:
     """What the consumption views read: the contract with its consent and meters, the daily
-    and monthly sums of the meters and their intervals. Sums come back as plain tuples; values
+    and monthly sums of the meters and the slots of their days. Sums come back as plain tuples; values
     are summed in Python (SQLite would add the exact decimals up as floats)."""
 
     def __init__(self, session: AsyncSession) -> None:
@@ -406,16 +420,21 @@ class ConsumptionRecords:
         rows = await self.session.execute(query)
         return [tuple(row) for row in rows.all()]  # type: ignore[misc]
 
-    async def intervals(
-        self, meter_ids: Sequence[str], channels: Sequence[str], start: datetime, end: datetime
-    ) -> list[tuple[str, datetime, int, Decimal]]:
-        """(channel, starts_at, minutes, value) of the intervals starting in [start, end)."""
+    async def day_slots(
+        self, meter_ids: Sequence[str], channels: Sequence[str], first: date, end: date
+    ) -> list[tuple[str, date, int, list[Decimal | None]]]:
+        """(channel, day, interval_minutes, slot values) of the days in [first, end)."""
         rows = await self.session.execute(
-            select(Interval.channel, Interval.starts_at, Interval.minutes, Interval.value).where(
-                Interval.meter_id.in_(meter_ids),
-                Interval.channel.in_(channels),
-                Interval.starts_at >= start,
-                Interval.starts_at < end,
+            select(
+                ConsumptionDay.channel,
+                ConsumptionDay.day,
+                ConsumptionDay.interval_minutes,
+                ConsumptionDay.slot_values,
+            ).where(
+                ConsumptionDay.meter_id.in_(meter_ids),
+                ConsumptionDay.channel.in_(channels),
+                ConsumptionDay.day >= first,
+                ConsumptionDay.day < end,
             )
         )
         return [tuple(row) for row in rows.all()]  # type: ignore[misc]

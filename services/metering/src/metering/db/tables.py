@@ -1,5 +1,5 @@
 """Metering's tables: the contract read model, meters with their registers, readings,
-smart-meter consents, interval data with its daily and monthly aggregates, and the records
+smart-meter consents, interval data by customer day with monthly sums, and the records
 that keep the jobs (reminders, final-reading requests) from repeating themselves."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from portal_chassis.columns import ExactDecimal, UtcDateTime
+from portal_chassis.columns import ExactDecimal, ExactDecimalArray, UtcDateTime
 
 CONTRACT_ACTIVE = "active"
 CONTRACT_ENDED = "ended"
@@ -64,6 +64,16 @@ class EarlyTermination(Base):
     contract_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     end_date: Mapped[date] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(String(30))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class EarlyAmendment(Base):
+    """A ContractAmended that arrived before its ContractCreated (see consumers.py)."""
+
+    __tablename__ = "early_amendments"
+
+    contract_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    self_reading: Mapped[bool] = mapped_column(Boolean)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
@@ -161,32 +171,26 @@ class SmartMeterConsent(Base):
     reconsent_asked_version: Mapped[int | None] = mapped_column(Integer)
 
 
-class Interval(Base):
-    """One interval of smart-meter data: energy or volume in [starts_at, starts_at + minutes).
-    Stored once per meter, channel and start; what is not here is a gap, never a zero."""
-
-    __tablename__ = "intervals"
-
-    meter_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    channel: Mapped[str] = mapped_column(String(30), primary_key=True)
-    starts_at: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
-    minutes: Mapped[int] = mapped_column(SmallInteger)
-    value: Mapped[Decimal] = mapped_column(ExactDecimal(14, 6))
-    quality: Mapped[str] = mapped_column(String(12))
-
-
 class ConsumptionDay(Base):
-    """The sum of a meter's intervals over one customer day (in the service's time zone) and
-    how many intervals it holds, so an incomplete day shows as incomplete."""
+    """A meter's smart-meter data of one channel and customer day (in the service's time zone):
+    the day's interval values in time order, one slot per interval (96 quarter hours, 92 or
+    100 on a daylight-saving day; 24, 23 or 25 hours), and their sum and count. A slot without
+    a value is a gap, never a zero. One row per day instead of one per interval: a year of
+    quarter hours of a meter is 365 rows, not 35,040 (see db/feed_store.py)."""
 
     __tablename__ = "consumption_days"
 
     meter_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     channel: Mapped[str] = mapped_column(String(30), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    # Always the sum and the count of the slots that have a value.
     total: Mapped[Decimal] = mapped_column(ExactDecimal(18, 6))
     intervals: Mapped[int] = mapped_column(Integer)
     interval_minutes: Mapped[int] = mapped_column(SmallInteger)
+    # Slot i is the interval starting i * interval_minutes after the day's first instant.
+    slot_values: Mapped[list[Decimal | None]] = mapped_column(ExactDecimalArray(14, 6))
+    # One character per slot: m measured, e estimated, s substituted, "." no value.
+    slot_qualities: Mapped[str] = mapped_column(String(100))
 
 
 class ConsumptionMonth(Base):

@@ -29,7 +29,7 @@ CHANNEL_MINUTES: dict[str, int] = {
     "heat": 60,
     "hot_water": 60,
 }
-# intervals.value is NUMERIC(14, 6): an interval's energy or volume stays below this.
+# consumption_days.slot_values are NUMERIC(14, 6): an interval's energy or volume stays below this.
 MAX_INTERVAL_VALUE = Decimal(10) ** 8
 
 

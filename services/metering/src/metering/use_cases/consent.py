@@ -6,8 +6,8 @@
   smart_meter_backfill_days back), recorded as a DataRequest. Granting again while granted
   for these terms changes nothing and emits nothing.
 - revoke: the consent is revoked first (its row lock makes a feed batch in flight finish or
-  see the revocation, db/feed_store.py), then every interval and aggregate of the contract's
-  meters is deleted; SmartMeterConsentRevoked. Revoking what is not granted changes nothing.
+  see the revocation, db/feed_store.py), then the interval data (day and month rows) of
+  the contract's meters is deleted; SmartMeterConsentRevoked. Revoking what is not granted changes nothing.
 - reconsent: after settings.smart_meter_terms_version is raised, remote reading of consents
   for older terms pauses (domain/consent.py) and ``request-reconsent`` emits
   SmartMeterReconsentNeeded once per consent and terms version.

@@ -4,7 +4,8 @@ earlier years, and the rows of the "download my data" export.
 
 The sums of all the contract's meters (after an exchange the old and the new one) are shown
 per series (domain/consumption_series.py). Days and months come from the daily and monthly
-sums the feed keeps, hours and quarter hours from the intervals themselves. Read only.
+sums the feed keeps, hours and quarter hours from the slots of the stored days (each day row
+holds its intervals in time order). Read only.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from metering.domain.consumption_series import (
 )
 from metering.settings import MeteringSettings
 from metering.use_cases.problems import contract_not_found
+from portal_chassis.calendar import start_of_day
 from portal_chassis.problems import ProblemError
 from portal_chassis.uow import UnitOfWork
 
@@ -224,9 +226,8 @@ async def day_by_interval(
 ) -> ConsumptionView:
     scope = await _scope(uow, settings, customer_number, contract_id, today)
     whole = day_span(day, settings.zone)
-    return ConsumptionView(
-        scope.contract, resolution, await _sub_day_period(uow, settings, scope, whole, resolution), []
-    )
+    period = await _sub_day_period(uow, settings, scope, whole, day, day + timedelta(days=1), resolution)
+    return ConsumptionView(scope.contract, resolution, period, [])
 
 
 async def export_period(
@@ -255,10 +256,10 @@ async def export_period(
     scope = await _scope(uow, settings, customer_number, contract_id, today)
     zone = settings.zone
     whole = days_span(first, last, zone)
-    if resolution != "day":
-        period = await _sub_day_period(uow, settings, scope, whole, resolution)
-        return ConsumptionView(scope.contract, resolution, period, [])
     end = last + timedelta(days=1)
+    if resolution != "day":
+        period = await _sub_day_period(uow, settings, scope, whole, first, end, resolution)
+        return ConsumptionView(scope.contract, resolution, period, [])
     rows = await ConsumptionRecords(uow.session).days(scope.meter_ids, scope.channels, [(first, end)])
     tallies = _tallies(rows)
     days = day_spans(first, end, zone)
@@ -284,13 +285,14 @@ async def _sub_day_period(
     settings: MeteringSettings,
     scope: _Scope,
     whole: Span,
+    first: date,
+    end: date,
     resolution: Literal["hour", "quarter_hour"],
 ) -> Period:
-    """Hours or quarter hours over whole customer days, summed from the intervals."""
+    """Hours or quarter hours of the customer days [first, end) (``whole``), summed from the
+    slots of the stored days: a point is the sum of its slots with a value, none if none."""
     step = STEP_MINUTES[resolution]
-    rows = await ConsumptionRecords(uow.session).intervals(
-        scope.meter_ids, scope.channels, whole.start, whole.end
-    )
+    rows = await ConsumptionRecords(uow.session).day_slots(scope.meter_ids, scope.channels, first, end)
     minutes = {
         spec.channel: interval_minutes(spec, (r[2] for r in rows if r[0] == spec.channel))
         for spec in scope.specs
@@ -306,9 +308,13 @@ async def _sub_day_period(
         )
     spans = steps(whole, step, settings.zone)
     tallies: dict[tuple[str, int], Tally] = {}
-    for channel, starts_at, _, value in rows:
-        index = int((starts_at - whole.start).total_seconds()) // (step * 60)
-        tallies.setdefault((channel, index), Tally()).add(value, 1)
+    for channel, day, length, values in rows:
+        # The day's first point in the period, and how many points a slot is into the day.
+        offset = int((start_of_day(day, settings.zone) - whole.start).total_seconds()) // (step * 60)
+        for slot, value in enumerate(values):
+            if value is not None:
+                index = offset + slot * length // step
+                tallies.setdefault((channel, index), Tally()).add(value, 1)
     return Period(
         whole,
         [

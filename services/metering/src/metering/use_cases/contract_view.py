@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 
 from metering.db.repositories import (
     Contracts,
+    EarlyAmendments,
     EarlyTerminations,
     ExpectedVolumes,
     FinalReadingRequests,
@@ -24,6 +25,7 @@ from metering.db.tables import (
     CONTRACT_ACTIVE,
     CONTRACT_ENDED,
     ContractView,
+    EarlyAmendment,
     EarlyTermination,
     Meter,
     MeterRegister,
@@ -62,6 +64,11 @@ async def open_contract(uow: UnitOfWork, data: ContractCreated) -> None:
         ean=data.ean,
         updated_at=now,
     )
+    amended = await EarlyAmendments(uow.session).get(data.contract_id)
+    if amended is not None:  # an amendment that arrived first: what it says counts
+        contract.self_reading = amended.self_reading
+        await EarlyAmendments(uow.session).remove(amended)
+        log.info("applied an amendment that arrived first", contract_id=data.contract_id)
     contracts.add(contract)
     # The contract row is flushed first so the meter's foreign key finds it on PostgreSQL.
     await uow.session.flush()
@@ -154,18 +161,30 @@ async def _request_final_reading(uow: UnitOfWork, contract: ContractView, now: d
     )
 
 
-async def amend_contract(uow: UnitOfWork, data: ContractAmended) -> bool:
+async def amend_contract(uow: UnitOfWork, data: ContractAmended) -> None:
     """Keep whether the customer reads the meter themselves (reminders are due then).
 
     ContractAmended carries the complete options from ``effective_from`` on. What the latest
     event says is kept, also when it takes effect later: a planned change only says what the
-    customer chose, and a reminder sent a few days early for it does no harm. Returns False for
-    a contract not known yet (see consumers.py).
+    customer chose, and a reminder sent a few days early for it does no harm. An amendment of
+    a contract not known yet is kept in early_amendments (the latest one) and applied by
+    open_contract (why: see consumers.py).
     """
+    now = datetime.now(UTC)
     contract = await Contracts(uow.session).get(data.contract_id)
-    if contract is None:
-        return False
-    if contract.self_reading != data.options.self_reading:
-        contract.self_reading = data.options.self_reading
-        contract.updated_at = datetime.now(UTC)
-    return True
+    if contract is not None:
+        if contract.self_reading != data.options.self_reading:
+            contract.self_reading = data.options.self_reading
+            contract.updated_at = now
+        return
+    early = EarlyAmendments(uow.session)
+    pending = await early.get(data.contract_id)
+    if pending is None:
+        early.add(
+            EarlyAmendment(
+                contract_id=data.contract_id, self_reading=data.options.self_reading, received_at=now
+            )
+        )
+    else:
+        pending.self_reading, pending.received_at = data.options.self_reading, now
+    log.info("amendment kept until its contract arrives", contract_id=data.contract_id)

@@ -10,10 +10,13 @@ inside one unit of work it commits. Per record (one hub message: one connection,
 - each interval goes to the meter placed on the connection that day (domain/feed.py); one
   outside every supply period, or of a contract without the consent its commodity needs, is
   dropped and only counted;
-- the same interval twice in a batch is stored once (the first value wins), and what is
-  stored already stays (feed_store.py): a duplicate or a replay changes nothing, and a
+- the intervals are grouped by meter, channel and customer day (one stored row per day,
+  slot i starting i * interval_minutes after the day's first instant); the same interval
+  twice in a batch is stored once (the first value wins), and what is stored already stays
+  (feed_store.py): a duplicate or a replay changes nothing, and a
   differing value for a stored interval is ignored and counted (the hub's first value wins;
-  corrections are not part of this feed).
+  corrections are not part of this feed). A record with an interval of another length
+  than its day's stored ones is a dead letter too.
 
 The log line of a batch has counts only, never an EAN (it identifies a household).
 """
@@ -22,22 +25,23 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
-from metering.db.feed_store import FeedStore, IntervalRow
+from metering.db.feed_store import QUALITY_CODES, DayIntervals, DayKey, FeedStore
 from metering.domain.consent import is_effective, needs_consent
 from metering.domain.feed import CHANNEL_COMMODITY, Placement, batch_problem, placement_on
 from metering.settings import MeteringSettings
 from portal_chassis.batch_consumers import BatchItem, Rejection
-from portal_chassis.calendar import calendar_day
+from portal_chassis.calendar import calendar_day, start_of_day
 from portal_chassis.logging import get_logger
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.hub import IntervalReadingsPublished
 
 log = get_logger(__name__)
 
-Key = tuple[str, str, datetime]
 # What the log line of a batch counts: intervals offered, stored, and why the others were not.
 _COUNTS = (
     "intervals",
@@ -50,6 +54,12 @@ _COUNTS = (
 )
 
 
+@lru_cache(maxsize=4096)
+def _day_bounds(day: date, zone: ZoneInfo) -> tuple[float, float]:
+    """The customer day's first instant and the next day's, as POSIX timestamps."""
+    return start_of_day(day, zone).timestamp(), start_of_day(day + timedelta(days=1), zone).timestamp()
+
+
 async def store_interval_batches(
     uow: UnitOfWork, settings: MeteringSettings, items: Sequence[BatchItem[IntervalReadingsPublished]]
 ) -> list[Rejection]:
@@ -58,11 +68,9 @@ async def store_interval_batches(
     zone = settings.zone
     counts: Counter[str] = Counter(dict.fromkeys(_COUNTS, 0))
     rejected: list[Rejection] = []
-    # The first value offered per interval: a repeat in the batch is dropped here. (Aware
-    # datetimes compare and hash by their instant, whatever offset the hub wrote.)
-    offered: dict[Key, Decimal] = {}
-    rows: list[IntervalRow] = []
-    for item in items:
+    # The batch's intervals by meter, channel and customer day; the first value per slot.
+    days: dict[DayKey, DayIntervals] = {}
+    for index, item in enumerate(items):
         data = item.data
         on_connection = placements.get(data.ean, [])
         readings = data.readings
@@ -74,36 +82,47 @@ async def store_interval_batches(
             continue
         commodity = CHANNEL_COMMODITY[data.channel]
         counts["intervals"] += len(readings)
-        # Usually one meter covers every day of the message: resolve it once.
-        first = calendar_day(min(r.start for r in readings), zone)
-        last = calendar_day(max(r.start for r in readings), zone)
-        whole = placement_on(on_connection, commodity, first)
-        if whole is not None and not whole.covers(last):
-            whole = None
-        if whole is not None and not whole.may_store:
-            counts["without_consent"] += len(readings)
-            continue
         channel, minutes = data.channel, data.interval_minutes
+        step = minutes * 60
+        # The meter is resolved per customer day, when the day changes: a message is mostly
+        # one day, in order.
+        day_start = day_end = 0.0
+        placement: Placement | None = None
+        slots: dict[int, tuple[Decimal, str, int]] | None = None
         for reading in readings:
-            start = reading.start
-            placement = whole or placement_on(on_connection, commodity, calendar_day(start, zone))
-            if placement is None:
-                counts["outside_supply"] += 1
+            moment = reading.start.timestamp()
+            if not day_start <= moment < day_end:
+                day = calendar_day(reading.start, zone)
+                day_start, day_end = _day_bounds(day, zone)
+                placement = placement_on(on_connection, commodity, day)
+                slots = None
+                if placement is not None and placement.may_store:
+                    key = (placement.meter_id, channel, day)
+                    group = days.get(key)
+                    if group is None:
+                        group = days[key] = DayIntervals(minutes, int(day_end - day_start) // step)
+                    slots = group.values
+            if slots is None:
+                counts["outside_supply" if placement is None else "without_consent"] += 1
                 continue
-            if not placement.may_store:
-                counts["without_consent"] += 1
-                continue
-            key = (placement.meter_id, channel, start)
-            first_value = offered.get(key)
+            slot = int(moment - day_start) // step
+            first_value = slots.get(slot)
             if first_value is not None:
                 counts["repeated_in_batch"] += 1
-                counts["differing"] += first_value != reading.value
+                counts["differing"] += first_value[0] != reading.value
                 continue
-            offered[key] = reading.value
-            rows.append((placement.meter_id, channel, start, minutes, reading.value, reading.quality))
-    stored = await store.store(rows)
+            slots[slot] = (reading.value, QUALITY_CODES[reading.quality], index)
+    offered = sum(len(group.values) for group in days.values())
+    stored = await store.store(days)
+    for index in sorted(stored.rejected_records):
+        rejected.append(
+            Rejection(
+                items[index],
+                f"{items[index].data.channel} is stored in intervals of another length for this day",
+            )
+        )
     counts["stored"] = stored.inserted
-    counts["already_stored"] = len(rows) - stored.inserted
+    counts["already_stored"] = offered - stored.inserted - stored.rejected_intervals
     counts["differing"] += stored.differing
     log.info("interval batch applied", messages=len(items), rejected=len(rejected), **counts)
     return rejected
