@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import random
 import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -22,13 +21,6 @@ from portal_schemas import Envelope, EventData
 from portal_schemas.hub import IntervalReading, IntervalReadingsPublished, MeterInstalled, RegisterSpec
 
 AMS = ZoneInfo("Europe/Amsterdam")
-
-
-def ean() -> str:
-    """A fresh 18-digit EAN with its GS1 check digit (weights 3, 1, 3, ... from the right)."""
-    body = "8716" + "".join(random.choices("0123456789", k=13))
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return body + str(-total % 10)
 
 
 def publish(kafka: Any, data: EventData, subject: str) -> None:
@@ -91,7 +83,7 @@ def test_heat_and_electricity_consumption_through_the_gateway(
 ) -> None:
     number = str(uuid.uuid4().int)[:9]
     email, password = f"verbruik{number}@example.nl", "a sturdy passphrase"
-    heat_ean, power_ean = ean(), ean()
+    heat_ean, power_ean = helpers.new_ean(), helpers.new_ean()
     common = ["--customer-number", number, "--name", "Test Klant", "--supply-postcode", "1234AB",
               "--start-date", "2025-01-01", "--meter-location", "indoors"]  # fmt: skip
     heat = cli("contracts", "create-contract", *common, "--commodity", "heat", "--product-code", "WARMTE",

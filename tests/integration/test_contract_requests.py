@@ -5,19 +5,11 @@ a refused IBAN and a phone number change announced without the number."""
 
 from __future__ import annotations
 
-import random
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-from stdnum import ean
-
-
-def _ean() -> str:
-    """A fresh 18-digit connection code with a valid GS1 check digit (never reused by reruns)."""
-    body = "8716" + "".join(random.choice("0123456789") for _ in range(13))
-    return body + ean.calc_check_digit(body)
 
 
 def test_request_withdraw_move_and_payment(
@@ -32,7 +24,7 @@ def test_request_withdraw_move_and_payment(
         json={
             "commodity": "gas",
             "product_code": "VAST-3JR",
-            "ean": _ean(),
+            "ean": helpers.new_ean(),
             "capacity": "6 m3(n)/h",
             "supply_address": {
                 "street": "Kerkstraat",
@@ -68,7 +60,7 @@ def test_request_withdraw_move_and_payment(
         json={
             "commodity": "electricity",
             "product_code": "VAST-3JR",
-            "ean": _ean(),
+            "ean": helpers.new_ean(),
             "capacity": "3x100A",
             "supply_address": {
                 "street": "Kerkstraat",

@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import httpx
 import pytest
-from stdnum import ean as gs1
 
 from portal_schemas import Envelope
 from portal_schemas.hub import IntervalReadingsPublished, MeterInstalled, RegisterSpec
@@ -28,17 +27,11 @@ AMS = ZoneInfo("Europe/Amsterdam")
 FEED = IntervalReadingsPublished.topic()
 
 
-def new_ean() -> str:
-    """A fresh 18-digit connection code with a valid GS1 check digit."""
-    body = "87" + str(uuid.uuid4().int)[:15]
-    return body + gs1.calc_check_digit(body)
-
-
 @pytest.fixture
-def household(cli: Any) -> dict[str, str]:
+def household(cli: Any, helpers: Any) -> dict[str, str]:
     """An electricity customer with a portal account and the connection's EAN."""
     number = str(uuid.uuid4().int)[:9]
-    ean = new_ean()
+    ean = helpers.new_ean()
     contract_id = cli(
         "contracts", "create-contract", "--customer-number", number, "--name", "Test Klant",
         "--commodity", "electricity", "--product-code", "VAST-3JR", "--start-date", "2026-01-01",
@@ -130,7 +123,7 @@ def test_consent_feed_dead_letters_and_revocation(
     first_half = interval_batch(ean, dst_day, 46)
     malformed = interval_batch(ean, datetime(2026, 3, 30, tzinfo=AMS), 4)
     malformed["data"]["readings"][0]["value"] = "-1"
-    unknown = interval_batch(new_ean(), dst_day, 4)
+    unknown = interval_batch(helpers.new_ean(), dst_day, 4)
     for body in (
         interval_batch(ean, dst_day + timedelta(minutes=15 * 46), 46),
         first_half,
