@@ -41,6 +41,7 @@ hold no reference cycles.
 
 import asyncio
 import gc
+import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -133,6 +134,8 @@ async def _raw_values(msg: StreamMessage[Any]) -> list[bytes]:
 
 
 _batches_pausing_gc = 0
+_COLLECT_EVERY_SECONDS = 10.0
+_last_collection = time.monotonic()
 
 
 @contextmanager
@@ -142,6 +145,7 @@ def _collector_paused() -> Iterator[None]:
     if _batches_pausing_gc == 0 and not gc.isenabled():
         yield  # paused by someone else: theirs to resume
         return
+    global _last_collection
     _batches_pausing_gc += 1
     gc.disable()
     try:
@@ -150,6 +154,11 @@ def _collector_paused() -> Iterator[None]:
         _batches_pausing_gc -= 1
         if _batches_pausing_gc == 0:
             gc.enable()
+        elif time.monotonic() - _last_collection > _COLLECT_EVERY_SECONDS:
+            # Under a steady stream batches overlap and the count never reaches zero: collect
+            # now and then, so reference cycles cannot pile up for as long as the stream lasts.
+            gc.collect()
+            _last_collection = time.monotonic()
 
 
 def _read(
