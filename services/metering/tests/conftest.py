@@ -9,14 +9,14 @@ from collections.abc import AsyncIterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pytest
 from faststream.kafka import KafkaMessage
 from sqlalchemy import func, select
 
 from metering.app import create_app
-from metering.db.tables import Base
+from metering.db.tables import Base, Meter
 from metering.settings import MeteringSettings
 from portal_chassis.testing import Harness, TokenFactory, service_under_test
 from portal_schemas import Envelope
@@ -94,6 +94,18 @@ class ContractFeed:
             }
         )
         return await self.service.deliver(data, subject=contract_id, producer="contracts")
+
+    async def smart(self, contract_id: str = "C-1", **created: Any) -> str:
+        """``created`` the contract, then give its meter what a hub MeterInstalled with smart=true
+        leaves (serial ``S-<contract id>``, no installation readings); returns the meter id."""
+        await self.created(contract_id, **created)
+        async with self.service.runtime.sessions() as session:
+            meter = await session.scalar(select(Meter).where(Meter.contract_id == contract_id))
+            assert meter is not None
+            meter.smart = True
+            meter.serial = f"S-{contract_id}"
+            await session.commit()
+            return meter.meter_id
 
     async def amended(
         self,

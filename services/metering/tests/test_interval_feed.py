@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -86,16 +86,9 @@ class Feed:
         start_date: date = date(2025, 1, 1),
         customer_number: str = CUSTOMER,
     ) -> str:
-        await self.contracts.created(
+        meter_id: str = await self.contracts.smart(
             contract_id, ean=ean, commodity=commodity, start_date=start_date, customer_number=customer_number
         )
-        async with self.service.runtime.sessions() as session:
-            meter = await session.scalar(select(Meter).where(Meter.contract_id == contract_id))
-            assert meter is not None
-            meter.smart = True  # as a hub MeterInstalled with smart=true leaves it
-            meter.serial = f"S-{contract_id}"
-            await session.commit()
-            meter_id = meter.meter_id
         if consent:
             response = await self.service.client.put(
                 CONSENT.format(contract_id),
@@ -449,6 +442,28 @@ async def test_a_record_that_can_never_be_stored_is_a_dead_letter_with_its_reaso
     assert dead.headers["dlt-error-type"] == "PermanentError"
     assert reason in dead.headers["dlt-error"]
     assert EAN not in dead.headers["dlt-error"] and UNKNOWN_EAN not in dead.headers["dlt-error"]
+
+
+@pytest.mark.parametrize(
+    "start",
+    [datetime(9999, 12, 31, 23, 45, tzinfo=UTC), datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1)))],
+)
+async def test_an_interval_at_the_ends_of_the_calendar_is_a_dead_letter_at_once(
+    feed: Feed, dead_letters: list[Any], start: datetime
+) -> None:
+    # Valid by the schema, but its customer day is out of datetime's range: without the check
+    # the whole batch failed, was retried and went to the dead letters, good records too.
+    meter = await feed.smart_contract()
+    bad = message(day_start(date(2026, 3, 3)), 4)
+    bad["data"]["readings"][2]["start"] = start.isoformat()
+    await feed.publish(message(day_start(date(2026, 3, 2)), 96), bad)
+    assert set(await feed.days()) == {(meter, CHANNEL, date(2026, 3, 2))}
+    assert len(await feed.intervals()) == 96
+    [dead] = dead_letters
+    assert json.loads(dead.body) == bad
+    assert dead.headers["dlt-error-type"] == "PermanentError"
+    assert dead.headers["dlt-attempts"] == "1"
+    assert "year 1 or 9999" in dead.headers["dlt-error"]
 
 
 async def test_the_sums_equal_the_intervals_after_a_mixed_history(feed: Feed, tokens: TokenFactory) -> None:

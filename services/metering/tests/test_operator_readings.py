@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -124,12 +123,12 @@ async def test_only_operations_may_record(service: Harness, tokens, contracts) -
 
 
 @pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
-def test_the_admin_api_answers_no_5xx_and_as_documented(tmp_path: Path) -> None:
+def test_the_admin_api_answers_no_5xx_and_as_documented(
+    settings: MeteringSettings, tokens: TokenFactory
+) -> None:
     """The fuzzing of test_openapi_fuzzing.py with an operator's token, which reaches past the
     401s of /v1/admin/readings (the customer endpoints answer 401 to it, as documented)."""
-    settings = MeteringSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/metering.sqlite3")
     app = create_app(settings)
-    tokens = TokenFactory()
     tokens.install(app)
     operations, failures = fuzz_openapi(app, Base.metadata, headers=tokens.operator_headers())
     assert operations >= 3

@@ -16,7 +16,6 @@ from metering.db.tables import (
     ConsumptionDay,
     ConsumptionMonth,
     DataRequest,
-    Meter,
     SmartMeterConsent,
 )
 from metering.domain.working_days import add_working_days, is_working_day
@@ -29,20 +28,8 @@ EAN = "871687120000000011"
 URL = "/v1/contracts/{}/smart-meter-consent"
 
 
-async def make_smart(service: Harness, contract_id: str = "C-1") -> str:
-    """As a hub MeterInstalled with smart=true would leave the contract's meter."""
-    async with service.runtime.sessions() as session:
-        meter = await session.scalar(select(Meter).where(Meter.contract_id == contract_id))
-        assert meter is not None
-        meter.smart = True
-        meter.serial = f"S-{contract_id}"
-        await session.commit()
-        return meter.meter_id
-
-
 async def smart_contract(service: Harness, contracts: Any, contract_id: str = "C-1", **kwargs: Any) -> str:
-    await contracts.created(contract_id, ean=kwargs.pop("ean", EAN), **kwargs)
-    return await make_smart(service, contract_id)
+    return str(await contracts.smart(contract_id, ean=kwargs.pop("ean", EAN), **kwargs))
 
 
 async def put(service: Harness, tokens: TokenFactory, version: Any = 1, contract_id: str = "C-1") -> Any:

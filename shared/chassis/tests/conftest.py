@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -8,6 +9,7 @@ from typing import ClassVar
 import pytest
 from pydantic_settings import SettingsConfigDict
 
+from portal_chassis.runtime import ServiceRuntime
 from portal_chassis.settings import ServiceSettings
 from portal_schemas.metering import MeterReadingReceived
 
@@ -15,6 +17,25 @@ from portal_schemas.metering import MeterReadingReceived
 class DemoSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="DEMO_", extra="ignore", validate_by_name=True)
     service_name: ClassVar[str] = "demo"
+
+
+_runtimes: list[ServiceRuntime] = []
+
+
+def new_runtime(settings: ServiceSettings) -> ServiceRuntime:
+    """A runtime whose database connections are closed when the test ends (see below)."""
+    runtime = ServiceRuntime.create(settings)
+    _runtimes.append(runtime)
+    return runtime
+
+
+@pytest.fixture(autouse=True)
+async def _dispose_engines() -> AsyncIterator[None]:
+    """Close each test's database connections while its event loop still runs (an aiosqlite
+    connection collected later fails in its worker thread, warning in some other test)."""
+    yield
+    while _runtimes:
+        await _runtimes.pop().engine.dispose()
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ written after the commit, whole-batch failures, and offsets marked for every rec
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,20 +23,13 @@ from portal_schemas import Envelope
 from portal_schemas.metering import MeterReadingReceived
 from portal_schemas.topics import dead_letter_topic
 
+from .conftest import new_runtime
+
 TOPIC = MeterReadingReceived.topic()
-_runtimes: list[ServiceRuntime] = []
-
-
-@pytest.fixture(autouse=True)
-async def _dispose_engines() -> AsyncIterator[None]:
-    yield
-    while _runtimes:
-        await _runtimes.pop().engine.dispose()
 
 
 async def make_runtime(settings: Any, handlers: BatchHandlers) -> tuple[ServiceRuntime, list[KafkaMessage]]:
-    runtime = ServiceRuntime.create(settings)
-    _runtimes.append(runtime)
+    runtime = new_runtime(settings)
     runtime.dead_letters.first_backoff = 0.01
     wire_batch_consumers(runtime.broker, runtime.dead_letters, "demo", handlers, runtime.new_uow)
     async with runtime.engine.begin() as conn:
@@ -251,8 +244,7 @@ async def test_the_middleware_marks_every_record_of_a_batch_handled(
 ) -> None:
     from aiokafka import AIOKafkaConsumer
 
-    runtime = ServiceRuntime.create(settings)
-    _runtimes.append(runtime)
+    runtime = new_runtime(settings)
     committer = Committer()
     runtime.dead_letters.offsets = committer  # type: ignore[assignment]
     consumer = AIOKafkaConsumer.__new__(AIOKafkaConsumer)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
@@ -18,23 +17,13 @@ from portal_schemas import Envelope
 from portal_schemas.metering import MeterReadingReceived
 from portal_schemas.topics import dead_letter_topic
 
-_runtimes: list[ServiceRuntime] = []
-
-
-@pytest.fixture(autouse=True)
-async def _dispose_engines() -> AsyncIterator[None]:
-    """Close each test's database connections while its event loop still runs (an aiosqlite
-    connection collected later fails in its worker thread, warning in some other test)."""
-    yield
-    while _runtimes:
-        await _runtimes.pop().engine.dispose()
+from .conftest import new_runtime
 
 
 async def make_runtime(settings, handlers: EventHandlers) -> ServiceRuntime:
     from portal_chassis.broker import wire_consumers
 
-    runtime = ServiceRuntime.create(settings)
-    _runtimes.append(runtime)
+    runtime = new_runtime(settings)
     wire_consumers(runtime.broker, runtime.dead_letters, "demo", handlers, runtime.new_uow)
     async with runtime.engine.begin() as conn:
         await conn.run_sync(tables.metadata.create_all)

@@ -53,7 +53,7 @@ from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
 from pydantic import SkipValidation, ValidationError
 
-from portal_chassis.consumers import typed_envelope
+from portal_chassis.consumers import group_id, typed_envelope
 from portal_chassis.context import work_context
 from portal_chassis.dead_letter import DeadLetterPolicy, PermanentError, record_headers
 from portal_chassis.logging import get_logger
@@ -123,10 +123,6 @@ class BatchHandlers:
         return register
 
 
-def batch_group_id(service: str, registration: BatchRegistration[Any]) -> str:
-    return f"{service}.{registration.name}"
-
-
 async def _raw_values(msg: StreamMessage[Any]) -> list[bytes]:
     """The records' bytes as they came: each is validated on its own, so one bad record never
     fails the decoding of its whole batch."""
@@ -191,7 +187,7 @@ def subscribe_batch(
     new_uow: Callable[[], UnitOfWork],
 ) -> None:
     envelope_type = typed_envelope(registration.model)  # type: ignore[arg-type]
-    group = batch_group_id(service, registration)
+    group = group_id(service, registration)
     topic = registration.model.topic()
     slots = asyncio.Semaphore(registration.parallel)
 

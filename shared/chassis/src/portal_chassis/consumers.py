@@ -20,7 +20,7 @@ part of the inbox key and the group: never rename a handler that has run in prod
 import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
@@ -66,7 +66,13 @@ def typed_envelope(model: type[EventData]) -> type[Envelope]:
     return type(f"{model.event_type}Envelope", (Envelope,), namespace)
 
 
-def group_id(service: str, registration: Registration[Any]) -> str:
+class Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+def group_id(service: str, registration: Named) -> str:
+    """A handler's consumer group, per-event or batch alike."""
     return f"{service}.{registration.name}"
 
 

@@ -194,11 +194,8 @@ class DeadLetterMiddleware(BaseMiddleware):
         # (FastStream's in-memory test broker has no real consumer, and nothing to commit.)
         consumer = getattr(msg, "consumer", None)
         if isinstance(consumer, AIOKafkaConsumer):
-            records = batch_records(msg.raw_message)
-            if records is None:
-                await self.policy.offsets.handled(consumer, msg.raw_message)
-            else:
-                await self.policy.offsets.handled_all(consumer, records)
+            records = batch_records(msg.raw_message) or [msg.raw_message]
+            await self.policy.offsets.handled_all(consumer, records)
         return result
 
     async def _dead_letter(self, msg: StreamMessage[Any], exc: BaseException, attempts: int) -> None:

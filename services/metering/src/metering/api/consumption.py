@@ -30,6 +30,7 @@ from metering.use_cases.consumption import (
     year_by_month,
 )
 from portal_chassis.auth import CustomerDep
+from portal_chassis.calendar import calendar_day
 from portal_chassis.deps import UowDep
 
 router = APIRouter(prefix="/v1/contracts/{contract_id}/consumption", tags=["consumption"])
@@ -62,7 +63,7 @@ COMMON = (
 
 
 def _today(settings: MeteringSettings) -> date:
-    return datetime.now(UTC).astimezone(settings.zone).date()
+    return calendar_day(datetime.now(UTC), settings.zone)
 
 
 def _out(view: ConsumptionView, settings: MeteringSettings) -> ConsumptionOut:

@@ -10,10 +10,11 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, PlainValidator, WithJsonSchema
 
 from metering.domain.consumption_periods import FIRST_YEAR, LAST_YEAR
-from metering.domain.consumption_series import Point, Series, decimal_text
+from metering.domain.consumption_series import Point, Series, SeriesName, decimal_text
 from metering.use_cases.consumption import Period
 from portal_schemas.contracts import Commodity
 from portal_schemas.hub import IntervalChannel
+from portal_schemas.metering import Unit
 
 _MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -69,9 +70,6 @@ DayParam = Annotated[
         }
     ),
 ]
-
-SeriesName = Literal["consumption", "feed_in", "gas", "heat", "hot_water"]
-Unit = Literal["kWh", "m3", "GJ"]
 
 
 class PointOut(BaseModel):

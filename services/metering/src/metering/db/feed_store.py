@@ -18,7 +18,7 @@ or a duplicate from the hub changes nothing, and each sum always equals its slot
 PostgreSQL: the days travel as one array per column, each day's slots as the text of a
 numeric array, unnested on the server (INSERT ... SELECT FROM unnest ... ON CONFLICT DO
 UPDATE). SQLite (``make up``, unit tests): the same through the ORM, the slots kept as JSON
-text of exact decimals (db/columns.py).
+text of exact decimals (portal_chassis.columns.ExactDecimalArray).
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -46,7 +45,6 @@ DayKey = tuple[str, str, date]
 
 # A slot's quality as stored: one character per slot.
 QUALITY_CODES: dict[str, str] = {"measured": "m", "estimated": "e", "substituted": "s"}
-QUALITY_NAMES: dict[str, str] = {code: name for name, code in QUALITY_CODES.items()}
 NO_VALUE = "."
 
 
@@ -166,9 +164,8 @@ _SQLITE_CHUNK = 300  # keys per statement: SQLite caps the number of bound param
 
 
 class FeedStore:
-    def __init__(self, session: AsyncSession, zone: ZoneInfo) -> None:
+    def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self.zone = zone
 
     async def placements_on(self, eans: Collection[str]) -> list[PlacementRow]:
         """Every meter ever placed on these connections, with its contract's supply period."""

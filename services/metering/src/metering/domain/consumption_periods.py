@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from portal_chassis.calendar import start_of_day
+from portal_chassis.calendar import end_of_day, start_of_day
 
 # What a customer can ask for: the earliest year any smart-meter data can exist, the latest a
 # date conversion is safe for, and the longest export (a leap year).
@@ -55,12 +55,12 @@ def month_span(month: date, zone: ZoneInfo) -> Span:
 
 
 def day_span(day: date, zone: ZoneInfo) -> Span:
-    return Span(start_of_day(day, zone), start_of_day(day + timedelta(days=1), zone), day.isoformat())
+    return Span(start_of_day(day, zone), end_of_day(day, zone), day.isoformat())
 
 
 def days_span(first: date, last: date, zone: ZoneInfo) -> Span:
     """The customer days ``first`` up to and including ``last``, labelled as an ISO interval."""
-    return Span(start_of_day(first, zone), start_of_day(last + timedelta(days=1), zone), f"{first}/{last}")
+    return Span(start_of_day(first, zone), end_of_day(last, zone), f"{first}/{last}")
 
 
 def months_of(year: int, zone: ZoneInfo) -> list[Span]:

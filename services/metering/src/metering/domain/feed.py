@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from portal_schemas.hub import IntervalReading
+
 # The commodity a channel measures, and the interval length the hub publishes it in.
 CHANNEL_COMMODITY: dict[str, str] = {
     "electricity_consumption": "electricity",
@@ -56,7 +58,7 @@ class Placement:
 
 
 def batch_problem(
-    placements: Sequence[Placement], channel: str, minutes: int, largest: Decimal
+    placements: Sequence[Placement], channel: str, minutes: int, readings: Sequence[IntervalReading]
 ) -> str | None:
     """Why a whole hub message can never be stored (its dead-letter reason), or None. The
     reason never names the connection: an EAN identifies a household."""
@@ -67,8 +69,12 @@ def batch_problem(
         return f"channel {channel} does not fit the {placements[0].commodity} meter on this connection"
     if minutes != CHANNEL_MINUTES[channel]:
         return f"{channel} is published in {CHANNEL_MINUTES[channel]}-minute intervals, not {minutes}"
-    if largest >= MAX_INTERVAL_VALUE:
+    if max(r.value for r in readings) >= MAX_INTERVAL_VALUE:
         return f"an interval value of {MAX_INTERVAL_VALUE} or more is not a meter's"
+    # In the first and last year a datetime can hold, the customer day (and the next day's
+    # start) may lie outside that range: such a start would crash the batch, not be dropped.
+    if not all(1 < r.start.year < 9999 for r in readings):
+        return "an interval start in the year 1 or 9999 is not a meter's"
     return None
 
 

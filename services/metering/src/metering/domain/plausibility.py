@@ -24,11 +24,11 @@ from datetime import datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from metering.domain.readings import VALUE_STEP, KnownReading
+from metering.domain.registers import DUAL_TARIFF
 
 HISTORY_MIN_DAYS = 90  # a shorter history is too seasonal to stand for the year
 DAYS_PER_YEAR = Decimal(365)
 _SEASONAL = frozenset({"heat", "hot_water"})
-_DUAL_TARIFF = ("electricity_normal", "electricity_offpeak")
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,8 @@ def annual_volume_for(register: str, volumes: Mapping[str, Decimal]) -> Decimal 
     off-peak register without its own figure has none (no share is guessed)."""
     if register in volumes:
         return volumes[register]
-    if register == "electricity_single" and all(r in volumes for r in _DUAL_TARIFF):
-        return sum((volumes[r] for r in _DUAL_TARIFF), Decimal(0))
+    if register == "electricity_single" and all(r in volumes for r in DUAL_TARIFF):
+        return sum((volumes[r] for r in DUAL_TARIFF), Decimal(0))
     return None
 
 

@@ -15,7 +15,7 @@ _REGISTERS: dict[Commodity, tuple[Register, ...]] = {
     "gas": ("gas",),
     "heat": ("heat", "hot_water"),
 }
-_DUAL_TARIFF: tuple[Register, ...] = ("electricity_normal", "electricity_offpeak")
+DUAL_TARIFF: tuple[Register, ...] = ("electricity_normal", "electricity_offpeak")
 
 # Every register a meter of the commodity may have (the grid operator's meters name theirs).
 _POSSIBLE: dict[str, frozenset[str]] = {
@@ -47,8 +47,8 @@ _UNITS: dict[Register, Unit] = {
 def registers_for(commodity: Commodity, expected: Collection[str] = ()) -> tuple[Register, ...]:
     """The registers of a first meter; ``expected`` names the registers the contract's expected
     annual consumption is given for."""
-    if commodity == "electricity" and set(_DUAL_TARIFF) & set(expected):
-        return _DUAL_TARIFF
+    if commodity == "electricity" and set(DUAL_TARIFF) & set(expected):
+        return DUAL_TARIFF
     return _REGISTERS[commodity]
 
 

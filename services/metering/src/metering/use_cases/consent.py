@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from metering.db.feed_store import FeedStore
-from metering.db.repositories import Contracts, DataRequests, Meters, SmartMeterConsents
+from metering.db.repositories import DataRequests, Meters, SmartMeterConsents
 from metering.db.tables import (
     CONSENT_GRANTED,
     CONSENT_REVOKED,
@@ -36,7 +36,7 @@ from metering.domain.consent import ConsentStatus, needs_consent, status_of
 from metering.domain.meters import current
 from metering.domain.working_days import add_working_days
 from metering.settings import MeteringSettings
-from metering.use_cases.problems import contract_not_found
+from metering.use_cases.problems import customers_contract
 from portal_chassis.calendar import calendar_day, start_of_day
 from portal_chassis.logging import get_logger
 from portal_chassis.problems import ProblemError
@@ -67,7 +67,7 @@ class ConsentView:
 async def consent_of(
     uow: UnitOfWork, settings: MeteringSettings, *, customer_number: str, contract_id: str
 ) -> ConsentView:
-    contract = await _contract(uow, customer_number, contract_id)
+    contract = await customers_contract(uow, customer_number, contract_id)
     consent = await SmartMeterConsents(uow.session).get(contract_id)
     return await _view(uow, settings, contract, consent)
 
@@ -82,7 +82,7 @@ async def grant_consent(
     now: datetime | None = None,
 ) -> ConsentView:
     now = now or datetime.now(UTC)
-    contract = await _contract(uow, customer_number, contract_id)
+    contract = await customers_contract(uow, customer_number, contract_id)
     _check_consent_needed(contract, settings)
     if contract.status == CONTRACT_ENDED:
         raise ProblemError(409, "contract-ended", "The contract has ended: its meter is no longer read.")
@@ -159,7 +159,7 @@ async def revoke_consent(
     now: datetime | None = None,
 ) -> ConsentView:
     now = now or datetime.now(UTC)
-    contract = await _contract(uow, customer_number, contract_id)
+    contract = await customers_contract(uow, customer_number, contract_id)
     _check_consent_needed(contract, settings)
     consent = await SmartMeterConsents(uow.session).lock(contract_id)
     if consent is None or consent.status != CONSENT_GRANTED:
@@ -170,7 +170,7 @@ async def revoke_consent(
     # The consent row is written (and locked) before the data goes: see the module docstring.
     await uow.session.flush()
     meters = await Meters(uow.session).of_contracts([contract_id])
-    deleted = await FeedStore(uow.session, settings.zone).delete_meters_data([m.meter_id for m in meters])
+    deleted = await FeedStore(uow.session).delete_meters_data([m.meter_id for m in meters])
     uow.emit(
         SmartMeterConsentRevoked(
             contract_id=contract_id, customer_number=contract.customer_number, revoked_at=now
@@ -204,13 +204,6 @@ async def request_reconsent(uow: UnitOfWork, settings: MeteringSettings) -> int:
         asked += 1
     await uow.commit()
     return asked
-
-
-async def _contract(uow: UnitOfWork, customer_number: str, contract_id: str) -> ContractView:
-    contract = await Contracts(uow.session).of_customer(contract_id, customer_number)
-    if contract is None:
-        raise contract_not_found()
-    return contract
 
 
 def _check_consent_needed(contract: ContractView, settings: MeteringSettings) -> None:

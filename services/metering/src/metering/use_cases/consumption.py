@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from metering.db.repositories import ConsumptionRecords
 from metering.db.tables import ContractView
@@ -46,7 +47,7 @@ from metering.domain.consumption_series import (
 )
 from metering.settings import MeteringSettings
 from metering.use_cases.problems import contract_not_found
-from portal_chassis.calendar import start_of_day
+from portal_chassis.calendar import calendar_day, start_of_day
 from portal_chassis.problems import ProblemError
 from portal_chassis.uow import UnitOfWork
 
@@ -72,7 +73,6 @@ class ConsumptionView:
 class TotalView:
     contract: ContractView
     since: date | None  # the first day data is expected for; None without a smart meter
-    span: Span
     totals: list[tuple[SeriesSpec, int, Point]]  # per series: interval minutes and the sum
 
 
@@ -156,13 +156,14 @@ async def year_by_month(
     for y in years:
         months = months_of(y, zone)
         firsts = [date(y, m, 1) for m in range(1, 13)]
+        whole = year_span(y, zone)
         periods.append(
             Period(
-                year_span(y, zone),
+                whole,
                 [
                     series(
                         spec,
-                        year_span(y, zone),
+                        whole,
                         months,
                         [tallies.get((spec.channel, first)) for first in firsts],
                         scope.coverage,
@@ -192,25 +193,10 @@ async def month_by_day(
         scope.meter_ids, scope.channels, [(m, next_month(m)) for m in months]
     )
     tallies = _tallies(rows)
-    periods = []
-    for first in months:
-        days = day_spans(first, next_month(first), zone)
-        periods.append(
-            Period(
-                month_span(first, zone),
-                [
-                    series(
-                        spec,
-                        month_span(first, zone),
-                        days,
-                        [tallies.get((spec.channel, first + timedelta(days=n))) for n in range(len(days))],
-                        scope.coverage,
-                        _minutes(spec, rows),
-                    )
-                    for spec in scope.specs
-                ],
-            )
-        )
+    periods = [
+        _daily_period(scope, month_span(first, zone), first, next_month(first), tallies, rows, zone)
+        for first in months
+    ]
     return ConsumptionView(scope.contract, "day", periods[0], periods[1:])
 
 
@@ -261,9 +247,22 @@ async def export_period(
         period = await _sub_day_period(uow, settings, scope, whole, first, end, resolution)
         return ConsumptionView(scope.contract, resolution, period, [])
     rows = await ConsumptionRecords(uow.session).days(scope.meter_ids, scope.channels, [(first, end)])
-    tallies = _tallies(rows)
+    period = _daily_period(scope, whole, first, end, _tallies(rows), rows, zone)
+    return ConsumptionView(scope.contract, "day", period, [])
+
+
+def _daily_period(
+    scope: _Scope,
+    whole: Span,
+    first: date,
+    end: date,
+    tallies: dict[tuple[str, date], Tally],
+    rows: Sequence[tuple[str, date, Decimal, int, int]],
+    zone: ZoneInfo,
+) -> Period:
+    """The customer days [first, end) (``whole``), one point per day."""
     days = day_spans(first, end, zone)
-    period = Period(
+    return Period(
         whole,
         [
             series(
@@ -277,7 +276,6 @@ async def export_period(
             for spec in scope.specs
         ],
     )
-    return ConsumptionView(scope.contract, "day", period, [])
 
 
 async def _sub_day_period(
@@ -346,9 +344,9 @@ async def total_since_install(
     first_instant, last_instant = scope.coverage.first, scope.coverage.last
     contract = scope.contract
     if first_instant is not None and last_instant is not None:
-        since: date | None = first_instant.astimezone(zone).date()
-        first = first_instant.astimezone(zone).date()
-        last = last_instant.astimezone(zone).date() - timedelta(days=1)
+        first = calendar_day(first_instant, zone)
+        last = calendar_day(last_instant, zone) - timedelta(days=1)
+        since: date | None = first
     else:
         since = None
         first = contract.start_date
@@ -362,8 +360,4 @@ async def total_since_install(
                 tally.add(total, intervals)
         minutes = _minutes(spec, rows)
         totals.append((spec, minutes, point(span, tally, scope.coverage.expected(span, minutes))))
-    return TotalView(contract, since, span, totals)
-
-
-def customer_today(now: datetime, settings: MeteringSettings) -> date:
-    return now.astimezone(settings.zone).date()
+    return TotalView(contract, since, totals)

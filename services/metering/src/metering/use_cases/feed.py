@@ -5,8 +5,8 @@ inside one unit of work it commits. Per record (one hub message: one connection,
 
 - the connection's meters are looked up by EAN; a message that can never be stored (unknown
   EAN, a channel the connection's commodity does not have, an interval length the hub never
-  uses for it, an impossible value) is rejected: the chassis sends it to the dead-letter topic
-  with the reason, and the rest of the batch goes on;
+  uses for it, an impossible value or start) is rejected: the chassis sends it to the
+  dead-letter topic with the reason, and the rest of the batch goes on;
 - each interval goes to the meter placed on the connection that day (domain/feed.py); one
   outside every supply period, or of a contract without the consent its commodity needs, is
   dropped and only counted;
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -35,7 +35,7 @@ from metering.domain.consent import is_effective, needs_consent
 from metering.domain.feed import CHANNEL_COMMODITY, Placement, batch_problem, placement_on
 from metering.settings import MeteringSettings
 from portal_chassis.batch_consumers import BatchItem, Rejection
-from portal_chassis.calendar import calendar_day, start_of_day
+from portal_chassis.calendar import calendar_day, end_of_day, start_of_day
 from portal_chassis.logging import get_logger
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.hub import IntervalReadingsPublished
@@ -57,13 +57,13 @@ _COUNTS = (
 @lru_cache(maxsize=4096)
 def _day_bounds(day: date, zone: ZoneInfo) -> tuple[float, float]:
     """The customer day's first instant and the next day's, as POSIX timestamps."""
-    return start_of_day(day, zone).timestamp(), start_of_day(day + timedelta(days=1), zone).timestamp()
+    return start_of_day(day, zone).timestamp(), end_of_day(day, zone).timestamp()
 
 
 async def store_interval_batches(
     uow: UnitOfWork, settings: MeteringSettings, items: Sequence[BatchItem[IntervalReadingsPublished]]
 ) -> list[Rejection]:
-    store = FeedStore(uow.session, settings.zone)
+    store = FeedStore(uow.session)
     placements = await _placements(store, settings, {item.data.ean for item in items})
     zone = settings.zone
     counts: Counter[str] = Counter(dict.fromkeys(_COUNTS, 0))
@@ -74,9 +74,7 @@ async def store_interval_batches(
         data = item.data
         on_connection = placements.get(data.ean, [])
         readings = data.readings
-        problem = batch_problem(
-            on_connection, data.channel, data.interval_minutes, max(r.value for r in readings)
-        )
+        problem = batch_problem(on_connection, data.channel, data.interval_minutes, readings)
         if problem is not None:
             rejected.append(Rejection(item, problem))
             continue

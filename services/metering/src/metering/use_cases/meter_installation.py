@@ -24,7 +24,7 @@ import uuid
 from datetime import UTC, datetime
 
 from metering.db.repositories import Contracts, Meters, Readings
-from metering.db.tables import ContractView, Meter, MeterRegister, Reading
+from metering.db.tables import ContractView, Meter, MeterRegister
 from metering.domain.meters import current
 from metering.domain.readings import capacity_of, normalise_value
 from metering.domain.registers import register_fits, unit_of
@@ -166,20 +166,12 @@ async def _record_indexes(
             continue
         accept_reading(
             uow,
-            Reading(
-                reading_id=str(uuid.uuid4()),
-                meter_id=meter.meter_id,
-                register_type=spec.register_type,
-                contract_id=contract.contract_id,
-                customer_number=contract.customer_number,
-                value=normalise_value(spec.index),
-                unit=unit_of(spec.register_type),
-                read_at=moment,
-                source="technician",
-                quality="actual",
-                rollover_capacity=None,
-                confirmed_unusual=False,
-                final=False,
-                received_at=now,
-            ),
+            contract,
+            meter_id=meter.meter_id,
+            register_type=spec.register_type,
+            value=normalise_value(spec.index),
+            read_at=moment,
+            source="technician",
+            quality="actual",
+            received_at=now,
         )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from metering.db.repositories import Contracts, Meters, Readings
+from metering.db.repositories import Meters, Readings
 from metering.db.tables import ContractView, Meter, MeterRegister, Reading
-from metering.use_cases.problems import contract_not_found
+from metering.use_cases.problems import customers_contract
 from portal_chassis.pagination import PageParams
 from portal_chassis.uow import UnitOfWork
 
@@ -23,10 +23,8 @@ async def list_readings(
     uow: UnitOfWork, customer_number: str, contract_id: str | None, page: PageParams
 ) -> tuple[list[Reading], int]:
     """The customer's readings, newest first; another customer's contract answers 404."""
-    if contract_id is not None and (
-        await Contracts(uow.session).of_customer(contract_id, customer_number) is None
-    ):
-        raise contract_not_found()
+    if contract_id is not None:
+        await customers_contract(uow, customer_number, contract_id)
     return await Readings(uow.session).page_of_customer(
         customer_number, contract_id=contract_id, limit=page.limit, offset=page.offset
     )

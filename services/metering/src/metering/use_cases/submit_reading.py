@@ -10,7 +10,6 @@ records that they did); for operations it is informative only.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -41,10 +40,9 @@ from metering.domain.readings import (
     is_final,
     normalise_value,
 )
-from metering.domain.registers import unit_of
 from metering.settings import MeteringSettings
 from metering.use_cases.accepted_readings import accept_reading
-from metering.use_cases.problems import contract_not_found
+from metering.use_cases.problems import contract_not_found, customers_contract
 from portal_chassis.problems import ProblemError
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.metering import ReadingQuality, ReadingSource, Register
@@ -80,9 +78,7 @@ async def submit_reading(
     now: datetime | None = None,
 ) -> Reading:
     """A customer's own reading of one of their contracts' meters."""
-    contract = await Contracts(uow.session).of_customer(entry.contract_id, customer_number)
-    if contract is None:
-        raise contract_not_found()
+    contract = await customers_contract(uow, customer_number, entry.contract_id)
     recorded = await _record(
         uow, settings, contract, entry, source="customer", quality="actual", ask_to_confirm=True, now=now
     )
@@ -173,23 +169,20 @@ async def _record(
             expected_max=str(verdict.expected_max),
             confirmation_required=True,
         )
-    reading = Reading(
-        reading_id=str(uuid.uuid4()),
+    reading = accept_reading(
+        uow,
+        contract,
         meter_id=meter.meter_id,
         register_type=entry.register_type,
-        contract_id=contract.contract_id,
-        customer_number=contract.customer_number,
         value=value,
-        unit=unit_of(entry.register_type),
         read_at=moment,
         source=source,
         quality=quality,
+        received_at=now,
         rollover_capacity=rollover_capacity,
         confirmed_unusual=unusual and ask_to_confirm,
         final=is_final(moment, contract.end_date, zone),
-        received_at=now,
     )
-    accept_reading(uow, reading)
     try:
         await uow.commit()
     except IntegrityError:
