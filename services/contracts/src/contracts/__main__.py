@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -191,34 +192,6 @@ def _issue_registration_code(args: argparse.Namespace) -> int:
     return asyncio.run(run_in_unit_of_work(settings, work, refused_code=2))
 
 
-def _activate_due_contracts(args: argparse.Namespace) -> int:
-    """Daily: confirmed contracts whose start date has come become active (safe to rerun)."""
-    settings = ContractsSettings()
-    now = datetime.now(UTC)
-
-    async def work(uow: UnitOfWork) -> int:
-        count = await activate_due_contracts(uow, today=calendar_day(now, settings.zone), now=now)
-        print(count)  # alone on the last line: how many contracts were activated
-        return 0
-
-    return asyncio.run(run_in_unit_of_work(settings, work))
-
-
-def _confirm_contract_requests(args: argparse.Namespace) -> int:
-    """Confirms or refuses every pending portal request; safe to run twice."""
-    settings = ContractsSettings()
-    now = datetime.now(UTC)
-    today = args.today or calendar_day(now, settings.zone)
-
-    async def work(uow: UnitOfWork) -> int:
-        confirmed, refused = await confirm_requests(uow, settings, today=today, now=now)
-        print(f"refused: {refused}", file=sys.stderr)
-        print(confirmed)  # alone on the last line: how many requests were confirmed
-        return 0
-
-    return asyncio.run(run_in_unit_of_work(settings, work))
-
-
 def _import_catalogue_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, help="catalogue TOML file (format: see the README)")
 
@@ -244,32 +217,55 @@ def _today_arg(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _end_due_contracts(args: argparse.Namespace) -> int:
-    """Safe to run twice: an ended contract is not picked again."""
-    settings = ContractsSettings()
-    now = datetime.now(UTC)
-    today = args.today or calendar_day(now, settings.zone)
-
-    async def work(uow: UnitOfWork) -> int:
-        print(await end_due_contracts(uow, settings, today=today, now=now))
-        return 0
-
-    return asyncio.run(run_in_unit_of_work(settings, work))
+DailyJob = Callable[[UnitOfWork, ContractsSettings, date, datetime], Awaitable[None]]
 
 
-def _propose_renewals(args: argparse.Namespace) -> int:
-    """Safe to run twice: one proposal per contract and fixed term."""
-    settings = ContractsSettings()
-    now = datetime.now(UTC)
-    today = args.today or calendar_day(now, settings.zone)
+def _daily(job: DailyJob) -> Callable[[argparse.Namespace], int]:
+    """A daily job as a command: one unit of work for ``--today``. Each job is safe to run
+    twice and prints what it did, its count alone on the last line."""
 
-    async def work(uow: UnitOfWork) -> int:
-        done = await propose_renewals(uow, settings, today=today, now=now)
-        print(f"rolled over to indefinite: {done.rolled_over}", file=sys.stderr)
-        print(done.proposed)
-        return 0
+    def command(args: argparse.Namespace) -> int:
+        settings = ContractsSettings()
+        now = datetime.now(UTC)
+        today = args.today or calendar_day(now, settings.zone)
 
-    return asyncio.run(run_in_unit_of_work(settings, work))
+        async def work(uow: UnitOfWork) -> int:
+            await job(uow, settings, today, now)
+            return 0
+
+        return asyncio.run(run_in_unit_of_work(settings, work))
+
+    return command
+
+
+async def _confirm_contract_requests(
+    uow: UnitOfWork, settings: ContractsSettings, today: date, now: datetime
+) -> None:
+    """Confirms or refuses every pending portal request."""
+    confirmed, refused = await confirm_requests(uow, settings, today=today, now=now)
+    print(f"refused: {refused}", file=sys.stderr)
+    print(confirmed)
+
+
+async def _activate_due_contracts(
+    uow: UnitOfWork, settings: ContractsSettings, today: date, now: datetime
+) -> None:
+    """Confirmed contracts whose start date has come become active."""
+    print(await activate_due_contracts(uow, today=today, now=now))
+
+
+async def _end_due_contracts(
+    uow: UnitOfWork, settings: ContractsSettings, today: date, now: datetime
+) -> None:
+    """Terminating contracts whose last day has passed end, with the final fee."""
+    print(await end_due_contracts(uow, settings, today=today, now=now))
+
+
+async def _propose_renewals(uow: UnitOfWork, settings: ContractsSettings, today: date, now: datetime) -> None:
+    """One proposal per contract and fixed term; ended terms roll over."""
+    done = await propose_renewals(uow, settings, today=today, now=now)
+    print(f"rolled over to indefinite: {done.rolled_over}", file=sys.stderr)
+    print(done.proposed)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -295,23 +291,23 @@ def main(argv: list[str] | None = None) -> int:
             ),
             "end-due-contracts": (
                 "end terminating contracts whose last day passed, with the final fee; prints how many",
-                _end_due_contracts,
+                _daily(_end_due_contracts),
                 _today_arg,
             ),
             "propose-renewals": (
                 "propose renewals for fixed terms ending soon, roll ended ones over; prints proposals",
-                _propose_renewals,
+                _daily(_propose_renewals),
                 _today_arg,
             ),
             "confirm-contract-requests": (
                 "confirm pending contract requests, refuse those failing the checks; prints confirmed",
-                _confirm_contract_requests,
+                _daily(_confirm_contract_requests),
                 _today_arg,
             ),
             "activate-due-contracts": (
                 "activate confirmed contracts whose start date has come; prints how many",
-                _activate_due_contracts,
-                lambda parser: None,
+                _daily(_activate_due_contracts),
+                _today_arg,
             ),
         },
         argv=argv,

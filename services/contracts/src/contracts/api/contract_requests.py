@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, status
@@ -16,7 +17,7 @@ from contracts.api.schemas import (
     RefusalIn,
 )
 from contracts.db.tables import Contract
-from contracts.domain.address import make_address
+from contracts.domain.address import Address, make_address
 from contracts.domain.contract import shown_status
 from contracts.domain.withdrawal import last_withdrawal_day
 from contracts.use_cases.contract_requests import (
@@ -57,7 +58,7 @@ def supply_address(contract: Contract) -> AddressOut | None:
     )
 
 
-def request_out(view: RequestView, today: Any, withdrawal_days: int) -> ContractRequestOut:
+def request_out(view: RequestView, today: date, withdrawal_days: int) -> ContractRequestOut:
     request, contract = view.request, view.contract
     return ContractRequestOut(
         id=request.id,
@@ -81,7 +82,7 @@ def request_out(view: RequestView, today: Any, withdrawal_days: int) -> Contract
     )
 
 
-def _address(body: AddressIn) -> Any:
+def _address(body: AddressIn) -> Address:
     return make_address(**body.model_dump(), field="supply_address")
 
 

@@ -25,6 +25,7 @@ from contracts.db.tables import (
     TariffPeriod,
     TariffPrice,
 )
+from contracts.domain.contract import HOLDS_CONNECTION
 from contracts.domain.numbering import COUNTER, FIRST, contract_number
 
 
@@ -79,6 +80,15 @@ class Contracts:
             .order_by(Contract.supply_postcode)
         )
         return list(rows.all())
+
+    async def holds_connection(self, ean: str, commodity: str) -> bool:
+        """Whether a contract (or a pending request) holds the connection for the commodity."""
+        found = await self.session.scalar(
+            select(Contract.id).where(
+                Contract.ean == ean, Contract.commodity == commodity, Contract.status.in_(HOLDS_CONNECTION)
+            )
+        )
+        return found is not None
 
     async def of_customer(self, customer_number: str, contract_id: str) -> Contract | None:
         """The contract if it belongs to this customer; someone else's looks unknown."""

@@ -204,15 +204,3 @@ class Tariff:
     def incl_vat(self, amount: Decimal) -> Decimal:
         """An amount with VAT, to 6 decimals (prices, not invoice lines: no rounding to cents)."""
         return (amount * (1 + self.vat_rate)).quantize(Decimal("0.000001"))
-
-
-def period_on(periods: Iterable[TariffEntry], commodity: str, on: date) -> TariffEntry | None:
-    """The period of ``commodity`` covering ``on``: valid_from <= on < valid_to."""
-    for period in periods:
-        if (
-            period.commodity == commodity
-            and period.valid_from <= on
-            and (period.valid_to is None or on < period.valid_to)
-        ):
-            return period
-    return None

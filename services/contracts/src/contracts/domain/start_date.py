@@ -52,8 +52,7 @@ def start_date(
                 field="desired_start_date",
             )
         return desired
-    if current_contract_end is not None:
-        day_after = current_contract_end + timedelta(days=1)
-        if day_after <= bounds.latest:
-            return max(day_after, bounds.earliest)
+    # Compared before adding a day, so that an end date at the calendar's end cannot overflow.
+    if current_contract_end is not None and current_contract_end < bounds.latest:
+        return max(current_contract_end + timedelta(days=1), bounds.earliest)
     return bounds.earliest

@@ -9,15 +9,34 @@ which itself never travels.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 from contracts.db.repositories import Contracts
 from contracts.db.tables import Customer
-from contracts.use_cases.create_contract import Registration
 from portal_chassis.problems import ProblemError
 from portal_chassis.sealing import Sealer
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.contracts import CustomerDetailsChanged, CustomerRegistered
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What CustomerRegistered tells about a customer; compared before and after a change."""
+
+    segment: str
+    language: str
+    billing_postcode: str | None
+    supply_postcodes: tuple[str, ...]
+
+    @classmethod
+    def of(cls, customer: Customer, supply_postcodes: list[str] | set[str]) -> Registration:
+        return cls(
+            segment=customer.segment,
+            language=customer.language,
+            billing_postcode=customer.billing_postcode,
+            supply_postcodes=tuple(sorted(supply_postcodes)),
+        )
 
 
 async def registration_of(uow: UnitOfWork, customer: Customer) -> Registration:

@@ -11,21 +11,14 @@ from datetime import datetime
 from sqlalchemy import select
 
 from contracts.db.repositories import ContractEvents
-from contracts.db.tables import CoHolder, Contract
+from contracts.db.tables import CoHolder
 from contracts.domain.contact import InvalidContact, normalise_email, normalise_phone
 from contracts.domain.errors import ContractNotActive
-from portal_chassis.problems import ProblemError
+from contracts.use_cases.contract_lookups import any_contract
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.contracts import CoHolderAdded
 
 CURRENT = ("confirmed", "active", "terminating")
-
-
-async def _contract(uow: UnitOfWork, contract_id: str) -> Contract:
-    contract = await uow.session.get(Contract, contract_id)
-    if contract is None:
-        raise ProblemError(404, "contract-not-found", "There is no such contract.")
-    return contract
 
 
 async def add_co_holder(
@@ -43,7 +36,7 @@ async def add_co_holder(
         raise InvalidContact("A name has 1 to 200 characters.", field="name")
     checked_email = None if email is None else normalise_email(email)
     checked_phone = None if phone is None else normalise_phone(phone)
-    contract = await _contract(uow, contract_id)
+    contract = await any_contract(uow, contract_id)
     if contract.status not in CURRENT:
         raise ContractNotActive(f"This contract is {contract.status}; co-holders are added to current ones.")
     holder = CoHolder(
@@ -70,7 +63,7 @@ async def add_co_holder(
 
 
 async def co_holders_of(uow: UnitOfWork, contract_id: str) -> Sequence[CoHolder]:
-    await _contract(uow, contract_id)
+    await any_contract(uow, contract_id)
     rows = await uow.session.scalars(
         select(CoHolder).where(CoHolder.contract_id == contract_id).order_by(CoHolder.added_at, CoHolder.id)
     )

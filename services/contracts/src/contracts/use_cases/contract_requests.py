@@ -30,21 +30,22 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from contracts.db.repositories import ContractEvents, ContractNumbers, Contracts, Terms
+from contracts.db.repositories import Catalogue, ContractEvents, ContractNumbers, Contracts, Terms
 from contracts.db.tables import Contract, ContractEvent, ContractRequest, Product
 from contracts.domain.address import Address
 from contracts.domain.connection import normalise_capacity, normalise_ean
-from contracts.domain.contract import HOLDS_CONNECTION, check_new_terms
+from contracts.domain.contract import check_new_terms
 from contracts.domain.errors import ContractNotActive, InvalidConnection, InvalidContractTerms
 from contracts.domain.start_date import add_months, start_date
 from contracts.settings import ContractsSettings
 from contracts.use_cases.announcements import announce_registration, registration_of
+from contracts.use_cases.create_contract import announce_created
 from contracts.use_cases.customer_details import own_customer
 from contracts.use_cases.documents import file_contract_documents
 from portal_chassis.pagination import PageParams
 from portal_chassis.problems import ProblemError
 from portal_chassis.uow import UnitOfWork
-from portal_schemas.contracts import ContractCreated, ContractRequestRefused
+from portal_schemas.contracts import ContractRequestRefused
 
 
 @dataclass(frozen=True)
@@ -88,12 +89,7 @@ async def request_contract(
     fixed_term_end = await _fixed_term_end(uow, new.product_code, new.commodity, starts)
     # Locked: two requests of one customer for the same connection queue up here.
     await own_customer(uow, customer_number, lock=True)
-    taken = await uow.session.scalar(
-        select(Contract.id).where(
-            Contract.ean == ean, Contract.commodity == new.commodity, Contract.status.in_(HOLDS_CONNECTION)
-        )
-    )
-    if taken is not None:
+    if await Contracts(uow.session).holds_connection(ean, new.commodity):
         raise ContractNotActive(
             "This connection already has a current contract with us; change its tariff instead.",
         )
@@ -140,10 +136,10 @@ async def refusal_of(uow: UnitOfWork, contract: Contract, *, today: date, lead_d
     """Why the supplier can no longer confirm the request, or None. Checked at confirmation: the
     product is still on sale for the commodity (while a catalogue is loaded) and supply starts
     at least ``lead_days`` after today."""
-    if await uow.session.scalar(select(func.count()).select_from(Product)):
-        product = await uow.session.get(Product, contract.product_code)
-        if product is None or not product.on_sale or contract.commodity not in product.commodities:
-            return f"Product {contract.product_code} is no longer offered for {contract.commodity}."
+    catalogue = Catalogue(uow.session)
+    code, commodity = contract.product_code, contract.commodity
+    if not await catalogue.is_empty() and await _on_sale(catalogue, code, commodity) is None:
+        return f"Product {code} is no longer offered for {commodity}."
     if contract.start_date < today + timedelta(days=lead_days):
         return (
             f"Supply was to start on {contract.start_date.isoformat()}, less than {lead_days} days "
@@ -172,22 +168,7 @@ async def confirm_request(
     )
     await uow.session.flush()
     announce_registration(uow, await registration_of(uow, customer), before, customer.customer_number)
-    volumes = (await Terms(uow.session).consumption([contract.id]))[contract.id]
-    uow.emit(
-        ContractCreated(
-            contract_id=contract.id,
-            contract_number=contract.contract_number,
-            customer_number=contract.customer_number,
-            commodity=contract.commodity,  # electricity or gas: checked on request
-            product_code=contract.product_code,
-            start_date=contract.start_date,
-            ean=contract.ean,
-            supply_postcode=contract.supply_postcode,
-            meter_location=contract.meter_location,
-            expected_annual_consumption=volumes,
-        ),
-        subject=contract.id,
-    )
+    announce_created(uow, contract, (await Terms(uow.session).consumption([contract.id]))[contract.id])
     # This confirmation is the written one: it goes into the mailbox with the other documents.
     await file_contract_documents(uow, contract, customer, withdrawal_days=withdrawal_days, now=now)
 
@@ -301,10 +282,11 @@ async def refuse_by_operator(
 
 async def _fixed_term_end(uow: UnitOfWork, product_code: str, commodity: str, starts: date) -> date | None:
     """The last day of the product's fixed term from ``starts``; None for an indefinite one."""
-    if not await uow.session.scalar(select(func.count()).select_from(Product)):
+    catalogue = Catalogue(uow.session)
+    if await catalogue.is_empty():
         return None  # no catalogue loaded: the code cannot be checked
-    product = await uow.session.get(Product, product_code)
-    if product is None or not product.on_sale or commodity not in product.commodities:
+    product = await _on_sale(catalogue, product_code, commodity)
+    if product is None:
         raise InvalidContractTerms(
             f"No product with this code supplies {commodity} at the moment; see the product overview.",
             field="product_code",
@@ -312,6 +294,14 @@ async def _fixed_term_end(uow: UnitOfWork, product_code: str, commodity: str, st
     if product.term_months is None:
         return None
     return add_months(starts, product.term_months) - timedelta(days=1)
+
+
+async def _on_sale(catalogue: Catalogue, product_code: str, commodity: str) -> Product | None:
+    """The product if it is on sale and supplies the commodity."""
+    product = await catalogue.product(product_code)
+    if product is None or not product.on_sale or commodity not in product.commodities:
+        return None
+    return product
 
 
 async def list_requests(

@@ -19,8 +19,8 @@ from contracts.domain.terms import (
     amend_options,
     switch_product,
 )
+from contracts.use_cases.contract_lookups import owned_contract
 from contracts.use_cases.documents import file_tariff_sheet
-from contracts.use_cases.terminate_contract import owned_contract
 from contracts.use_cases.terms_history import histories, initial_terms, record_terms, terms_on
 from portal_chassis.uow import UnitOfWork
 

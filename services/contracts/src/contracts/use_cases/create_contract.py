@@ -15,19 +15,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import get_args
 
-from sqlalchemy import select
-
 from contracts.db.repositories import ContractEvents, ContractNumbers, Contracts, Customers
 from contracts.db.tables import Contract, Customer, ExpectedConsumption
 from contracts.domain.catalogue import REGISTERS
 from contracts.domain.connection import normalise_ean
-from contracts.domain.contract import HOLDS_CONNECTION, check_new_terms
+from contracts.domain.contract import check_new_terms
 from contracts.domain.errors import ContractNotActive, InvalidContractTerms
 from contracts.domain.postcode import normalise_postcode
 from contracts.domain.terms import METER_LOCATIONS
+from contracts.use_cases.announcements import Registration, announce_registration
 from contracts.use_cases.documents import file_contract_documents
 from portal_chassis.uow import UnitOfWork
-from portal_schemas.contracts import Commodity, ContractCreated, CustomerRegistered, Segment
+from portal_schemas.contracts import Commodity, ContractCreated, Segment
 from portal_schemas.types import Language
 
 DEFAULT_LANGUAGE: Language = "nl"
@@ -51,25 +50,6 @@ class CustomerDetails:
     language: Language | None = None
     segment: Segment | None = None
     billing_postcode: str | None = None
-
-
-@dataclass(frozen=True)
-class Registration:
-    """What CustomerRegistered tells about a customer; compared before and after a change."""
-
-    segment: str
-    language: str
-    billing_postcode: str | None
-    supply_postcodes: tuple[str, ...]
-
-    @classmethod
-    def of(cls, customer: Customer, supply_postcodes: list[str] | set[str]) -> Registration:
-        return cls(
-            segment=customer.segment,
-            language=customer.language,
-            billing_postcode=customer.billing_postcode,
-            supply_postcodes=tuple(sorted(supply_postcodes)),
-        )
 
 
 async def create_contract(
@@ -128,11 +108,7 @@ async def create_contract(
 
     customers = Customers(uow.session)
     contracts = Contracts(uow.session)
-    if connection is not None and await uow.session.scalar(
-        select(Contract.id).where(
-            Contract.ean == connection, Contract.commodity == commodity, Contract.status.in_(HOLDS_CONNECTION)
-        )
-    ):
+    if connection is not None and await contracts.holds_connection(connection, commodity):
         raise ContractNotActive("This connection already has a current contract for this commodity.")
     stored = await customers.get_locked(customer.customer_number)
     before: Registration | None
@@ -184,33 +160,29 @@ async def create_contract(
         product_code=product_code,
         start_date=start_date.isoformat(),
     )
-    if after != before:
-        uow.emit(
-            CustomerRegistered(
-                customer_number=customer.customer_number,
-                segment=after.segment,  # pydantic checks both; so do the table constraints
-                language=after.language,
-                supply_postcodes=list(after.supply_postcodes),
-                billing_postcode=after.billing_postcode,
-            ),
-            subject=customer.customer_number,
-        )
-    uow.emit(
-        ContractCreated(
-            contract_id=contract.id,
-            contract_number=contract.contract_number,
-            customer_number=customer.customer_number,
-            commodity=commodity,
-            product_code=product_code,
-            start_date=start_date,
-            ean=connection,
-            supply_postcode=supply,
-            meter_location=contract.meter_location,  # checked above
-            expected_annual_consumption=volumes,  # registers checked above
-        ),
-        subject=contract.id,
-    )
+    announce_registration(uow, after, before, customer.customer_number)
+    announce_created(uow, contract, volumes)  # meter location and registers checked above
     # The written confirmation and the other documents of the contract, in its mailbox.
     await file_contract_documents(uow, contract, stored, withdrawal_days=withdrawal_days, now=now)
     await uow.commit()
     return contract
+
+
+def announce_created(uow: UnitOfWork, contract: Contract, volumes: Mapping[str, Decimal]) -> None:
+    """ContractCreated for a contract just concluded (here or by confirming a portal request):
+    metering builds the first meter and its plausibility check from it, billing the advance."""
+    uow.emit(
+        ContractCreated(
+            contract_id=contract.id,
+            contract_number=contract.contract_number,
+            customer_number=contract.customer_number,
+            commodity=contract.commodity,
+            product_code=contract.product_code,
+            start_date=contract.start_date,
+            ean=contract.ean,
+            supply_postcode=contract.supply_postcode,
+            meter_location=contract.meter_location,
+            expected_annual_consumption=dict(volumes),
+        ),
+        subject=contract.id,
+    )

@@ -13,15 +13,16 @@ configured annual volume where no expected consumption is recorded for the contr
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
 from contracts.db.repositories import Catalogue, Terms
 from contracts.db.tables import Contract, Product, TariffPeriod
+from contracts.domain.start_date import add_months
 from contracts.domain.termination_fee import FeeTerms, Register, RegisterTerms, TariffLookup
 from contracts.settings import ContractsSettings
+from contracts.use_cases.tariffs import covers
 from contracts.use_cases.terms_history import FixedTerm, fixed_term_on, histories
 from portal_chassis.uow import UnitOfWork
 
@@ -100,12 +101,7 @@ def term_start(contract: Contract) -> date:
     months = term_months(contract)
     if contract.fixed_term_end is None or months is None:
         return contract.start_date
-    return max(contract.start_date, months_before(contract.fixed_term_end + timedelta(days=1), months))
-
-
-def months_before(day: date, months: int) -> date:
-    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
-    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+    return max(contract.start_date, add_months(contract.fixed_term_end + timedelta(days=1), -months))
 
 
 def term_months(contract: Contract) -> int | None:
@@ -186,12 +182,7 @@ def _own_prices(
     if product is None:
         return {}
     for period, prices in periods:
-        if (
-            period.product_code == product.code
-            and period.commodity == commodity
-            and period.valid_from <= on
-            and (period.valid_to is None or on < period.valid_to)
-        ):
+        if period.product_code == product.code and period.commodity == commodity and covers(period, on):
             return {name: price for name, price in prices.items() if name in FEE_REGISTER}
     return {}
 

@@ -22,9 +22,9 @@ from datetime import date, datetime, timedelta
 
 from contracts.db.repositories import Catalogue, ContractEvents, Contracts
 from contracts.db.tables import Contract, Product
-from contracts.domain.terms import Terms, guarantee_end, in_force
+from contracts.domain.terms import Terms, UnknownProduct, guarantee_end, in_force
 from contracts.settings import ContractsSettings
-from contracts.use_cases.terminate_contract import owned_contract
+from contracts.use_cases.contract_lookups import owned_contract
 from contracts.use_cases.terms_history import histories, record_terms
 from portal_chassis.calendar import calendar_day
 from portal_chassis.problems import ProblemError
@@ -146,12 +146,7 @@ async def accept_renewal(
         or product.term_months is None
         or contract.commodity not in product.commodities
     ):
-        raise ProblemError(
-            422,
-            "unknown-product",
-            detail := "Choose a fixed-term product on sale for this commodity.",
-            errors=[{"field": "product_code", "message": detail}],
-        )
+        raise UnknownProduct("Choose a fixed-term product on sale for this commodity.", field="product_code")
     start = end + timedelta(days=1)
     continuing = in_force(history, start) or term  # options planned up to then carry over
     terms = replace(

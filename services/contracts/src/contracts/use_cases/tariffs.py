@@ -34,7 +34,8 @@ def _tariff(period: TariffPeriod, prices: dict[str, Decimal]) -> Tariff:
     )
 
 
-def _covers(period: TariffPeriod, on: date) -> bool:
+def covers(period: TariffPeriod, on: date) -> bool:
+    """Whether the period prices ``on`` (valid_from <= on < valid_to)."""
     return period.valid_from <= on and (period.valid_to is None or on < period.valid_to)
 
 
@@ -42,7 +43,7 @@ async def tariffs_on(uow: UnitOfWork, product_codes: list[str], on: date) -> dic
     """The tariff in force on ``on`` per (product code, commodity), for several products at once."""
     found: dict[tuple[str, str], Tariff] = {}
     for period, prices in await Catalogue(uow.session).periods(product_codes):
-        if _covers(period, on):
+        if covers(period, on):
             found[(period.product_code, period.commodity)] = _tariff(period, prices)
     return found
 

@@ -20,12 +20,14 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from contracts.db.repositories import ContractEvents, Contracts
 from contracts.db.tables import Contract
-from contracts.domain.contract import check_termination
+from contracts.domain.contract import MAX_NOTICE, check_termination
 from contracts.domain.errors import ContractNotActive, InvalidEndDate
 from contracts.domain.termination_fee import FeeQuote, adjusted, termination_fee
 from contracts.settings import ContractsSettings
+from contracts.use_cases.contract_lookups import any_contract, owned_contract
 from contracts.use_cases.fee_prices import fee_inputs, term_in_force
 from portal_chassis.calendar import calendar_day
+from portal_chassis.dead_letter import PermanentError
 from portal_chassis.problems import ProblemError
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.contracts import ContractTerminated, TerminationReason
@@ -42,13 +44,6 @@ ENDABLE_AT_MOVE = ("active", "confirmed")
 class Termination:
     contract: Contract
     fee: FeeQuote
-
-
-async def owned_contract(uow: UnitOfWork, customer_number: str, contract_id: str) -> Contract:
-    contract = await Contracts(uow.session).of_customer(customer_number, contract_id)
-    if contract is None:
-        raise ProblemError(404, "contract-not-found", "There is no such contract.")
-    return contract
 
 
 async def quote_for(
@@ -164,8 +159,11 @@ async def terminate_by_switch(
 
     None when the notice names no contract of ours that is supplied or about to be (it may be
     for a connection we do not supply). A repeated notice with the same date changes nothing;
-    a new date replaces the intended end and announces the provisional fee again.
+    a new date replaces the intended end and announces the provisional fee again. A date more
+    than five years from today is no real switch: it goes to the dead letters, nothing changes.
     """
+    if abs(notice.intended_switch_date - calendar_day(now, settings.zone)) > MAX_NOTICE:
+        raise PermanentError("intended_switch_date is more than five years from today")
     contracts = Contracts(uow.session)
     if notice.contract_number is not None:
         contract = await contracts.by_number(notice.contract_number)
@@ -229,9 +227,7 @@ async def adjust_fee(
 ) -> Contract:
     """Operations lower (``amount_excl_vat``) or waive (None) the fee of a contract being
     terminated, before the final fee is announced. Kept in the contract's history."""
-    contract = await Contracts(uow.session).get(contract_id)
-    if contract is None:
-        raise ProblemError(404, "contract-not-found", "There is no such contract.")
+    contract = await any_contract(uow, contract_id)
     if contract.status != "terminating" or contract.termination_fee_final:
         raise ProblemError(
             409,

@@ -17,11 +17,11 @@ from contracts.db.tables import Contract
 from contracts.domain.contract import check_termination
 from contracts.domain.termination_fee import FeeQuote
 from contracts.settings import ContractsSettings
-from contracts.use_cases.terminate_contract import owned_contract, quote_for
+from contracts.use_cases.contract_lookups import found, owned_contract
+from contracts.use_cases.terminate_contract import quote_for
 from portal_chassis.auth import Principal
 from portal_chassis.calendar import calendar_day
 from portal_chassis.pagination import PageParams
-from portal_chassis.problems import ProblemError
 from portal_chassis.uow import UnitOfWork
 
 
@@ -34,12 +34,8 @@ async def list_contracts(
 
 
 async def get_contract(uow: UnitOfWork, principal: Principal, contract_id: str) -> Contract:
-    contract = await Contracts(uow.session).visible_to(
-        principal.customer_number, principal.account_id, contract_id
-    )
-    if contract is None:
-        raise ProblemError(404, "contract-not-found", "There is no such contract.")
-    return contract
+    contracts = Contracts(uow.session)
+    return found(await contracts.visible_to(principal.customer_number, principal.account_id, contract_id))
 
 
 async def indicative_fee(

@@ -19,7 +19,7 @@ from contracts.db.tables import Contract
 from contracts.domain.errors import ContractNotActive
 from contracts.domain.withdrawal import check_withdrawal
 from contracts.settings import ContractsSettings
-from contracts.use_cases.terminate_contract import owned_contract
+from contracts.use_cases.contract_lookups import owned_contract
 from portal_chassis.calendar import calendar_day
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.contracts import ContractWithdrawn
