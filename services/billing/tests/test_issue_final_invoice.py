@@ -149,6 +149,20 @@ async def test_a_provisional_fee_waits_for_the_final_announcement(service: Harne
     assert fee_line.amount_excl_vat == D("50.00")  # the final fee, not the provisional 100.00
 
 
+async def test_a_provisional_fee_after_the_final_invoice_changes_nothing(
+    service: Harness, events, deliver
+) -> None:
+    await deliver(service, events.contract("C-1", start_date=date(2026, 1, 1)))
+    await service.deliver(events.termination("C-1", end_date=date(2026, 10, 31)), subject="C-1")
+    # Replayed out of order: the switch notice's intended end date, after the real end was settled.
+    late = events.termination("C-1", fee="121.00", end_date=date(2026, 11, 30), final=False)
+    await service.deliver(late, subject="C-1")
+    assert len(await invoices(service)) == 1
+    async with service.runtime.sessions() as session:
+        contract = await session.get(ContractView, "C-1")
+    assert contract is not None and contract.end_date == date(2026, 10, 31)
+
+
 async def test_old_style_termination_is_split_at_the_configured_rate(
     service: Harness, events, deliver
 ) -> None:

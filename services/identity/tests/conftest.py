@@ -12,10 +12,12 @@ from identity.settings import IdentitySettings
 from identity.use_cases.accounts import create_account
 from portal_chassis.sealing import Sealer
 from portal_chassis.testing import Harness, service_under_test
+from portal_schemas.identity import PasswordResetRequested
 
 PASSWORD = "correct horse battery"
 
 MakeAccount = Callable[..., Awaitable[str]]  # what the make_account fixture returns
+ResetTokens = Callable[[], Awaitable[list[str]]]  # what the reset_tokens fixture returns
 
 
 class MovableClock:
@@ -69,3 +71,17 @@ def make_account(service: Harness) -> MakeAccount:
         return account.id
 
     return make
+
+
+@pytest.fixture
+def reset_tokens(service: Harness, settings: IdentitySettings) -> ResetTokens:
+    """The link tokens of the reset mails asked for so far (PasswordResetRequested, unsealed
+    with the service's key), oldest first."""
+    assert settings.event_sealing_key is not None
+    sealer = Sealer(settings.event_sealing_key.get_secret_value())
+
+    async def tokens() -> list[str]:
+        events = await service.outbox("PasswordResetRequested")
+        return [sealer.open(PasswordResetRequested.model_validate(e.data).sealed_token) for e in events]
+
+    return tokens

@@ -19,7 +19,11 @@ from portal_chassis.sealing import Sealer
 from portal_chassis.testing import Harness
 from portal_schemas.billing import InvoiceIssued
 from portal_schemas.contracts import ContractCreated, CustomerRegistered, RegistrationCodeIssued
-from portal_schemas.identity import AccountRegistered, ActivationRequested, ContractLinked
+from portal_schemas.identity import (
+    AccountRegistered,
+    ActivationRequested,
+    ContractLinked,
+)
 
 
 class MovableClock(Protocol):  # the clock fixture (conftest)
@@ -484,3 +488,23 @@ async def test_adding_a_contract_by_code_and_only_ones_own_rows(
     assert (await service.client.get("/v1/me/contracts")).status_code == 401
     bad = await service.client.post("/v1/me/contracts", json={"contract_number": "1"}, headers=mine)
     assert bad.status_code == 422 and bad.json()["type"] == "/problems/validation"
+
+
+async def test_a_reset_that_activates_a_pending_account_announces_its_contract(
+    service: Harness, reset_tokens: Any, known: None
+) -> None:
+    """The reset proves the mailbox as the activation would: the contract linked by the letter
+    is announced then, or the account would never see it."""
+    assert (await register(service)).status_code == 202
+    assert (await service.client.post("/v1/password-resets", json={"email": EMAIL})).status_code == 202
+    [token] = await reset_tokens()
+    done = await service.client.post(
+        "/v1/password-resets/confirm", json={"token": token, "new_password": "chosen from the mailbox"}
+    )
+    assert done.status_code == 200, done.text
+    [account] = await accounts(service)
+    [linked] = await service.outbox("ContractLinked")
+    data = ContractLinked.model_validate(linked.data)
+    assert (data.account_id, data.contract_id, data.role, data.email) == (
+        account.id, CONTRACT, "holder", EMAIL,
+    )  # fmt: skip

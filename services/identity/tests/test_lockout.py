@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import select
 
 from identity.db.tables import Account
-from portal_chassis.sealing import Sealer
 from portal_chassis.testing import Harness
-from portal_schemas.identity import AccountLocked, PasswordResetRequested
+from portal_schemas.identity import AccountLocked
 
 MakeAccount = Callable[..., Awaitable[str]]  # the make_account fixture (conftest)
 
@@ -136,15 +135,13 @@ async def test_unknown_emails_answer_like_wrong_passwords_and_never_lock(
 
 
 async def test_a_password_reset_unlocks_the_account(
-    service: Harness, make_account: MakeAccount, settings
+    service: Harness, make_account: MakeAccount, reset_tokens: Any
 ) -> None:
     account_id = await make_account()
     for _ in range(3):
         await log_in(service, "wrong")
     assert (await service.client.post("/v1/password-resets", json={"email": EMAIL})).status_code == 202
-    [event] = await service.outbox("PasswordResetRequested")
-    sealed = PasswordResetRequested.model_validate(event.data).sealed_token
-    token = Sealer(settings.event_sealing_key.get_secret_value()).open(sealed)
+    [token] = await reset_tokens()
 
     new_password = "a brand new secret"
     confirmed = await service.client.post(

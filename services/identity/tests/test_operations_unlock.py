@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 import pytest
 
@@ -12,9 +12,8 @@ from identity.domain.signing import issue_operator_token
 from identity.settings import IdentitySettings
 from identity.use_cases.signing_keys import current_key
 from portal_chassis.auth import OPERATIONS_AUDIENCE
-from portal_chassis.sealing import Sealer
 from portal_chassis.testing import Harness
-from portal_schemas.identity import AccountUnlocked, PasswordResetRequested
+from portal_schemas.identity import AccountUnlocked
 
 MakeAccount = Callable[..., Awaitable[str]]  # the make_account fixture (conftest)
 
@@ -102,15 +101,13 @@ async def test_a_lock_that_ran_out_is_not_locked(
 
 
 async def test_a_reset_announces_the_unlock_only_when_locked(
-    service: Harness, make_account: MakeAccount, settings: IdentitySettings
+    service: Harness, make_account: MakeAccount, reset_tokens: Any
 ) -> None:
     await make_account()
-    sealer = Sealer(settings.event_sealing_key.get_secret_value())  # type: ignore[union-attr]
 
     async def reset(new_password: str) -> None:
         await service.client.post("/v1/password-resets", json={"email": EMAIL})
-        event = (await service.outbox("PasswordResetRequested"))[-1]
-        token = sealer.open(PasswordResetRequested.model_validate(event.data).sealed_token)
+        token = (await reset_tokens())[-1]
         done = await service.client.post(
             "/v1/password-resets/confirm", json={"token": token, "new_password": new_password}
         )

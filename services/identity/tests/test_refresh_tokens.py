@@ -11,9 +11,7 @@ from sqlalchemy import func, select
 
 from identity.db.tables import RefreshToken, SessionFamily
 from identity.domain.secrets import token_digest
-from portal_chassis.sealing import Sealer
 from portal_chassis.testing import Harness
-from portal_schemas.identity import PasswordResetRequested
 
 MakeAccount = Callable[..., Awaitable[str]]  # the make_account fixture (conftest)
 
@@ -139,14 +137,12 @@ async def test_stay_signed_in_keeps_the_session_for_thirty_days(
 
 
 async def test_a_password_reset_ends_every_session(
-    service: Harness, make_account: MakeAccount, settings
+    service: Harness, make_account: MakeAccount, reset_tokens: Any
 ) -> None:
     await make_account()
     sessions = [await log_in(service), await log_in(service, stay_signed_in=True)]
     await service.client.post("/v1/password-resets", json={"email": EMAIL})
-    [event] = await service.outbox("PasswordResetRequested")
-    sealed = PasswordResetRequested.model_validate(event.data).sealed_token
-    token = Sealer(settings.event_sealing_key.get_secret_value()).open(sealed)
+    [token] = await reset_tokens()
     confirmed = await service.client.post(
         "/v1/password-resets/confirm", json={"token": token, "new_password": "a brand new secret"}
     )

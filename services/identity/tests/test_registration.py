@@ -16,7 +16,7 @@ from identity.settings import IdentitySettings
 from portal_chassis.sealing import Sealer
 from portal_chassis.testing import Harness
 from portal_schemas.contracts import CustomerRegistered
-from portal_schemas.identity import AccountActivated, ActivationRequested, PasswordResetRequested
+from portal_schemas.identity import AccountActivated, ActivationRequested
 
 MakeAccount = Callable[..., Awaitable[str]]  # the make_account fixture (conftest)
 
@@ -221,16 +221,14 @@ async def test_a_pending_account_cannot_log_in(service: Harness, customer: Custo
 
 
 async def test_a_reset_of_a_pending_account_proves_the_mailbox_and_activates_it(
-    service: Harness, customer: CustomerRegistered, settings: IdentitySettings
+    service: Harness, customer: CustomerRegistered, settings: IdentitySettings, reset_tokens: Any
 ) -> None:
     """Forgot the password typed at registration: the reset mail proves the address as the
     activation mail would, so the account works with the password chosen from the mailbox."""
     await register(service)
     activation_token, _ = await activation_secrets(service, settings)
     assert (await service.client.post("/v1/password-resets", json={"email": EMAIL})).status_code == 202
-    [requested] = await service.outbox("PasswordResetRequested")
-    sealer = Sealer(settings.event_sealing_key.get_secret_value())  # type: ignore[union-attr]
-    reset_token = sealer.open(PasswordResetRequested.model_validate(requested.data).sealed_token)
+    [reset_token] = await reset_tokens()
     chosen = "chosen from the mailbox"
     done = await service.client.post(
         "/v1/password-resets/confirm", json={"token": reset_token, "new_password": chosen}

@@ -57,25 +57,23 @@ async def issue_final_invoice(
     the fee is still provisional."""
     invoices = Invoices(uow.session)
     contract_id = termination.contract_id
-    if not termination.fee_is_final:
-        contract = await ContractViews(uow.session).get(contract_id)
-        if contract is not None:
-            contract.end_date = termination.end_date
-        log.info(
-            "termination announced with a provisional fee; waiting for the final one", contract_id=contract_id
-        )
-        return None
     if await invoices.final_settlement_of(contract_id) is not None:
         # The inbox stops the same event twice; this stops the same termination announced
-        # again under a new event id (a replay by the producer).
+        # again under a new event id (a replay by the producer), and a provisional one
+        # arriving after the final one: the settled end date stands.
         log.info("final settlement already issued", contract_id=contract_id)
         return None
 
     contract = await ContractViews(uow.session).get(contract_id)
-    start = contract.start_date if contract is not None else None
     if contract is not None:
         contract.end_date = termination.end_date
+    if not termination.fee_is_final:
+        log.info(
+            "termination announced with a provisional fee; waiting for the final one", contract_id=contract_id
+        )
+        return None
 
+    start = contract.start_date if contract is not None else None
     since, until = settlement_window(start, termination.end_date, settings.zone)
     reads = await ReadingViews(uow.session).for_contract(contract_id, since, until)
     fee = termination_fee_of(

@@ -22,9 +22,10 @@ from identity.db.repositories import AccessRequests, Accounts, Invitations, Regi
 from identity.db.tables import AccessRequest, Account, Invitation
 from identity.domain.hashing import off_loop
 from identity.domain.password_policy import check_password
-from identity.domain.registration import ACTIVE, INVITED, without_whitespace
+from identity.domain.registration import INVITED, without_whitespace
 from identity.domain.secrets import hash_password, new_token, token_digest
 from identity.settings import IdentitySettings
+from identity.use_cases.registration import activate_account
 from identity.use_cases.sessions import IssuedTokens, open_session
 from portal_chassis.auth import Operator
 from portal_chassis.logging import get_logger
@@ -33,7 +34,6 @@ from portal_chassis.sealing import Sealer
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.identity import (
     AccessRefusalReason,
-    AccountActivated,
     AccountRegistered,
     PortalAccessApproved,
     PortalAccessRefused,
@@ -245,17 +245,7 @@ async def accept_invitation(
         raise _invalid_invitation()
     account.password_hash = await off_loop(hash_password, password)
     account.password_changed_at = now
-    account.status = ACTIVE
-    account.activated_at = now
-    uow.emit(
-        AccountActivated(
-            account_id=account.id,
-            customer_number=account.customer_number,
-            email=account.email,
-            language=account.language,
-        ),
-        subject=account.id,
-    )
+    await activate_account(uow, account, now)
     tokens = await open_session(uow, settings, account, stay_signed_in=stay_signed_in, now=now)
     await uow.commit()
     log.info("invitation accepted; account active", account_id=account.id)

@@ -42,12 +42,13 @@ from identity.domain.registration import ACTIVE, LEGACY, PENDING
 from identity.domain.secrets import hash_code, hash_password, new_code, new_token, token_digest, verify_code
 from identity.settings import IdentitySettings
 from identity.use_cases.accounts import check_new_password
+from identity.use_cases.registration import activate_account
 from identity.use_cases.sessions import IssuedTokens, open_session
 from portal_chassis.logging import get_logger
 from portal_chassis.problems import ProblemError
 from portal_chassis.sealing import Sealer
 from portal_chassis.uow import UnitOfWork
-from portal_schemas.identity import AccountActivated, AccountUnlocked, PasswordChanged, PasswordResetRequested
+from portal_schemas.identity import AccountUnlocked, PasswordChanged, PasswordResetRequested
 
 log = get_logger(__name__)
 
@@ -60,7 +61,7 @@ class IssuedReset:
     token: str
     code: str
     sealed_token: str
-    sealed_code: str  # what PasswordResetRequested will carry once it has the field
+    sealed_code: str
 
 
 _RESETTABLE = frozenset({ACTIVE, PENDING, LEGACY})
@@ -282,16 +283,6 @@ async def _complete(
 async def _activate_by_reset(uow: UnitOfWork, account: Account, now: datetime) -> None:
     """The reset proved the mailbox: the account works now, and its open activation or legacy
     migration (which would ask for the same proof, or for the forgotten password) ends."""
-    account.status = ACTIVE
-    account.activated_at = now
     await Activations(uow.session).end_all_of(account.id, now, "replaced")
     await LegacyMigrations(uow.session).end_all_of(account.id, now)
-    uow.emit(
-        AccountActivated(
-            account_id=account.id,
-            customer_number=account.customer_number,
-            email=account.email,
-            language=account.language,
-        ),
-        subject=account.id,
-    )
+    await activate_account(uow, account, now)

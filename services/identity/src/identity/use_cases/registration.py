@@ -205,6 +205,14 @@ async def _activate(uow: UnitOfWork, activation: Activation, now: datetime) -> N
     if account.status != PENDING or not await Activations(uow.session).end(activation.id, now, "used"):
         await uow.rollback()
         raise _invalid()
+    await activate_account(uow, account, now)
+    await uow.commit()
+
+
+async def activate_account(uow: UnitOfWork, account: Account, now: datetime) -> None:
+    """The address is confirmed (activation, password reset, invitation): the account works.
+    Contracts linked while it was not active (by a letter code or an invoice at registration)
+    are announced now, so their mail goes to a confirmed address; the caller commits."""
     account.status = ACTIVE
     account.activated_at = now
     uow.emit(
@@ -216,11 +224,8 @@ async def _activate(uow: UnitOfWork, activation: Activation, now: datetime) -> N
         ),
         subject=account.id,
     )
-    # Contracts linked at registration (by a letter code or an invoice) are announced now that
-    # the address is confirmed.
     for link in await ContractLinks(uow.session).of_account(account.id):
         announce(uow, account, link)
-    await uow.commit()
 
 
 async def mailed_recently(
