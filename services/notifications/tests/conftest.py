@@ -27,6 +27,18 @@ from portal_schemas.identity import AccountActivated
 logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command
 
 
+def text_and_html(message: EmailMessage) -> tuple[str, str]:
+    """The plain-text and the HTML part of a received message."""
+    plain, html = message.get_body(("plain",)), message.get_body(("html",))
+    assert plain is not None and html is not None
+    return plain.get_content(), html.get_content()
+
+
+def plain_words(message: EmailMessage) -> str:
+    """The plain-text part with its lines and runs of spaces joined by single spaces."""
+    return " ".join(text_and_html(message)[0].split())
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -9,6 +9,8 @@ from portal_chassis.sealing import Sealer
 from portal_chassis.testing import Harness
 from portal_schemas.identity import PortalAccessApproved
 
+from .conftest import text_and_html
+
 TOKEN = "inv1te-token_0123456789abcdefghijklmnopqrstuvwxyzABCDEF"  # link longer than 78 characters
 # 3 December 2099 15:45 UTC is 16:45 in Amsterdam (CET, UTC+1).
 EXPIRY = datetime(2099, 12, 3, 15, 45, tzinfo=UTC)
@@ -29,10 +31,6 @@ def approved(
 
 def link() -> str:
     return f"https://portal.example.test/accept-invitation?token={TOKEN}"
-
-
-def text_and_html(message) -> tuple[str, str]:  # type: ignore[no-untyped-def]
-    return message.get_body(("plain",)).get_content(), message.get_body(("html",)).get_content()
 
 
 async def test_an_approval_becomes_one_email_with_the_link(

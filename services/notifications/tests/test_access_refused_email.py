@@ -5,6 +5,8 @@ from __future__ import annotations
 from portal_chassis.testing import Harness
 from portal_schemas.identity import PortalAccessRefused
 
+from .conftest import text_and_html
+
 REGISTER = "https://portal.example.test/register"
 
 
@@ -17,10 +19,6 @@ def refused(
         language=language,  # type: ignore[arg-type]
         reason=reason,  # type: ignore[arg-type]
     )
-
-
-def text_and_html(message) -> tuple[str, str]:  # type: ignore[no-untyped-def]
-    return message.get_body(("plain",)).get_content(), message.get_body(("html",)).get_content()
 
 
 async def test_a_refusal_says_why_and_what_next(service: Harness, probe, mail) -> None:

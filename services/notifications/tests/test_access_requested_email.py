@@ -5,6 +5,8 @@ from __future__ import annotations
 from portal_chassis.testing import Harness
 from portal_schemas.identity import PortalAccessRequested
 
+from .conftest import text_and_html
+
 
 def access_requested(*, language: str = "nl", request_id: str = "request-1") -> PortalAccessRequested:
     return PortalAccessRequested(
@@ -14,10 +16,6 @@ def access_requested(*, language: str = "nl", request_id: str = "request-1") -> 
         email=f"{request_id}@example.nl",
         language=language,  # type: ignore[arg-type]
     )
-
-
-def text_and_html(message) -> tuple[str, str]:  # type: ignore[no-untyped-def]
-    return message.get_body(("plain",)).get_content(), message.get_body(("html",)).get_content()
 
 
 async def test_a_request_is_acknowledged(service: Harness, probe, mail) -> None:

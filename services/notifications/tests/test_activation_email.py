@@ -11,6 +11,8 @@ from portal_chassis.testing import Harness
 from portal_schemas import Envelope
 from portal_schemas.identity import ActivationRequested
 
+from .conftest import text_and_html
+
 TOKEN = "aCt1v8-very_random-token_value-0123456789abcdefXYZ"  # link longer than 78 characters
 CODE = "048213"
 # 1 July 2099 10:00 UTC is 12:00 in Amsterdam (CEST, UTC+2).
@@ -40,10 +42,6 @@ def activation_requested(
 
 def link(token: str = TOKEN) -> str:
     return f"https://portal.example.test/activate?token={token}"
-
-
-def text_and_html(message) -> tuple[str, str]:  # type: ignore[no-untyped-def]
-    return message.get_body(("plain",)).get_content(), message.get_body(("html",)).get_content()
 
 
 async def publish(service: Harness, data: ActivationRequested, occurred_at: datetime) -> Envelope:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from portal_chassis.testing import Harness
 from portal_schemas.identity import ContractLinked
 
+from .conftest import text_and_html
+
 CONTRACTS = "https://portal.example.test/contracts"
 
 
@@ -20,10 +22,6 @@ def contract_linked(
         email=f"{account_id}@example.nl",
         language=language,  # type: ignore[arg-type]
     )
-
-
-def text_and_html(message) -> tuple[str, str]:  # type: ignore[no-untyped-def]
-    return message.get_body(("plain",)).get_content(), message.get_body(("html",)).get_content()
 
 
 async def test_a_linked_contract_becomes_one_email(service: Harness, probe, mail) -> None:

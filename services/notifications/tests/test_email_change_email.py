@@ -16,6 +16,8 @@ from portal_chassis.testing import Harness
 from portal_schemas import Envelope
 from portal_schemas.identity import EmailChangeRequested
 
+from .conftest import text_and_html
+
 TOKEN = "eMa1l-change_token-0123456789abcdefghijklmnopqrstuvwXYZ"  # link longer than 78 characters
 CODE = "093517"
 # 1 July 2099 10:00 UTC is 12:00 in Amsterdam (CEST, UTC+2).
@@ -51,10 +53,6 @@ def change_requested(
 
 def link(token: str = TOKEN) -> str:
     return f"https://portal.example.test/confirm-email?token={token}"
-
-
-def text_and_html(message: EmailMessage) -> tuple[str, str]:
-    return message.get_body(("plain",)).get_content(), message.get_body(("html",)).get_content()  # type: ignore[union-attr]
 
 
 def by_recipient(messages: list[EmailMessage]) -> dict[str, EmailMessage]:

@@ -11,6 +11,8 @@ from portal_chassis.testing import Harness
 from portal_schemas import EventData
 from portal_schemas.metering import FinalReadingRequested, ReadingReminderDue
 
+from .conftest import plain_words
+
 LINK = "https://portal.example.test/contracts/contract-1/readings/new"
 
 
@@ -36,10 +38,6 @@ def final_request(customer_number: str = "100200300") -> FinalReadingRequested:
     )
 
 
-def plain(message) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(message.get_body(("plain",)).get_content().split())
-
-
 async def test_a_reminder_names_the_registers_and_links_to_the_form(service: Harness, probe, mail) -> None:
     await probe.register(customer_number="1", email="a@example.com", language="en")
     await probe.register(customer_number="2", email="b@example.nl", language="nl")
@@ -50,12 +48,12 @@ async def test_a_reminder_names_the_registers_and_links_to_the_form(service: Har
     english, dutch = messages["a@example.com"], messages["b@example.nl"]
     assert english["Subject"] == "Time to send us your meter readings"
     assert dutch["Subject"] == "Tijd om je meterstanden door te geven"
-    text = plain(english)
+    text = plain_words(english)
     assert "due on 1 July 2026" in text
     assert "- electricity, normal rate - electricity, off-peak rate" in text
     assert "from 1 January 2026" in text  # the last reading, on the customer's calendar day
-    assert "- stroom, normaaltarief - stroom, daltarief" in plain(dutch)
-    assert "1 juli 2026" in plain(dutch)
+    assert "- stroom, normaaltarief - stroom, daltarief" in plain_words(dutch)
+    assert "1 juli 2026" in plain_words(dutch)
     for message in (english, dutch):
         assert LINK in message.get_body(("plain",)).get_content().splitlines()
         assert f'href="{LINK}"' in message.get_body(("html",)).get_content()
@@ -70,7 +68,7 @@ async def test_a_reminder_without_an_earlier_reading_leaves_that_sentence_out(
     first = reminder().model_copy(update={"last_read_at": None})
     await service.deliver(first, subject="contract-1", producer="metering")
     [message] = await probe.received(mail, 1)
-    assert "last reading" not in plain(message)
+    assert "last reading" not in plain_words(message)
 
 
 async def test_a_final_reading_request_names_the_end_date(service: Harness, probe, mail) -> None:
@@ -79,7 +77,7 @@ async def test_a_final_reading_request_names_the_end_date(service: Harness, prob
 
     [message] = await probe.received(mail, 1)
     assert message["Subject"] == "Ihre Schlusszählerstände zum 30. September 2026"
-    text = plain(message)
+    text = plain_words(message)
     assert "Ihr Vertrag endet am 30. September 2026" in text
     assert "- Wärme - Warmwasser" in text
     assert LINK in message.get_body(("plain",)).get_content().splitlines()

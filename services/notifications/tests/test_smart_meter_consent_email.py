@@ -15,6 +15,8 @@ from portal_schemas.metering import (
     SmartMeterReconsentNeeded,
 )
 
+from .conftest import plain_words
+
 CONSENT_LINK = "https://portal.example.test/contracts/contract-1/smart-meter-consent"
 CONSUMPTION_LINK = "https://portal.example.test/contracts/contract-1/consumption"
 
@@ -43,10 +45,6 @@ def reconsent(customer_number: str = "100200300") -> SmartMeterReconsentNeeded:
     )
 
 
-def plain(message) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(message.get_body(("plain",)).get_content().split())
-
-
 def links_to(message, link: str) -> bool:  # type: ignore[no-untyped-def]
     return (
         link in message.get_body(("plain",)).get_content().splitlines()
@@ -63,9 +61,9 @@ async def test_a_grant_says_when_the_data_shows(service: Harness, probe, mail) -
     messages = {m["To"]: m for m in await probe.received(mail, 2)}
     english, french = messages["a@example.com"], messages["b@example.fr"]
     assert english["Subject"] == "Thank you: we may now read your smart meter remotely"
-    assert "On 2 March 2026 you gave us permission" in plain(english)
-    assert "by 9 March 2026" in plain(english)
-    assert "d'ici le 9 mars 2026" in plain(french)
+    assert "On 2 March 2026 you gave us permission" in plain_words(english)
+    assert "by 9 March 2026" in plain_words(english)
+    assert "d'ici le 9 mars 2026" in plain_words(french)
     assert english["Subject"] != french["Subject"]
     assert links_to(english, CONSUMPTION_LINK) and links_to(french, CONSUMPTION_LINK)
     assert {d.kind for d in await probe.deliveries()} == {"smart_meter_consent_granted"}
@@ -77,7 +75,7 @@ async def test_a_revocation_confirms_that_the_data_is_deleted(service: Harness, 
 
     [message] = await probe.received(mail, 1)
     assert message["Subject"] == "Je hebt je toestemming voor je slimme meter ingetrokken"
-    text = plain(message)
+    text = plain_words(message)
     assert "Op 1 mei 2026 heb je je toestemming ingetrokken" in text  # the customer's calendar day
     assert "gegevens verwijderd" in text
     assert links_to(message, CONSENT_LINK)  # to consent again
@@ -89,7 +87,7 @@ async def test_new_terms_ask_for_consent_again(service: Harness, probe, mail) ->
 
     [message] = await probe.received(mail, 1)
     assert message["Subject"] == "Neue Bedingungen: Bitte willigen Sie für Ihren Smart Meter erneut ein"
-    assert "innerhalb von 5 Werktagen" in plain(message)
+    assert "innerhalb von 5 Werktagen" in plain_words(message)
     assert links_to(message, CONSENT_LINK)
     assert (await probe.delivery()).kind == "smart_meter_reconsent"
 

@@ -7,6 +7,9 @@ They need the mail room (templates, sealing key, sender), so the set is built pe
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 from notifications.use_cases.access_approved_email import queue_access_approved_email
 from notifications.use_cases.access_refused_email import queue_access_refused_email
 from notifications.use_cases.access_requested_email import queue_access_requested_email
@@ -35,7 +38,7 @@ from notifications.use_cases.unilateral_change_email import queue_unilateral_cha
 from notifications.use_cases.withdrawal_email import queue_withdrawal_email
 from portal_chassis.consumers import EventHandlers
 from portal_chassis.uow import UnitOfWork
-from portal_schemas import Envelope
+from portal_schemas import Envelope, EventData
 from portal_schemas.billing import InvoiceIssued
 from portal_schemas.contracts import (
     ContractCreated,
@@ -69,9 +72,19 @@ from portal_schemas.metering import (
     SmartMeterReconsentNeeded,
 )
 
+E = TypeVar("E", bound=EventData)
+# An email use case that needs only the event's id and data (most of them).
+EmailUseCase = Callable[[UnitOfWork, MailRoom, str, E], Awaitable[None]]
+
 
 def event_handlers(room: MailRoom) -> EventHandlers:
     handlers = EventHandlers()
+
+    def mail(model: type[E], name: str, use_case: EmailUseCase[E]) -> None:
+        async def handle(uow: UnitOfWork, event: Envelope, data: E) -> None:
+            await use_case(uow, room, str(event.event_id), data)
+
+        handlers.on(model, name=name)(handle)
 
     @handlers.on(AccountActivated, name="recipients")
     async def on_account_activated(uow: UnitOfWork, event: Envelope, data: AccountActivated) -> None:
@@ -85,20 +98,11 @@ def event_handlers(room: MailRoom) -> EventHandlers:
     async def on_preferences_changed(uow: UnitOfWork, event: Envelope, data: PreferencesChanged) -> None:
         await keep_preferences(uow, data, as_of=event.occurred_at)
 
-    @handlers.on(PasswordResetRequested, name="password-reset-email")
-    async def on_password_reset_requested(
-        uow: UnitOfWork, event: Envelope, data: PasswordResetRequested
-    ) -> None:
-        await queue_password_reset_email(uow, room, str(event.event_id), data)
+    mail(PasswordResetRequested, "password-reset-email", queue_password_reset_email)
+    mail(AccountLocked, "account-locked-email", queue_account_locked_email)
+    mail(PasswordChanged, "password-changed-email", queue_password_changed_email)
 
-    @handlers.on(AccountLocked, name="account-locked-email")
-    async def on_account_locked(uow: UnitOfWork, event: Envelope, data: AccountLocked) -> None:
-        await queue_account_locked_email(uow, room, str(event.event_id), data)
-
-    @handlers.on(PasswordChanged, name="password-changed-email")
-    async def on_password_changed(uow: UnitOfWork, event: Envelope, data: PasswordChanged) -> None:
-        await queue_password_changed_email(uow, room, str(event.event_id), data)
-
+    # These three also need the moment of the request (what supersedes what, withdrawal period).
     @handlers.on(ActivationRequested, name="activation-email")
     async def on_activation_requested(uow: UnitOfWork, event: Envelope, data: ActivationRequested) -> None:
         await queue_activation_email(uow, room, str(event.event_id), event.occurred_at, data)
@@ -107,80 +111,26 @@ def event_handlers(room: MailRoom) -> EventHandlers:
     async def on_email_change_requested(uow: UnitOfWork, event: Envelope, data: EmailChangeRequested) -> None:
         await queue_email_change_emails(uow, room, str(event.event_id), event.occurred_at, data)
 
-    @handlers.on(ContractLinked, name="contract-linked-email")
-    async def on_contract_linked(uow: UnitOfWork, event: Envelope, data: ContractLinked) -> None:
-        await queue_contract_linked_email(uow, room, str(event.event_id), data)
-
-    @handlers.on(PortalAccessRequested, name="access-requested-email")
-    async def on_access_requested(uow: UnitOfWork, event: Envelope, data: PortalAccessRequested) -> None:
-        await queue_access_requested_email(uow, room, str(event.event_id), data)
-
-    @handlers.on(PortalAccessApproved, name="access-approved-email")
-    async def on_access_approved(uow: UnitOfWork, event: Envelope, data: PortalAccessApproved) -> None:
-        await queue_access_approved_email(uow, room, str(event.event_id), data)
-
-    @handlers.on(PortalAccessRefused, name="access-refused-email")
-    async def on_access_refused(uow: UnitOfWork, event: Envelope, data: PortalAccessRefused) -> None:
-        await queue_access_refused_email(uow, room, str(event.event_id), data)
-
-    @handlers.on(MeterReadingReceived, name="reading-confirmation-email")
-    async def on_meter_reading_received(uow: UnitOfWork, event: Envelope, data: MeterReadingReceived) -> None:
-        await queue_reading_confirmation(uow, room, str(event.event_id), data)
-
-    @handlers.on(ReadingReminderDue, name="reading-reminder-email")
-    async def on_reading_reminder_due(uow: UnitOfWork, event: Envelope, data: ReadingReminderDue) -> None:
-        await queue_reading_reminder(uow, room, str(event.event_id), data)
-
-    @handlers.on(FinalReadingRequested, name="final-reading-request-email")
-    async def on_final_reading_requested(
-        uow: UnitOfWork, event: Envelope, data: FinalReadingRequested
-    ) -> None:
-        await queue_final_reading_request(uow, room, str(event.event_id), data)
-
-    @handlers.on(SmartMeterConsentGranted, name="smart-meter-consent-granted-email")
-    async def on_consent_granted(uow: UnitOfWork, event: Envelope, data: SmartMeterConsentGranted) -> None:
-        await queue_consent_granted_email(uow, room, str(event.event_id), data)
-
-    @handlers.on(SmartMeterConsentRevoked, name="smart-meter-consent-revoked-email")
-    async def on_consent_revoked(uow: UnitOfWork, event: Envelope, data: SmartMeterConsentRevoked) -> None:
-        await queue_consent_revoked_email(uow, room, str(event.event_id), data)
-
-    @handlers.on(SmartMeterReconsentNeeded, name="smart-meter-reconsent-email")
-    async def on_reconsent_needed(uow: UnitOfWork, event: Envelope, data: SmartMeterReconsentNeeded) -> None:
-        await queue_reconsent_email(uow, room, str(event.event_id), data)
-
-    @handlers.on(InvoiceIssued, name="invoice-email")
-    async def on_invoice_issued(uow: UnitOfWork, event: Envelope, data: InvoiceIssued) -> None:
-        await queue_invoice_email(uow, room, str(event.event_id), data)
-
     @handlers.on(ContractCreated, name="contract-confirmation-email")
     async def on_contract_created(uow: UnitOfWork, event: Envelope, data: ContractCreated) -> None:
         await queue_contract_confirmation(uow, room, str(event.event_id), event.occurred_at, data)
 
-    @handlers.on(DocumentAvailable, name="document-available-email")
-    async def on_document_available(uow: UnitOfWork, event: Envelope, data: DocumentAvailable) -> None:
-        await queue_document_email(uow, room, str(event.event_id), data)
-
-    @handlers.on(RenewalProposed, name="renewal-proposal-email")
-    async def on_renewal_proposed(uow: UnitOfWork, event: Envelope, data: RenewalProposed) -> None:
-        await queue_renewal_email(uow, room, str(event.event_id), data)
-
-    @handlers.on(UnilateralChangeAnnounced, name="unilateral-change-email")
-    async def on_unilateral_change_announced(
-        uow: UnitOfWork, event: Envelope, data: UnilateralChangeAnnounced
-    ) -> None:
-        await queue_unilateral_change_email(uow, room, str(event.event_id), data)
-
-    @handlers.on(ContractMoved, name="contract-moved-email")
-    async def on_contract_moved(uow: UnitOfWork, event: Envelope, data: ContractMoved) -> None:
-        await queue_move_email(uow, room, str(event.event_id), data)
-
-    @handlers.on(ContractTerminated, name="contract-terminated-email")
-    async def on_contract_terminated(uow: UnitOfWork, event: Envelope, data: ContractTerminated) -> None:
-        await queue_termination_email(uow, room, str(event.event_id), data)
-
-    @handlers.on(ContractWithdrawn, name="contract-withdrawn-email")
-    async def on_contract_withdrawn(uow: UnitOfWork, event: Envelope, data: ContractWithdrawn) -> None:
-        await queue_withdrawal_email(uow, room, str(event.event_id), data)
+    mail(ContractLinked, "contract-linked-email", queue_contract_linked_email)
+    mail(PortalAccessRequested, "access-requested-email", queue_access_requested_email)
+    mail(PortalAccessApproved, "access-approved-email", queue_access_approved_email)
+    mail(PortalAccessRefused, "access-refused-email", queue_access_refused_email)
+    mail(MeterReadingReceived, "reading-confirmation-email", queue_reading_confirmation)
+    mail(ReadingReminderDue, "reading-reminder-email", queue_reading_reminder)
+    mail(FinalReadingRequested, "final-reading-request-email", queue_final_reading_request)
+    mail(SmartMeterConsentGranted, "smart-meter-consent-granted-email", queue_consent_granted_email)
+    mail(SmartMeterConsentRevoked, "smart-meter-consent-revoked-email", queue_consent_revoked_email)
+    mail(SmartMeterReconsentNeeded, "smart-meter-reconsent-email", queue_reconsent_email)
+    mail(InvoiceIssued, "invoice-email", queue_invoice_email)
+    mail(DocumentAvailable, "document-available-email", queue_document_email)
+    mail(RenewalProposed, "renewal-proposal-email", queue_renewal_email)
+    mail(UnilateralChangeAnnounced, "unilateral-change-email", queue_unilateral_change_email)
+    mail(ContractMoved, "contract-moved-email", queue_move_email)
+    mail(ContractTerminated, "contract-terminated-email", queue_termination_email)
+    mail(ContractWithdrawn, "contract-withdrawn-email", queue_withdrawal_email)
 
     return handlers

@@ -9,6 +9,10 @@ def _base(public_url: str) -> str:
     return public_url.rstrip("/")
 
 
+def _contract_page(public_url: str, contract_id: str, page: str) -> str:
+    return f"{contracts_link(public_url)}/{quote(contract_id, safe='')}/{page}"
+
+
 def password_reset_link(public_url: str, token: str) -> str:
     return f"{_base(public_url)}/reset-password?token={quote(token, safe='')}"
 
@@ -30,15 +34,15 @@ def readings_link(public_url: str) -> str:
 
 
 def submit_reading_link(public_url: str, contract_id: str) -> str:
-    return f"{_base(public_url)}/contracts/{quote(contract_id, safe='')}/readings/new"
+    return _contract_page(public_url, contract_id, "readings/new")
 
 
 def smart_meter_consent_link(public_url: str, contract_id: str) -> str:
-    return f"{_base(public_url)}/contracts/{quote(contract_id, safe='')}/smart-meter-consent"
+    return _contract_page(public_url, contract_id, "smart-meter-consent")
 
 
 def consumption_link(public_url: str, contract_id: str) -> str:
-    return f"{_base(public_url)}/contracts/{quote(contract_id, safe='')}/consumption"
+    return _contract_page(public_url, contract_id, "consumption")
 
 
 def confirm_email_link(public_url: str, token: str) -> str:
@@ -54,7 +58,7 @@ def document_link(public_url: str, document_id: str) -> str:
 
 
 def renewal_link(public_url: str, contract_id: str) -> str:
-    return f"{_base(public_url)}/contracts/{quote(contract_id, safe='')}/renewal"
+    return _contract_page(public_url, contract_id, "renewal")
 
 
 def accept_invitation_link(public_url: str, token: str) -> str:

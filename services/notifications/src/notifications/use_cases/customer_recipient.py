@@ -8,16 +8,17 @@ the skipped delivery says so, and a later replay would not send it either.
 from __future__ import annotations
 
 from notifications.db.repositories import Recipients
-from notifications.db.tables import Recipient
 from notifications.domain.delivery import EmailKind, SkipReason
-from notifications.domain.locale import DEFAULT_LANGUAGE
-from notifications.use_cases.queue_email import skip_email
+from notifications.domain.locale import DEFAULT_LANGUAGE, pick_language
+from notifications.use_cases.queue_email import Addressee, skip_email
 from portal_chassis.uow import UnitOfWork
 
 
-async def recipient_or_skip(
+async def addressee_or_skip(
     uow: UnitOfWork, *, event_id: str, kind: EmailKind, customer_number: str
-) -> Recipient | None:
+) -> Addressee | None:
+    """The customer's address and language, filed under the customer; None once the skip is
+    recorded."""
     recipient = await Recipients(uow.session).for_customer(customer_number)
     if recipient is None:
         await skip_email(
@@ -28,4 +29,5 @@ async def recipient_or_skip(
             language=DEFAULT_LANGUAGE,
             customer_number=customer_number,
         )
-    return recipient
+        return None
+    return Addressee(recipient.email, pick_language(recipient.language), customer_number)

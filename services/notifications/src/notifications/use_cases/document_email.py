@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from notifications.domain.delivery import EmailKind
 from notifications.domain.links import document_link
-from notifications.domain.locale import pick_language
-from notifications.use_cases.customer_recipient import recipient_or_skip
-from notifications.use_cases.queue_email import Addressee, MailRoom, queue_email
+from notifications.use_cases.customer_recipient import addressee_or_skip
+from notifications.use_cases.queue_email import MailRoom, queue_email
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.contracts import DocumentAvailable
 
@@ -16,18 +15,15 @@ KIND = EmailKind.DOCUMENT_AVAILABLE
 async def queue_document_email(
     uow: UnitOfWork, room: MailRoom, event_id: str, data: DocumentAvailable
 ) -> None:
-    recipient = await recipient_or_skip(
-        uow, event_id=event_id, kind=KIND, customer_number=data.customer_number
-    )
-    if recipient is None:
+    to = await addressee_or_skip(uow, event_id=event_id, kind=KIND, customer_number=data.customer_number)
+    if to is None:
         return
-    language = pick_language(recipient.language)
     await queue_email(
         uow,
         room,
         event_id=event_id,
         kind=KIND,
-        to=Addressee(recipient.email, language, data.customer_number),
+        to=to,
         values={
             "document_kind": data.kind,
             "title": data.title,

@@ -16,9 +16,9 @@ from notifications.db.repositories import TerminationNotices
 from notifications.db.tables import TerminationNotice
 from notifications.domain.delivery import EmailKind, SkipReason
 from notifications.domain.links import contracts_link
-from notifications.domain.locale import format_date, format_money, pick_language
-from notifications.use_cases.customer_recipient import recipient_or_skip
-from notifications.use_cases.queue_email import Addressee, MailRoom, queue_email, skip_email
+from notifications.domain.locale import format_date, format_money
+from notifications.use_cases.customer_recipient import addressee_or_skip
+from notifications.use_cases.queue_email import MailRoom, queue_email, skip_email
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.contracts import ContractTerminated
 from portal_schemas.types import to_cents
@@ -29,12 +29,9 @@ KIND = EmailKind.CONTRACT_TERMINATED
 async def queue_termination_email(
     uow: UnitOfWork, room: MailRoom, event_id: str, data: ContractTerminated
 ) -> None:
-    recipient = await recipient_or_skip(
-        uow, event_id=event_id, kind=KIND, customer_number=data.customer_number
-    )
-    if recipient is None:
+    to = await addressee_or_skip(uow, event_id=event_id, kind=KIND, customer_number=data.customer_number)
+    if to is None:
         return
-    language = pick_language(recipient.language)
     notices = TerminationNotices(uow.session)
     mailed = await notices.for_contract(data.contract_id)
     fee = to_cents(data.termination_fee)
@@ -45,8 +42,8 @@ async def queue_termination_email(
             event_id=event_id,
             kind=KIND,
             reason=skip,
-            language=language,
-            recipient=recipient.email,
+            language=to.language,
+            recipient=to.email,
             customer_number=data.customer_number,
         )
         return
@@ -55,12 +52,12 @@ async def queue_termination_email(
         room,
         event_id=event_id,
         kind=KIND,
-        to=Addressee(recipient.email, language, data.customer_number),
+        to=to,
         values={
-            "end_date": format_date(data.end_date, language),
-            "fee": format_money(fee, language) if fee else None,  # None: no fee is charged
+            "end_date": format_date(data.end_date, to.language),
+            "fee": format_money(fee, to.language) if fee else None,  # None: no fee is charged
             "fee_excl_vat": (
-                format_money(data.termination_fee_excl_vat, language)
+                format_money(data.termination_fee_excl_vat, to.language)
                 if fee and data.termination_fee_excl_vat is not None
                 else None
             ),
