@@ -44,7 +44,8 @@ from portal_chassis.logging import configure_logging
 from portal_chassis.runtime import ServiceRuntime
 from portal_chassis.sealing import Sealer
 from portal_chassis.testing import create_schema
-from portal_stack import PostgresCluster
+
+from .common import percentiles, postgres
 
 # Long, non-trivial passwords (the account rules ask for at least 12 characters).
 PASSWORD = "Kilowatt-uur 7 Zonnepaneel!"  # noqa: S105 - a benchmark account's password
@@ -63,10 +64,10 @@ class Phase:
 
     def line(self) -> str:
         ms = sorted(x * 1000 for x in self.latencies)
-        cuts = statistics.quantiles(ms, n=100, method="inclusive") if len(ms) > 1 else ms * 99
+        p50, p95, p99 = percentiles(ms)
         return (
-            f"{self.name:<22} n={len(ms):<4} p50 {cuts[49]:7.1f} ms  p95 {cuts[94]:7.1f} ms"
-            f"  p99 {cuts[98]:7.1f} ms  max {ms[-1]:7.1f} ms  {len(ms) / self.wall:6.1f} req/s"
+            f"{self.name:<22} n={len(ms):<4} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms"
+            f"  p99 {p99:7.1f} ms  max {ms[-1]:7.1f} ms  {len(ms) / self.wall:6.1f} req/s"
         )
 
 
@@ -183,15 +184,11 @@ def run_with(args: argparse.Namespace) -> None:
     if args.accounts < 1 or args.clients < 1 or args.sequential < 1 or args.per_client < 1:
         raise SystemExit("--accounts, --sequential, --clients and --per-client must be at least 1")
     configure_logging("bench", "WARNING")
-    with tempfile.TemporaryDirectory(prefix="portal-bench-login-") as tmp:
-        postgres = PostgresCluster(
-            log_file=Path(tmp) / "postgres.log", services=("identity",), durable=args.durable
-        )
-        postgres.start()
-        try:
-            asyncio.run(run(postgres.database_urls["identity"], args))
-        finally:
-            postgres.stop()
+    with (
+        tempfile.TemporaryDirectory(prefix="portal-bench-login-") as tmp,
+        postgres(Path(tmp), services=("identity",), durable=args.durable) as database_urls,
+    ):
+        asyncio.run(run(database_urls["identity"], args))
 
 
 def main(argv: list[str]) -> None:

@@ -38,7 +38,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -50,8 +49,8 @@ from portal_chassis.logging import configure_logging
 from portal_chassis.migrations import upgrade
 from portal_chassis.runtime import ServiceRuntime
 from portal_schemas.hub import IntervalReadingsPublished
-from portal_stack import LocalKafka, PostgresCluster, create_topics
-from portal_stack.ports import free_ports
+
+from .common import add_shared_option, asyncpg_url, postgres_and_kafka
 
 TOPIC = IntervalReadingsPublished.topic()
 FIRST_DAY = date(2026, 1, 5)
@@ -71,10 +70,6 @@ class Plan:
 
 def ean(i: int) -> str:
     return f"8716{i:014d}"
-
-
-def asyncpg_url(url: str) -> str:
-    return url.replace("postgresql+asyncpg", "postgresql")
 
 
 async def seed(database_url: str, plan: Plan) -> None:
@@ -274,16 +269,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "ingestion", "smart-meter feed vs plain COPY (bench/metering_ingestion.py)"
     )
 
-    def add(flag: str, **kwargs: Any) -> None:
-        # The query benchmark defines --meters too: one definition serves both.
-        if flag not in parser._option_string_actions:
-            group.add_argument(flag, **kwargs)
-
-    add("--readings", type=int, default=1_000_000, help="interval readings to feed (default 1000000)")
-    add("--meters", type=int, default=10_000, help="smart meters with consent (default 10000)")
-    add("--per-message", type=int, default=96, help="readings per hub message (default 96: a day)")
-    add("--batch-records", type=int, default=500, help="Kafka records per poll (default 500)")
-    add(
+    group.add_argument(
+        "--readings", type=int, default=1_000_000, help="interval readings to feed (default 1000000)"
+    )
+    add_shared_option(
+        group, "--meters", type=int, default=10_000, help="smart meters with consent (default 10000)"
+    )
+    group.add_argument(
+        "--per-message", type=int, default=96, help="readings per hub message (default 96: a day)"
+    )
+    group.add_argument("--batch-records", type=int, default=500, help="Kafka records per poll (default 500)")
+    group.add_argument(
         "--parallel",
         type=int,
         help="metering's transactions at once (default: the service's feed_parallel_batches)",
@@ -326,26 +322,10 @@ async def measure(
 def run_with(args: argparse.Namespace) -> None:
     configure_logging("bench", "WARNING")
     plan = Plan(readings=args.readings, meters=args.meters, per_message=args.per_message)
-    with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:
-        kafka_port, controller_port = free_ports(2)
-        kafka = LocalKafka(
-            Path(tmp) / "kafka",
-            port=kafka_port,
-            controller_port=controller_port,
-            log_file=Path(tmp) / "kafka.log",
-        )
-        postgres = PostgresCluster(log_file=Path(tmp) / "postgres.log", services=("metering",))
-        kafka.start()
-        try:
-            postgres.start()
-            try:
-                create_topics(kafka.bootstrap_servers)
-                database_url = postgres.database_urls["metering"]
-                upgrade(MIGRATIONS, database_url)
-                asyncio.run(
-                    measure(kafka.bootstrap_servers, database_url, plan, args.batch_records, args.parallel)
-                )
-            finally:
-                postgres.stop()
-        finally:
-            kafka.stop()
+    with (
+        tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp,
+        postgres_and_kafka(Path(tmp), services=("metering",)) as (database_urls, bootstrap),
+    ):
+        database_url = database_urls["metering"]
+        upgrade(MIGRATIONS, database_url)
+        asyncio.run(measure(bootstrap, database_url, plan, args.batch_records, args.parallel))

@@ -28,7 +28,6 @@ import asyncio
 import json
 import random
 import shutil
-import statistics
 import tempfile
 import threading
 import time
@@ -47,9 +46,11 @@ import asyncpg
 from portal_chassis.logging import configure_logging
 from portal_chassis.sealing import Sealer
 from portal_chassis.testing import TokenFactory
-from portal_stack import Gateway, LocalKafka, PostgresCluster, ServiceProcess, create_topics
+from portal_stack import Gateway, ServiceProcess
 from portal_stack.ports import LOOPBACK, free_ports
 from portal_stack.services import SERVICE_NAMES, Endpoints, service_environment
+
+from .common import add_shared_option, asyncpg_url, percentiles, postgres_and_kafka
 
 ZONE = ZoneInfo("Europe/Amsterdam")
 CHANNEL = "electricity_consumption"
@@ -88,7 +89,7 @@ class Loaded:
 async def load(database_url: str, meters: int, year: int) -> Loaded:
     """Contracts, meters, consents, then the year's days (their quarter hours in slots) with
     their monthly sums."""
-    conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    conn = await asyncpg.connect(asyncpg_url(database_url))
     try:
         started = time.perf_counter()
         first = date(year, 1, 1)
@@ -346,12 +347,9 @@ def report(outcomes: list[Outcome], args: argparse.Namespace) -> None:
     print(f"requests {len(measured):,}  ok {len(ok):,}  errors {sum(errors.values()):,} {dict(errors) or ''}")
     if len(ok) > 1:
         ms = sorted((o.done - o.due) * 1000 for o in ok)
-        cuts = statistics.quantiles(ms, n=100, method="inclusive")
+        p50, p95, p99 = percentiles(ms)
         wall = max(o.done for o in measured) - min(o.due for o in measured)
-        print(
-            f"latency p50 {cuts[49]:7.1f} ms  p95 {cuts[94]:7.1f} ms  p99 {cuts[98]:7.1f} ms"
-            f"  max {ms[-1]:7.1f} ms"
-        )
+        print(f"latency p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  p99 {p99:7.1f} ms  max {ms[-1]:7.1f} ms")
         print(f"achieved {len(ok) / wall:,.1f} req/s (answered 200 over {wall:.1f} s)")
 
 
@@ -363,42 +361,30 @@ def run(tmp: Path, args: argparse.Namespace) -> None:
             f"{args.meters:,} meters need about {needed / 1e9:.1f} GB for the day rows, "
             f"{free / 1e9:.0f} GB are free: use fewer --meters"
         )
-    kafka_port, controller_port, metering_port, gateway_port, jwks_port, smtp_port = free_ports(6)
-    postgres = PostgresCluster(log_file=tmp / "postgres.log", services=("metering",))
-    kafka = LocalKafka(
-        tmp / "kafka", port=kafka_port, controller_port=controller_port, log_file=tmp / "kafka.log"
-    )
     tokens = TokenFactory()
-    postgres.start()
-    try:
-        kafka.start()
-        try:
-            create_topics(kafka.bootstrap_servers)
-            env = service_environment(
-                "metering",
-                database_url=postgres.database_urls["metering"],
-                endpoints=Endpoints(kafka.bootstrap_servers, smtp_port, gateway_port, jwks_port),
-                sealing_key=Sealer.new_key(),
-                log_level="INFO",
-            )
-            metering = ServiceProcess("metering", port=metering_port, env=env, log_dir=tmp)
-            metering.migrate()
-            print(f"loading {args.meters:,} meters x one year of quarter hours ({args.year}) ...", flush=True)
-            loaded = asyncio.run(load(postgres.database_urls["metering"], args.meters, args.year))
-            with jwks_endpoint(tokens.jwks, jwks_port):
-                metering.start_and_wait()
-                ports = {name: metering_port if name == "metering" else smtp_port for name in SERVICE_NAMES}
-                gateway = Gateway(tmp / "gateway", ports, port=gateway_port)
-                gateway.start_and_wait()
-                try:
-                    outcomes = asyncio.run(drive(gateway, tokens, args))
-                finally:
-                    gateway.stop()
-                    metering.stop()
-        finally:
-            kafka.stop()
-    finally:
-        postgres.stop()
+    with postgres_and_kafka(tmp, services=("metering",)) as (database_urls, bootstrap):
+        metering_port, gateway_port, jwks_port, smtp_port = free_ports(4)
+        env = service_environment(
+            "metering",
+            database_url=database_urls["metering"],
+            endpoints=Endpoints(bootstrap, smtp_port, gateway_port, jwks_port),
+            sealing_key=Sealer.new_key(),
+            log_level="INFO",
+        )
+        metering = ServiceProcess("metering", port=metering_port, env=env, log_dir=tmp)
+        metering.migrate()
+        print(f"loading {args.meters:,} meters x one year of quarter hours ({args.year}) ...", flush=True)
+        loaded = asyncio.run(load(database_urls["metering"], args.meters, args.year))
+        with jwks_endpoint(tokens.jwks, jwks_port):
+            metering.start_and_wait()
+            ports = {name: metering_port if name == "metering" else smtp_port for name in SERVICE_NAMES}
+            gateway = Gateway(tmp / "gateway", ports, port=gateway_port)
+            gateway.start_and_wait()
+            try:
+                outcomes = asyncio.run(drive(gateway, tokens, args))
+            finally:
+                gateway.stop()
+                metering.stop()
 
     total = loaded.setup_seconds + loaded.day_seconds + loaded.month_seconds
     print(
@@ -419,29 +405,18 @@ def run(tmp: Path, args: argparse.Namespace) -> None:
     report(outcomes, args)
 
 
-def _add(group: argparse._ArgumentGroup, parser: argparse.ArgumentParser, flag: str, **kwargs: Any) -> None:
-    # Another benchmark may define the same option (--meters): one definition serves both.
-    if flag not in parser._option_string_actions:
-        group.add_argument(flag, **kwargs)
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group(
         "queries", "month-by-day view through the gateway (bench/metering_queries.py)"
     )
-    _add(
-        group, parser, "--meters", type=int, default=10_000, help="meters with a year of data (default 10000)"
+    add_shared_option(
+        group, "--meters", type=int, default=10_000, help="meters with a year of data (default 10000)"
     )
-    _add(group, parser, "--rate", type=float, default=200.0, help="requests per second offered (default 200)")
-    _add(group, parser, "--seconds", type=float, default=60.0, help="measured seconds (default 60)")
-    _add(group, parser, "--warmup", type=float, default=5.0, help="seconds before measuring (default 5)")
-    _add(
-        group,
-        parser,
-        "--year",
-        type=int,
-        default=datetime.now(UTC).year - 1,
-        help="the year of data (default: last year)",
+    group.add_argument("--rate", type=float, default=200.0, help="requests per second offered (default 200)")
+    group.add_argument("--seconds", type=float, default=60.0, help="measured seconds (default 60)")
+    group.add_argument("--warmup", type=float, default=5.0, help="seconds before measuring (default 5)")
+    group.add_argument(
+        "--year", type=int, default=datetime.now(UTC).year - 1, help="the year of data (default: last year)"
     )
 
 

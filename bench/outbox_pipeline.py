@@ -35,8 +35,8 @@ from portal_chassis.settings import ServiceSettings
 from portal_chassis.uow import UnitOfWork
 from portal_schemas import Envelope
 from portal_schemas.metering import MeterReadingReceived
-from portal_stack import LocalKafka, PostgresCluster, create_topics
-from portal_stack.ports import free_ports
+
+from .common import postgres_and_kafka
 
 
 class BenchSettings(ServiceSettings):
@@ -124,29 +124,8 @@ def main(argv: list[str]) -> None:
 
 def run_with(args: argparse.Namespace) -> None:
     configure_logging("bench", "WARNING")
-    with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:
-        kafka_port, controller_port = free_ports(2)  # never reuse a broker that runs already
-        kafka = LocalKafka(
-            Path(tmp) / "kafka",
-            port=kafka_port,
-            controller_port=controller_port,
-            log_file=Path(tmp) / "kafka.log",
-        )
-        postgres = PostgresCluster(log_file=Path(tmp) / "postgres.log")
-        kafka.start()
-        try:
-            postgres.start()
-            try:
-                create_topics(kafka.bootstrap_servers)
-                asyncio.run(
-                    run(
-                        kafka.bootstrap_servers,
-                        postgres.database_urls["metering"],
-                        args.events,
-                        args.per_transaction,
-                    )
-                )
-            finally:
-                postgres.stop()
-        finally:
-            kafka.stop()
+    with (
+        tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp,
+        postgres_and_kafka(Path(tmp)) as (database_urls, bootstrap),
+    ):
+        asyncio.run(run(bootstrap, database_urls["metering"], args.events, args.per_transaction))

@@ -12,21 +12,26 @@ import asyncio
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from stdnum import ean as gs1
 
+from portal_schemas import Envelope, EventData
+from portal_schemas.hub import MeterInstalled, RegisterSpec
 from portal_stack import MailCatcherClient, Stack, StackConfig, describe
 
 pytestmark = pytest.mark.integration
@@ -76,6 +81,36 @@ class Cli:
         assert result.returncode == 0, result.stderr[-2000:]
         return result.stdout.strip().splitlines()[-1]
 
+    def create_contract(self, customer_number: str, **options: str | None) -> str:
+        """``contracts create-contract``: an electricity contract on VAST-3JR from 2026-01-01 to
+        2029-01-01 at 1234AB unless ``options`` (``fixed_term_end=...`` for ``--fixed-term-end``)
+        say otherwise; an option set to None is left out. Returns the contract id."""
+        chosen = {
+            "name": "Test Klant",
+            "commodity": "electricity",
+            "product_code": "VAST-3JR",
+            "start_date": "2026-01-01",
+            "fixed_term_end": "2029-01-01",
+            "supply_postcode": "1234AB",
+            **options,
+        }
+        flags: list[str] = []
+        for name, value in chosen.items():
+            if value is not None:
+                flags += ["--" + name.replace("_", "-"), value]
+        return self("contracts", "create-contract", "--customer-number", customer_number, *flags)
+
+    def create_account(self, email: str, customer_number: str, password: str) -> str:
+        """``identity create-account``: an active account; returns its id."""
+        return self(
+            "identity", "create-account", "--email", email, "--customer-number", customer_number,
+            stdin=password + "\n",
+        )  # fmt: skip
+
+    def operator_headers(self, operator: str = "ops") -> dict[str, str]:
+        """A bearer header with an operations token (audience portal-operations)."""
+        return {"Authorization": f"Bearer {self('identity', 'operator-token', '--operator', operator)}"}
+
 
 @pytest.fixture(scope="session")
 def cli(stack: Stack) -> Cli:
@@ -98,6 +133,12 @@ class Kafka:
                 await producer.stop()
 
         asyncio.run(go())
+
+    def publish_event(self, data: EventData, subject: str, producer: str) -> Envelope:
+        """``data`` in a new envelope on its topic, keyed by ``subject``, as ``producer`` would."""
+        envelope = Envelope.wrap(data, subject=subject, producer=producer)
+        self.publish(type(data).topic(), envelope.to_json(), key=subject)
+        return envelope
 
     def read(
         self,
@@ -135,6 +176,12 @@ class Kafka:
 
         return asyncio.run(go())
 
+    def keyed(self, topic: str, key: str, count: int = 1) -> list[ConsumerRecord[bytes, bytes]]:
+        """The records of ``topic`` with ``key``, once there are at least ``count`` of them."""
+        wanted = key.encode()
+        records = self.read(topic, lambda rs: sum(r.key == wanted for r in rs) >= count)
+        return [r for r in records if r.key == wanted]
+
     def wait_for_group(self, group: str, record: ConsumerRecord[bytes, bytes], timeout: float = 30.0) -> None:
         """Until consumer group ``group`` has handled ``record`` (committed past its offset)."""
 
@@ -156,6 +203,13 @@ class Kafka:
 
         asyncio.run(go())
 
+    def wait_until_handled(self, topic: str, key: str, group: str) -> ConsumerRecord[bytes, bytes]:
+        """Until consumer group ``group`` has handled the latest record of ``topic`` with ``key``
+        (for example a read model a test relies on is up to date); returns that record."""
+        record = self.keyed(topic, key)[-1]
+        self.wait_for_group(group, record)
+        return record
+
     @staticmethod
     async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
         await consumer._client.force_metadata_update()
@@ -170,6 +224,11 @@ class Kafka:
 
         self.read(topic, check)
         return decoded
+
+    def about(self, topic: str, subject: str, count: int = 1) -> list[dict[str, Any]]:
+        """The envelopes of ``topic`` about ``subject``, once there are at least ``count``."""
+        events = self.envelopes(topic, lambda es: sum(e["subject"] == subject for e in es) >= count)
+        return [e for e in events if e["subject"] == subject]
 
 
 def _envelope(value: bytes | None) -> dict[str, Any] | None:
@@ -186,6 +245,31 @@ def kafka(stack: Stack) -> Kafka:
     return Kafka(stack.bootstrap_servers)
 
 
+class Database:
+    """One service's own database, reached with that service's role (as the service itself)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url.replace("postgresql+asyncpg", "postgresql")
+
+    def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        async def go() -> list[asyncpg.Record]:
+            connection = await asyncpg.connect(self.url)
+            try:
+                return list(await connection.fetch(sql, *args))
+            finally:
+                await connection.close()
+
+        return asyncio.run(go())
+
+
+@pytest.fixture(scope="session")
+def databases(stack: Stack) -> dict[str, Database]:
+    return {name: Database(url) for name, url in stack.database_urls.items()}
+
+
+PASSWORD = "a sturdy passphrase"
+
+
 @dataclass
 class Customer:
     customer_number: str
@@ -193,31 +277,39 @@ class Customer:
     password: str
     account_id: str
     contract_id: str
+    ean: str | None = None
+
+
+def new_customer_number() -> str:
+    return str(uuid.uuid4().int)[:9]
+
+
+NewCustomer = Callable[..., Customer]  # what the new_customer fixture returns
 
 
 @pytest.fixture
-def customer(cli: Cli, kafka: Kafka) -> Customer:
+def new_customer(cli: Cli, kafka: Kafka) -> NewCustomer:
+    """Makes a customer with a contract (``cli.create_contract``'s defaults, changed by the
+    options given) and a portal account, known to every service."""
+
+    def make(**contract_options: str | None) -> Customer:
+        number = new_customer_number()
+        email = f"klant{number}@example.nl"
+        contract_id = cli.create_contract(number, **contract_options)
+        account_id = cli.create_account(email, number, PASSWORD)
+        # Notifications learns the customer's address from AccountActivated: wait until its
+        # consumer group has committed past that event before the test makes emails happen.
+        [record] = kafka.keyed("identity.account-activated.v1", account_id)
+        kafka.wait_for_group("notifications.recipients", record)
+        return Customer(number, email, PASSWORD, account_id, contract_id, contract_options.get("ean"))
+
+    return make
+
+
+@pytest.fixture
+def customer(new_customer: NewCustomer) -> Customer:
     """A customer with an electricity contract and a portal account, known to every service."""
-    number = str(uuid.uuid4().int)[:9]
-    email = f"klant{number}@example.nl"
-    password = "a sturdy passphrase"
-    contract_id = cli(
-        "contracts", "create-contract", "--customer-number", number, "--name", "Test Klant",
-        "--commodity", "electricity", "--product-code", "VAST-3JR", "--start-date", "2026-01-01",
-        "--fixed-term-end", "2029-01-01", "--supply-postcode", "1234AB",
-    )  # fmt: skip
-    account_id = cli(
-        "identity", "create-account", "--email", email, "--customer-number", number,
-        stdin=password + "\n",
-    )  # fmt: skip
-    # Notifications learns the customer's address from AccountActivated: wait until its consumer
-    # group has committed past that event before the test makes emails happen.
-    records = kafka.read(
-        "identity.account-activated.v1", lambda rs: any(r.key == account_id.encode() for r in rs)
-    )
-    [record] = [r for r in records if r.key == account_id.encode()]
-    kafka.wait_for_group("notifications.recipients", record)
-    return Customer(number, email, password, account_id, contract_id)
+    return new_customer()
 
 
 def log_in(gateway: httpx.Client, email: str, password: str) -> dict[str, str]:
@@ -244,12 +336,49 @@ def new_ean() -> str:
     return body + gs1.calc_check_digit(body)
 
 
+def meter_installed(
+    ean: str,
+    serial: str,
+    installed_on: date,
+    registers: dict[str, tuple[int, str]],
+    *,
+    smart: bool,
+    **extra: Any,
+) -> MeterInstalled:
+    """The hub's notice that ``serial`` was placed (indoors) at connection ``ean``;
+    ``registers``: register type -> (digits, index at placement)."""
+    return MeterInstalled(
+        notice_id=f"N-{uuid.uuid4().hex[:12]}",
+        ean=ean,
+        meter_serial=serial,
+        installed_on=installed_on,
+        smart=smart,
+        location="indoors",
+        registers=[
+            RegisterSpec.model_validate({"register_type": r, "digits": digits, "index": index})
+            for r, (digits, index) in registers.items()
+        ],
+        **extra,
+    )
+
+
+def activate_from_mail(gateway: httpx.Client, mail: MailCatcherClient, email: str) -> None:
+    """Activates a new account with the link of its activation mail."""
+    message = mail.wait_for(lambda m: email in m.to and "activate?token=" in (m.text or ""), timeout=30)
+    [token] = re.findall(r"activate\?token=(\S+)", message.text or "")
+    activated = gateway.post("/identity/v1/activations", json={"token": token})
+    assert activated.status_code == 204, activated.text
+
+
 @pytest.fixture(scope="session")
 def helpers() -> Any:
     class Helpers:
         log_in = staticmethod(log_in)
         eventually = staticmethod(eventually)
         new_ean = staticmethod(new_ean)
+        new_customer_number = staticmethod(new_customer_number)
+        meter_installed = staticmethod(meter_installed)
+        activate_from_mail = staticmethod(activate_from_mail)
 
     return Helpers
 

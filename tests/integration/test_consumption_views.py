@@ -4,7 +4,8 @@ of interval readings (IntervalReadingsPublished) on hub.interval-readings-publis
 
 A heat contract shows heat (GJ) and hot tap water (m3) by month, with the year before; an
 electricity contract shows nothing before the customer's consent, then consumption and
-feed-in apart, the 23-hour day of March 2026, a gap, and the CSV export."""
+feed-in apart, the 23-hour day of March 2026, a gap, the total since the meter was placed
+and the CSV export."""
 
 from __future__ import annotations
 
@@ -17,35 +18,9 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from portal_schemas import Envelope, EventData
-from portal_schemas.hub import IntervalReading, IntervalReadingsPublished, MeterInstalled, RegisterSpec
+from portal_schemas.hub import IntervalReading, IntervalReadingsPublished
 
 AMS = ZoneInfo("Europe/Amsterdam")
-
-
-def publish(kafka: Any, data: EventData, subject: str) -> None:
-    kafka.publish(
-        type(data).topic(), Envelope.wrap(data, subject=subject, producer="hub").to_json(), key=subject
-    )
-
-
-def installed(kafka: Any, connection: str, registers: dict[str, str], on: date) -> None:
-    publish(
-        kafka,
-        MeterInstalled(
-            notice_id=f"N-{uuid.uuid4().hex[:12]}",
-            ean=connection,
-            meter_serial=f"S{uuid.uuid4().hex[:10]}",
-            installed_on=on,
-            smart=True,
-            location="indoors",
-            registers=[
-                RegisterSpec.model_validate({"register_type": r, "digits": 6, "index": index})
-                for r, index in registers.items()
-            ],
-        ),
-        connection,
-    )
 
 
 def steps(day: date, minutes: int) -> list[datetime]:
@@ -58,8 +33,7 @@ def steps(day: date, minutes: int) -> list[datetime]:
 def intervals(
     kafka: Any, connection: str, channel: str, minutes: int, unit: str, starts: list[datetime], value: str
 ) -> None:
-    publish(
-        kafka,
+    kafka.publish_event(
         IntervalReadingsPublished.model_validate(
             {
                 "batch_id": uuid.uuid4().hex,
@@ -71,6 +45,7 @@ def intervals(
             }
         ),
         connection,
+        "hub",
     )
 
 
@@ -79,20 +54,15 @@ def series(body: dict[str, Any], name: str, period: dict[str, Any] | None = None
 
 
 def test_heat_and_electricity_consumption_through_the_gateway(
-    gateway: httpx.Client, kafka: Any, cli: Any, helpers: Any
+    gateway: httpx.Client, kafka: Any, cli: Any, new_customer: Any, helpers: Any
 ) -> None:
-    number = str(uuid.uuid4().int)[:9]
-    email, password = f"verbruik{number}@example.nl", "a sturdy passphrase"
     heat_ean, power_ean = helpers.new_ean(), helpers.new_ean()
-    common = ["--customer-number", number, "--name", "Test Klant", "--supply-postcode", "1234AB",
-              "--start-date", "2025-01-01", "--meter-location", "indoors"]  # fmt: skip
-    heat = cli("contracts", "create-contract", *common, "--commodity", "heat", "--product-code", "WARMTE",
-               "--ean", heat_ean, "--annual-gj", "30", "--annual-m3", "40")  # fmt: skip
-    power = cli("contracts", "create-contract", *common, "--commodity", "electricity",
-                "--product-code", "VAST-3JR", "--fixed-term-end", "2027-12-31", "--ean", power_ean,
-                "--annual-kwh", "3000")  # fmt: skip
-    cli("identity", "create-account", "--email", email, "--customer-number", number, stdin=password + "\n")
-    auth = helpers.log_in(gateway, email, password)
+    common = {"start_date": "2025-01-01", "meter_location": "indoors"}
+    customer = new_customer(**common, fixed_term_end="2027-12-31", ean=power_ean, annual_kwh="3000")
+    power = customer.contract_id
+    heat = cli.create_contract(customer.customer_number, **common, commodity="heat", product_code="WARMTE",
+                               fixed_term_end=None, ean=heat_ean, annual_gj="30", annual_m3="40")  # fmt: skip
+    auth = helpers.log_in(gateway, customer.email, customer.password)
 
     def view(contract_id: str, path: str) -> httpx.Response:
         return gateway.get(f"/metering/v1/contracts/{contract_id}/consumption{path}", headers=auth)
@@ -106,8 +76,13 @@ def test_heat_and_electricity_consumption_through_the_gateway(
     assert before_consent.json()["type"] == "/problems/smart-meter-consent-required"
     assert view(str(uuid.uuid4()), "/months/2026-03").status_code == 404
 
-    installed(kafka, heat_ean, {"heat": "100", "hot_water": "20"}, date(2025, 1, 1))
-    installed(kafka, power_ean, {"electricity_single": "5000", "feed_in_normal": "10"}, date(2025, 1, 1))
+    for connection, registers in (
+        (heat_ean, {"heat": (6, "100"), "hot_water": (6, "20")}),
+        (power_ean, {"electricity_single": (6, "5000"), "feed_in_normal": (6, "10")}),
+    ):
+        serial = f"S{uuid.uuid4().hex[:10]}"
+        placed = helpers.meter_installed(connection, serial, date(2025, 1, 1), registers, smart=True)
+        kafka.publish_event(placed, connection, "hub")
 
     def consent() -> bool:
         current = gateway.get(f"/metering/v1/contracts/{power}/smart-meter-consent", headers=auth).json()
@@ -176,6 +151,14 @@ def test_heat_and_electricity_consumption_through_the_gateway(
     assert (days[30]["value"], days[30]["intervals_received"]) == (None, 0)  # a gap, not zero
     gap_hour = series(view(power, "/days/2026-03-30").json(), "consumption")["points"][10]
     assert (gap_hour["value"], gap_hour["intervals_expected"]) == (None, 4)
+    # Since the smart meter was placed: both days, feed-in apart, the repeated batch once.
+    since = view(power, "").json()
+    assert since["since"] == "2025-01-01"
+    totals = {
+        s["name"]: (s["unit"], s["total"]["value"], s["total"]["intervals_received"]) for s in since["series"]
+    }
+    assert totals["consumption"] == ("kWh", "32.200", 92 + 92)
+    assert totals["feed_in"] == ("kWh", "4.000", 8)
 
     export = view(power, "/export.csv?from=2026-03-29&to=2026-03-30&resolution=hour")
     assert export.status_code == 200, export.text

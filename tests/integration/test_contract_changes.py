@@ -29,10 +29,6 @@ def today() -> date:
     return datetime.now(ZoneInfo("Europe/Amsterdam")).date()
 
 
-def operator(cli: Any) -> dict[str, str]:
-    return {"Authorization": f"Bearer {cli('identity', 'operator-token', '--operator', 'ops')}"}
-
-
 def withdrawn_product(cli: Any, tmp_path: Path) -> str:
     """A 3-year product no longer on sale, dearer than today's VAST-3JR (0.247934 excl. VAT per
     kWh): a contract on it has a fee of (0.280000 - 0.247934) per remaining kWh. Its own code,
@@ -61,30 +57,23 @@ unit_prices = {{ electricity_single = "0.280000", electricity_normal = "0.290000
     return code
 
 
-def contract_on(cli: Any, customer_number: str, product_code: str, **flags: str) -> str:
-    args = {
-        "--commodity": "electricity",
-        "--start-date": "2026-01-01",
-        "--fixed-term-end": "2028-12-31",
-        "--concluded-on": "2025-12-01",
-        **flags,
-    }
-    fixed = ["--customer-number", customer_number, "--name", "Test Klant", "--product-code", product_code]
-    given = [part for pair in args.items() for part in pair]
-    return str(cli("contracts", "create-contract", *fixed, "--supply-postcode", "1234AB", *given))
+def contract_on(cli: Any, customer_number: str, product_code: str, **options: str) -> str:
+    """An electricity contract from 2026-01-01 to 2028-12-31, concluded on 2025-12-01, unless
+    ``options`` say otherwise."""
+    chosen = {"fixed_term_end": "2028-12-31", "concluded_on": "2025-12-01", **options}
+    return str(cli.create_contract(customer_number, product_code=product_code, **chosen))
 
 
 def data_for(kafka: Any, model: Any, contract_id: str, count: int = 1) -> list[dict[str, Any]]:
     """The ``data`` of the first ``count`` events of ``model``'s topic about the contract."""
-    events = kafka.envelopes(model.topic(), lambda es: sum(e["subject"] == contract_id for e in es) >= count)
-    return [e["data"] for e in events if e["subject"] == contract_id]
+    return [e["data"] for e in kafka.about(model.topic(), contract_id, count)]
 
 
 def test_unilateral_change_makes_ending_free_until_it_takes_effect(
     gateway: httpx.Client, kafka: Any, cli: Any, customer: Any, helpers: Any, tmp_path: Path
 ) -> None:
     product = withdrawn_product(cli, tmp_path)
-    contract_id = contract_on(cli, customer.customer_number, product, **{"--annual-kwh": "3000"})
+    contract_id = contract_on(cli, customer.customer_number, product, annual_kwh="3000")
     auth = helpers.log_in(gateway, customer.email, customer.password)
     end = (today() + timedelta(days=20)).isoformat()
     quote = gateway.get(
@@ -93,7 +82,7 @@ def test_unilateral_change_makes_ending_free_until_it_takes_effect(
     assert quote.status_code == 200, quote.text
     assert Decimal(quote.json()["fee"]["total_incl_vat"]) > 0  # without the change it costs
 
-    ops = operator(cli)
+    ops = cli.operator_headers()
     effective = (today() + timedelta(days=45)).isoformat()
     body = {
         "kind": "price",
@@ -156,7 +145,7 @@ def test_operations_lower_the_fee_and_the_final_invoice_charges_that(
     assert quote.status_code == 200, quote.text
     assert Decimal(quote.json()["fee"]["total_incl_vat"]) == 0
     contract_id = contract_on(
-        cli, customer.customer_number, withdrawn_product(cli, tmp_path), **{"--annual-kwh": "3000"}
+        cli, customer.customer_number, withdrawn_product(cli, tmp_path), annual_kwh="3000"
     )
 
     terminated = gateway.post(
@@ -170,7 +159,7 @@ def test_operations_lower_the_fee_and_the_final_invoice_charges_that(
     assert Decimal(provisional["amount_excl_vat"]) > Decimal("100")
     assert provisional["is_final"] is False
 
-    ops = operator(cli)
+    ops = cli.operator_headers()
     url = f"/contracts/v1/admin/contracts/{contract_id}/fee-adjustment"
     by_customer = gateway.post(url, json={"amount_excl_vat": "1.00", "reason": "x"}, headers=auth)
     assert by_customer.status_code in (401, 403)
@@ -215,9 +204,9 @@ def test_renewal_proposed_and_accepted(
 ) -> None:
     term_end = today() + timedelta(days=20)
     contract_id = contract_on(
-        cli, customer.customer_number, "VAST-1JR",
-        **{"--commodity": "gas", "--start-date": (term_end - timedelta(days=364)).isoformat(),
-           "--fixed-term-end": term_end.isoformat(), "--concluded-on": "2025-10-01"},
+        cli, customer.customer_number, "VAST-1JR", commodity="gas",
+        start_date=(term_end - timedelta(days=364)).isoformat(), fixed_term_end=term_end.isoformat(),
+        concluded_on="2025-10-01",
     )  # fmt: skip
     auth = helpers.log_in(gateway, customer.email, customer.password)
     url = f"/contracts/v1/contracts/{contract_id}/renewal"
@@ -253,20 +242,14 @@ def test_renewal_proposed_and_accepted(
 def test_a_co_holder_sees_the_contract_but_cannot_change_it(
     gateway: httpx.Client, kafka: Any, cli: Any, customer: Any, helpers: Any
 ) -> None:
-    created = kafka.read(
-        ContractCreated.topic(), lambda rs: any(r.key == customer.contract_id.encode() for r in rs)
-    )
-    [record] = [r for r in created if r.key == customer.contract_id.encode()]
+    [record] = kafka.keyed(ContractCreated.topic(), customer.contract_id)
     kafka.wait_for_group("identity.contract-facts", record)
     contract_number = json.loads(record.value)["data"]["contract_number"]
 
-    partner_number = str(uuid.uuid4().int)[:9]
+    partner_number = helpers.new_customer_number()
     partner_contract = contract_on(cli, partner_number, "VAST-3JR")
     partner_email = f"partner{partner_number}@example.nl"
-    partner_account = cli(
-        "identity", "create-account", "--email", partner_email, "--customer-number", partner_number,
-        stdin=PASSWORD + "\n",
-    )  # fmt: skip
+    partner_account = cli.create_account(partner_email, partner_number, PASSWORD)
     partner = helpers.log_in(gateway, partner_email, PASSWORD)
 
     def visible() -> list[str]:
@@ -281,7 +264,7 @@ def test_a_co_holder_sees_the_contract_but_cannot_change_it(
     linked = gateway.post(
         "/identity/v1/admin/contract-links",
         json={"account_id": partner_account, "contract_number": contract_number, "role": "co_holder"},
-        headers=operator(cli),
+        headers=cli.operator_headers(),
     )
     assert linked.status_code == 201, linked.text
 

@@ -1,6 +1,6 @@
 """The document mailbox through the gateway: a contract concluded with the operations CLI
 files its confirmation, tariff sheet and technical card, the customer lists and downloads them,
-and DocumentAvailable tells notifications about each one."""
+and DocumentAvailable has notifications mail the customer about each one."""
 
 from __future__ import annotations
 
@@ -8,14 +8,15 @@ from typing import Any
 
 import httpx
 
+from portal_stack import MailCatcherClient
+
 
 def test_documents_of_a_new_contract_are_listed_downloaded_and_announced(
-    gateway: httpx.Client, kafka: Any, cli: Any, customer: Any, helpers: Any
+    gateway: httpx.Client, mail: MailCatcherClient, kafka: Any, cli: Any, customer: Any, helpers: Any
 ) -> None:
-    contract_id = cli(
-        "contracts", "create-contract", "--customer-number", customer.customer_number,
-        "--name", "Test Klant", "--commodity", "gas", "--product-code", "VAST-1JR",
-        "--start-date", "2026-12-01", "--fixed-term-end", "2027-11-30", "--supply-postcode", "1234AB",
+    contract_id = cli.create_contract(
+        customer.customer_number, commodity="gas", product_code="VAST-1JR", start_date="2026-12-01",
+        fixed_term_end="2027-11-30",
     )  # fmt: skip
     auth = helpers.log_in(gateway, customer.email, customer.password)
 
@@ -44,3 +45,8 @@ def test_documents_of_a_new_contract_are_listed_downloaded_and_announced(
     assert sorted(e["data"]["document_id"] for e in announced) == sorted(d["id"] for d in mine)
     assert all(e["subject"] == customer.customer_number for e in announced)
     assert all("content" not in e["data"] for e in announced)
+    # Notifications tells the customer about each one, with a link to it.
+    told = mail.wait_for(
+        lambda m: customer.email in m.to and confirmation["id"] in (m.text or ""), timeout=30
+    )
+    assert (told.subject or "").startswith("Nieuw in je berichtenbox")

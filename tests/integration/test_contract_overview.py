@@ -13,11 +13,9 @@ import httpx
 def test_overview_options_and_tariff_switch(
     gateway: httpx.Client, kafka: Any, cli: Any, customer: Any, helpers: Any
 ) -> None:
-    contract_id = cli(
-        "contracts", "create-contract", "--customer-number", customer.customer_number,
-        "--name", "Test Klant", "--commodity", "electricity", "--product-code", "VAST-3JR",
-        "--start-date", "2026-01-01", "--fixed-term-end", "2028-12-31", "--supply-postcode", "1234AB",
-        "--annual-kwh-normal", "1900", "--annual-kwh-off-peak", "1600", "--meter-location", "indoors",
+    contract_id = cli.create_contract(
+        customer.customer_number, fixed_term_end="2028-12-31", annual_kwh_normal="1900",
+        annual_kwh_off_peak="1600", meter_location="indoors",
     )  # fmt: skip
     auth = helpers.log_in(gateway, customer.email, customer.password)
 
@@ -70,11 +68,7 @@ def test_overview_options_and_tariff_switch(
     )
     assert theirs.status_code == 404
 
-    amended = kafka.envelopes(
-        "contracts.contract-amended.v1",
-        lambda evs: sum(e["subject"] == contract_id for e in evs) >= 2,
-    )
-    mine = [e["data"] for e in amended if e["subject"] == contract_id]
+    mine = [e["data"] for e in kafka.about("contracts.contract-amended.v1", contract_id, count=2)]
     assert [(d["change"], d["product_code"]) for d in mine] == [
         ("options", "VAST-3JR"),
         ("tariff_switch", "VARIABEL"),
@@ -82,8 +76,5 @@ def test_overview_options_and_tariff_switch(
     assert mine[0]["options"]["self_reading"] is True
     assert mine[1]["effective_from"] == switch_day
 
-    published = kafka.envelopes(
-        "contracts.tariffs-published.v1", lambda evs: any(e["subject"] == "VAST-3JR" for e in evs)
-    )
-    [vast] = [e for e in published if e["subject"] == "VAST-3JR"][:1]
+    [vast] = kafka.about("contracts.tariffs-published.v1", "VAST-3JR")[:1]
     assert vast["data"]["term_months"] == 36

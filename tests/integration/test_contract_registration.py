@@ -4,7 +4,6 @@ contract by code, and the contracts an account sees (identity fed by contracts a
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from typing import Any
 
@@ -20,19 +19,9 @@ PASSWORD = "a sturdy passphrase"
 def new_contract(cli: Any, kafka: Any, customer_number: str) -> tuple[str, str]:
     """A contract for a new private customer; returns its id and number once identity knows
     both the customer and the contract."""
-    contract_id = cli(
-        "contracts", "create-contract", "--customer-number", customer_number, "--name", "Klant",
-        "--commodity", "electricity", "--product-code", "VAST-3JR", "--start-date", "2026-01-01",
-        "--fixed-term-end", "2029-01-01", "--supply-postcode", "1234AB",
-    )  # fmt: skip
-    registered = kafka.read(
-        CustomerRegistered.topic(), lambda rs: any(r.key == customer_number.encode() for r in rs)
-    )
-    kafka.wait_for_group(
-        "identity.registration-facts", [r for r in registered if r.key == customer_number.encode()][-1]
-    )
-    created = kafka.read(ContractCreated.topic(), lambda rs: any(r.key == contract_id.encode() for r in rs))
-    [record] = [r for r in created if r.key == contract_id.encode()]
+    contract_id = cli.create_contract(customer_number, name="Klant")
+    kafka.wait_until_handled(CustomerRegistered.topic(), customer_number, "identity.registration-facts")
+    [record] = kafka.keyed(ContractCreated.topic(), contract_id)
     kafka.wait_for_group("identity.contract-facts", record)
     return contract_id, json.loads(record.value)["data"]["contract_number"]
 
@@ -40,20 +29,8 @@ def new_contract(cli: Any, kafka: Any, customer_number: str) -> tuple[str, str]:
 def issue_code(cli: Any, kafka: Any, contract_id: str, contract_number: str) -> str:
     """The code printed for the letter, once identity has its hash."""
     code: str = cli("contracts", "issue-registration-code", "--contract-number", contract_number)
-    issued = kafka.read(
-        RegistrationCodeIssued.topic(), lambda rs: any(r.key == contract_id.encode() for r in rs)
-    )
-    kafka.wait_for_group(
-        "identity.registration-codes", [r for r in issued if r.key == contract_id.encode()][-1]
-    )
+    kafka.wait_until_handled(RegistrationCodeIssued.topic(), contract_id, "identity.registration-codes")
     return code
-
-
-def activate_from_mail(gateway: httpx.Client, mail: MailCatcherClient, email: str) -> None:
-    message = mail.wait_for(lambda m: email in m.to and "activate?token=" in (m.text or ""), timeout=30)
-    [token] = re.findall(r"activate\?token=(\S+)", message.text or "")
-    activated = gateway.post("/identity/v1/activations", json={"token": token})
-    assert activated.status_code == 204, activated.text
 
 
 def contract_numbers(gateway: httpx.Client, auth: dict[str, str]) -> list[str]:
@@ -83,7 +60,7 @@ def test_register_by_letter_code_then_add_a_second_contract(
     assert wrong.status_code == 422 and wrong.json()["type"] == "/problems/registration-not-matched"
     registered = gateway.post("/identity/v1/registrations/contract-code", json=body)
     assert registered.status_code == 202, registered.text
-    activate_from_mail(gateway, mail, email)
+    helpers.activate_from_mail(gateway, mail, email)
     auth = helpers.log_in(gateway, email, PASSWORD)
     assert contract_numbers(gateway, auth) == [contract_number]
 
@@ -108,10 +85,7 @@ def test_register_with_the_final_invoice(
     gateway: httpx.Client, mail: MailCatcherClient, cli: Any, kafka: Any, customer: Any, helpers: Any
 ) -> None:
     auth = helpers.log_in(gateway, customer.email, customer.password)
-    created = kafka.read(
-        ContractCreated.topic(), lambda rs: any(r.key == customer.contract_id.encode() for r in rs)
-    )
-    [record] = [r for r in created if r.key == customer.contract_id.encode()]
+    [record] = kafka.keyed(ContractCreated.topic(), customer.contract_id)
     contract_number = json.loads(record.value)["data"]["contract_number"]
     terminated = gateway.post(
         f"/contracts/v1/contracts/{customer.contract_id}/termination",
@@ -123,10 +97,7 @@ def test_register_with_the_final_invoice(
     [invoice] = helpers.eventually(
         lambda: gateway.get("/billing/v1/invoices", headers=auth).json()["items"], timeout=30
     )
-    issued = kafka.read(InvoiceIssued.topic(), lambda rs: any(r.key == invoice["id"].encode() for r in rs))
-    kafka.wait_for_group(
-        "identity.latest-invoices", [r for r in issued if r.key == invoice["id"].encode()][-1]
-    )
+    kafka.wait_until_handled(InvoiceIssued.topic(), invoice["id"], "identity.latest-invoices")
 
     email = f"factuur{customer.customer_number}@example.nl"
     body = {
@@ -140,7 +111,7 @@ def test_register_with_the_final_invoice(
     assert wrong.status_code == 422 and wrong.json()["type"] == "/problems/registration-not-matched"
     registered = gateway.post("/identity/v1/registrations/invoice", json=body)
     assert registered.status_code == 202, registered.text
-    activate_from_mail(gateway, mail, email)
+    helpers.activate_from_mail(gateway, mail, email)
     mine = helpers.log_in(gateway, email, PASSWORD)
     assert contract_numbers(gateway, mine) == [contract_number]
 
@@ -160,7 +131,7 @@ def registered_account(
         "password": PASSWORD,
     }
     assert gateway.post("/identity/v1/registrations/contract-code", json=body).status_code == 202
-    activate_from_mail(gateway, mail, email)
+    helpers.activate_from_mail(gateway, mail, email)
     return email, contract_number, helpers.log_in(gateway, email, PASSWORD)
 
 
@@ -190,7 +161,7 @@ def test_operations_add_a_co_holder_and_merge_two_accounts(
 ) -> None:
     holder_email, holder_contract, holder_auth = registered_account(gateway, mail, cli, kafka, helpers)
     partner_email, partner_contract, partner_auth = registered_account(gateway, mail, cli, kafka, helpers)
-    ops = {"Authorization": f"Bearer {cli('identity', 'operator-token', '--operator', 'ops-integration')}"}
+    ops = cli.operator_headers("ops-integration")
 
     def account_id(email: str) -> str:
         found = gateway.get("/identity/v1/admin/accounts", params={"email": email}, headers=ops)

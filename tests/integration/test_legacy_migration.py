@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -44,10 +43,7 @@ def test_first_log_in_of_a_migrated_account(
     )
     assert changed.status_code == 202, changed.text
 
-    message = mail.wait_for(lambda m: email in m.to and "activate?token=" in (m.text or ""), timeout=30)
-    token = re.search(r"activate\?token=(\S+)", message.text or "")
-    assert token is not None
-    assert gateway.post("/identity/v1/activations", json={"token": token.group(1)}).status_code == 204
+    helpers.activate_from_mail(gateway, mail, email)
     helpers.log_in(gateway, email, new_password)
     old = gateway.post("/identity/v1/sessions", json={"username": username, "password": old_password})
     assert old.status_code == 401  # the old portal's password is gone

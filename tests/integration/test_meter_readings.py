@@ -1,74 +1,38 @@
 """Meters and readings on the real stack: contracts' ContractCreated gives metering a contract
 and a placeholder meter, the hub's MeterInstalled names it and later exchanges it, customers
 submit readings through the gateway (unusual values confirmed, a rollover, the new meter's
-lower index), operations record a technician's reading, the reminder job sends once, and a
-termination asks for the final reading."""
+lower index), operations record a technician's reading, the history shows the latest indexes,
+bad readings are refused, the reminder job sends once, and a termination asks for the final
+reading."""
 
 from __future__ import annotations
 
 import json
 import uuid
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 
-from portal_schemas import Envelope
-from portal_schemas.hub import MeterInstalled, RegisterSpec
+from portal_schemas.hub import RegisterSpec
 from portal_schemas.metering import FinalReadingRequested, MeterReadingReceived, ReadingReminderDue
-
-PASSWORD = "a sturdy passphrase"
-
-
-def placement(ean: str, serial: str, day: date, digits: int, index: str, **extra: Any) -> MeterInstalled:
-    return MeterInstalled(
-        notice_id=f"N-{uuid.uuid4().hex[:12]}",
-        ean=ean,
-        meter_serial=serial,
-        installed_on=day,
-        smart=False,
-        location="indoors",
-        registers=[
-            RegisterSpec.model_validate(
-                {"register_type": "electricity_single", "digits": digits, "index": index}
-            )
-        ],
-        **extra,
-    )
-
-
-def publish(kafka: Any, event: MeterInstalled) -> None:
-    kafka.publish(
-        MeterInstalled.topic(),
-        Envelope.wrap(event, subject=event.ean, producer="hub").to_json(),
-        key=event.ean,
-    )
 
 
 @pytest.fixture
-def household(cli: Any, helpers: Any) -> dict[str, str]:
+def household(new_customer: Any, helpers: Any) -> Any:
     """A self-reading-ready electricity customer (meter indoors, 3650 kWh a year) with a portal
     account, and the connection's EAN."""
-    number = str(uuid.uuid4().int)[:9]
-    ean = helpers.new_ean()
-    contract_id = cli(
-        "contracts", "create-contract", "--customer-number", number, "--name", "Test Klant",
-        "--commodity", "electricity", "--product-code", "VAST-3JR", "--start-date", "2026-01-01",
-        "--fixed-term-end", "2029-01-01", "--supply-postcode", "1234AB", "--ean", ean,
-        "--meter-location", "indoors", "--annual-kwh", "3650",
-    )  # fmt: skip
-    email = f"meter{number}@example.nl"
-    cli("identity", "create-account", "--email", email, "--customer-number", number, stdin=PASSWORD + "\n")
-    return {"number": number, "ean": ean, "contract_id": contract_id, "email": email}
+    return new_customer(ean=helpers.new_ean(), meter_location="indoors", annual_kwh="3650")
 
 
 def test_readings_exchange_reminders_and_final_reading(
-    gateway: httpx.Client, kafka: Any, cli: Any, helpers: Any, household: dict[str, str]
+    gateway: httpx.Client, kafka: Any, cli: Any, helpers: Any, household: Any, customer: Any
 ) -> None:
-    auth = helpers.log_in(gateway, household["email"], PASSWORD)
-    contract_id, ean = household["contract_id"], household["ean"]
+    auth = helpers.log_in(gateway, household.email, household.password)
+    contract_id, ean = household.contract_id, household.ean
 
     def meters() -> list[dict[str, Any]]:
         response = gateway.get("/metering/v1/meters", headers=auth)
@@ -92,7 +56,9 @@ def test_readings_exchange_reminders_and_final_reading(
     # metering knows the contract (ContractCreated) before the hub names its meter.
     [placeholder] = helpers.eventually(meters)
     assert (placeholder["serial"], placeholder["location"]) == (None, "indoors")
-    publish(kafka, placement(ean, "E-1", date(2026, 1, 1), 5, "99000"))
+    single = "electricity_single"
+    placed = helpers.meter_installed(ean, "E-1", date(2026, 1, 1), {single: (5, "99000")}, smart=False)
+    kafka.publish_event(placed, ean, "hub")
     [named] = helpers.eventually(lambda: [m for m in meters() if m["serial"] == "E-1"])
     assert named["meter_id"] == placeholder["meter_id"]
     assert named["registers"][0]["digits"] == 5
@@ -114,25 +80,18 @@ def test_readings_exchange_reminders_and_final_reading(
     assert (rolled.status_code, rolled.json()["rollover_capacity"]) == (201, "100000.000")
 
     # The grid operator exchanges the meter on 1 May: the new one starts at 3.
-    publish(
-        kafka,
-        placement(
-            ean, "E-2", date(2026, 5, 1), 6, "3",
-            replaced_serial="E-1",
-            final_indexes=[
-                RegisterSpec.model_validate(
-                    {"register_type": "electricity_single", "digits": 5, "index": "400"}
-                )
-            ],
-        ),
+    exchange = helpers.meter_installed(
+        ean, "E-2", date(2026, 5, 1), {single: (6, "3")}, smart=False, replaced_serial="E-1",
+        final_indexes=[RegisterSpec.model_validate({"register_type": single, "digits": 5, "index": "400"})],
     )  # fmt: skip
+    kafka.publish_event(exchange, ean, "hub")
     new, old = helpers.eventually(lambda: meters_if(lambda ms: len(ms) == 2))
     assert (new["serial"], old["serial"], old["removed_on"]) == ("E-2", "E-1", "2026-05-01")
     after = submit("50", "2026-05-15")  # below the old meter's 400: the new meter's index
     assert (after.status_code, after.json()["meter_id"]) == (201, new["meter_id"])
 
     # Operations record a technician's visit.
-    ops = {"Authorization": f"Bearer {cli('identity', 'operator-token', '--operator', 'ops-metering')}"}
+    ops = cli.operator_headers("ops-metering")
     technician = gateway.post(
         "/metering/v1/admin/readings",
         headers=ops,
@@ -148,6 +107,31 @@ def test_readings_exchange_reminders_and_final_reading(
     assert technician.status_code == 201, technician.text
     assert technician.json()["plausibility"]["usual"] is True
     assert gateway.post("/metering/v1/admin/readings", headers=auth, json={}).status_code == 401
+
+    # The history, newest first, and each meter's latest index.
+    history = gateway.get(
+        "/metering/v1/readings", headers=auth, params={"contract_id": contract_id, "limit": 100}
+    )
+    assert history.status_code == 200, history.text
+    assert [(Decimal(r["value"]), r["source"]) for r in history.json()["items"][:2]] == [
+        (Decimal(200), "technician"),
+        (Decimal(50), "customer"),
+    ]
+    latest = {m["meter_id"]: m["registers"][0]["latest_reading"] for m in meters()}
+    assert Decimal(latest[new["meter_id"]]["value"]) == 200
+    assert Decimal(latest[old["meter_id"]]["value"]) == 400  # the final index of the exchange
+
+    # Refused, and nothing emitted (the count below): a date to come, one before the contract,
+    # a register the meter lacks, someone else's contract.
+    future = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
+    for refused, slug in (
+        (submit("300", future), "reading-in-future"),
+        (submit("300", "2025-12-20"), "reading-before-contract-start"),
+        (submit("300", "2026-06-15", register_type="gas"), "register-not-on-meter"),
+        (submit("300", "2026-06-15", contract_id=customer.contract_id), "contract-not-found"),
+    ):
+        assert refused.status_code in (404, 422), refused.text
+        assert refused.json()["type"] == f"/problems/{slug}"
 
     def mine(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [e["data"] for e in events if e["data"].get("contract_id") == contract_id]
@@ -170,12 +154,7 @@ def test_readings_exchange_reminders_and_final_reading(
         f"/contracts/v1/contracts/{contract_id}/options", headers=auth, json={"self_reading": True}
     )
     assert chosen.status_code == 200, chosen.text
-    records = kafka.read(
-        "contracts.contract-amended.v1", lambda rs: any(r.key == contract_id.encode() for r in rs)
-    )
-    kafka.wait_for_group(
-        "metering.contract-amended", [r for r in records if r.key == contract_id.encode()][-1]
-    )
+    kafka.wait_until_handled("contracts.contract-amended.v1", contract_id, "metering.contract-amended")
     assert int(cli("metering", "send-reading-reminders", "--today", "2026-07-05")) >= 1
     assert cli("metering", "send-reading-reminders", "--today", "2026-07-05") == "0"
     reminders = kafka.envelopes(ReadingReminderDue.topic(), lambda es: len(mine(es)) >= 1)
@@ -202,13 +181,12 @@ def test_readings_exchange_reminders_and_final_reading(
 
 def test_a_meter_on_an_unknown_connection_is_a_dead_letter(kafka: Any, helpers: Any) -> None:
     ean = helpers.new_ean()  # no contract supplies it
-    publish(kafka, placement(ean, f"E-{uuid.uuid4().hex[:8]}", date(2026, 1, 1), 5, "1"))
-
-    def about_it(records: list[Any]) -> list[Any]:
-        return [r for r in records if r.key == ean.encode()]
-
-    records = kafka.read("metering.dead-letter.v1", lambda rs: len(about_it(rs)) >= 1)
-    [dead] = about_it(records)
+    serial = f"E-{uuid.uuid4().hex[:8]}"
+    placed = helpers.meter_installed(
+        ean, serial, date(2026, 1, 1), {"electricity_single": (5, "1")}, smart=False
+    )
+    kafka.publish_event(placed, ean, "hub")
+    [dead] = kafka.keyed("metering.dead-letter.v1", ean)
     headers = {k: v.decode() for k, v in dead.headers}
     assert "unknown connection" in headers["dlt-error"]
     assert ean not in headers["dlt-error"]

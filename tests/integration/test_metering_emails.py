@@ -12,7 +12,6 @@ from typing import Any
 
 import httpx
 
-from portal_schemas import Envelope, EventData
 from portal_schemas.metering import (
     FinalReadingRequested,
     MeterReadingReceived,
@@ -22,12 +21,6 @@ from portal_schemas.metering import (
     SmartMeterReconsentNeeded,
 )
 from portal_stack import Mail, MailCatcherClient
-
-
-def publish(kafka: Any, data: EventData, subject: str) -> Envelope:
-    envelope = Envelope.wrap(data, subject=subject, producer="metering")
-    kafka.publish(type(data).topic(), envelope.to_json(), key=subject)
-    return envelope
 
 
 def mail_to(mail: MailCatcherClient, email: str, subject_part: str) -> Mail:
@@ -41,8 +34,7 @@ def words(text: str | None) -> str:
 def test_reading_requests_name_the_registers_the_date_and_the_form(
     mail: MailCatcherClient, kafka: Any, customer: Any
 ) -> None:
-    publish(
-        kafka,
+    kafka.publish_event(
         ReadingReminderDue(
             contract_id=customer.contract_id,
             customer_number=customer.customer_number,
@@ -52,9 +44,9 @@ def test_reading_requests_name_the_registers_the_date_and_the_form(
             last_read_at=datetime(2026, 1, 1, 9, 0, tzinfo=UTC),
         ),
         customer.contract_id,
+        "metering",
     )
-    publish(
-        kafka,
+    kafka.publish_event(
         FinalReadingRequested(
             contract_id=customer.contract_id,
             customer_number=customer.customer_number,
@@ -63,6 +55,7 @@ def test_reading_requests_name_the_registers_the_date_and_the_form(
             registers=["electricity_single"],
         ),
         customer.contract_id,
+        "metering",
     )
 
     form = f"/contracts/{customer.contract_id}/readings/new"
@@ -82,8 +75,7 @@ def test_reading_requests_name_the_registers_the_date_and_the_form(
 
 def test_smart_meter_consent_mails(mail: MailCatcherClient, kafka: Any, customer: Any) -> None:
     common = {"contract_id": customer.contract_id, "customer_number": customer.customer_number}
-    publish(
-        kafka,
+    kafka.publish_event(
         SmartMeterConsentGranted(
             **common,
             terms_version=1,
@@ -91,16 +83,17 @@ def test_smart_meter_consent_mails(mail: MailCatcherClient, kafka: Any, customer
             data_expected_by=date(2026, 3, 9),
         ),
         customer.contract_id,
+        "metering",
     )
-    publish(
-        kafka,
+    kafka.publish_event(
         SmartMeterReconsentNeeded(**common, consented_version=1, current_version=2),
         customer.contract_id,
+        "metering",
     )
-    publish(
-        kafka,
+    kafka.publish_event(
         SmartMeterConsentRevoked(**common, revoked_at=datetime(2026, 4, 30, 22, 30, tzinfo=UTC)),
         customer.contract_id,
+        "metering",
     )
 
     granted = mail_to(mail, customer.email, "we mogen je slimme meter op afstand uitlezen")
@@ -123,12 +116,8 @@ def test_mails_follow_the_chosen_language_and_a_redelivery_sends_nothing(
     auth = helpers.log_in(gateway, customer.email, customer.password)
     chosen = {"language": "en", "offers": False, "news": False, "energy_saving_advice": False}
     assert gateway.put("/identity/v1/me/preferences", headers=auth, json=chosen).status_code == 200
-    records = kafka.read(
-        "identity.preferences-changed.v1", lambda rs: any(r.key == customer.account_id.encode() for r in rs)
-    )
-    kafka.wait_for_group(
-        "notifications.recipient-preferences",
-        [r for r in records if r.key == customer.account_id.encode()][-1],
+    kafka.wait_until_handled(
+        "identity.preferences-changed.v1", customer.account_id, "notifications.recipient-preferences"
     )
 
     reminder = ReadingReminderDue(
@@ -138,7 +127,7 @@ def test_mails_follow_the_chosen_language_and_a_redelivery_sends_nothing(
         due_on=date(2027, 1, 1),
         registers=["gas"],
     )
-    envelope = publish(kafka, reminder, customer.contract_id)
+    envelope = kafka.publish_event(reminder, customer.contract_id, "metering")
     kafka.publish(ReadingReminderDue.topic(), envelope.to_json(), key=customer.contract_id)  # same event id
 
     english = mail_to(mail, customer.email, "Time to send us your meter readings")
@@ -157,15 +146,14 @@ def test_mails_follow_the_chosen_language_and_a_redelivery_sends_nothing(
         "read_at": datetime(2026, 6, 1, 10, 0, tzinfo=UTC),
         "quality": "actual",
     }
-    publish(
-        kafka,
+    kafka.publish_event(
         MeterReadingReceived(
             reading_id=str(uuid.uuid4()), value=Decimal("100.5"), source="smart_meter", **reading
         ),
         meter,
+        "metering",
     )
-    publish(
-        kafka,
+    kafka.publish_event(
         MeterReadingReceived(
             reading_id=str(uuid.uuid4()),
             value=Decimal("4321.125"),
@@ -174,6 +162,7 @@ def test_mails_follow_the_chosen_language_and_a_redelivery_sends_nothing(
             **reading,
         ),
         meter,
+        "metering",
     )  # same key, same partition: handled after the smart-meter reading
     confirmation = mail_to(mail, customer.email, "We have received your meter reading")
     assert "4,321.125 m3" in words(confirmation.text)
@@ -181,11 +170,7 @@ def test_mails_follow_the_chosen_language_and_a_redelivery_sends_nothing(
 
     # Both copies of the reminder were consumed before the reading events were published
     # (one partition per key, but another topic): wait for the group, then count.
-    topic_records = kafka.read(
-        ReadingReminderDue.topic(),
-        lambda rs: sum(r.key == customer.contract_id.encode() for r in rs) >= 2,
-    )
-    last = [r for r in topic_records if r.key == customer.contract_id.encode()][-1]
+    last = kafka.keyed(ReadingReminderDue.topic(), customer.contract_id, count=2)[-1]
     kafka.wait_for_group("notifications.reading-reminder-email", last)
     mine = [m for m in mail.list() if customer.email in m.to]
     assert sum(m.subject == "Time to send us your meter readings" for m in mine) == 1

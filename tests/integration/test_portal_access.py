@@ -11,10 +11,6 @@ import httpx
 from portal_stack import MailCatcherClient
 
 
-def _ops(cli: Any) -> dict[str, str]:
-    return {"Authorization": f"Bearer {cli('identity', 'operator-token', '--operator', 'ops')}"}
-
-
 def _open_request_id(gateway: httpx.Client, ops: dict[str, str], email: str, helpers: Any) -> str:
     def find() -> str | None:
         page = gateway.get("/identity/v1/admin/access-requests", params={"limit": 100}, headers=ops)
@@ -40,7 +36,7 @@ def test_approved_request_mails_an_invitation_that_signs_in(
 ) -> None:
     email = f"aanvraag-{uuid.uuid4().hex[:10]}@example.nl"
     _ask(gateway, email)
-    ops = _ops(cli)
+    ops = cli.operator_headers()
     request_id = _open_request_id(gateway, ops, email, helpers)
     approved = gateway.post(f"/identity/v1/admin/access-requests/{request_id}/approval", headers=ops)
     assert approved.status_code == 200, approved.text
@@ -73,7 +69,7 @@ def test_refused_request_mails_the_reason(
     email = f"aanvraag-{uuid.uuid4().hex[:10]}@example.nl"
     _ask(gateway, email)
     received = mail.wait_for(lambda m: email in m.to, timeout=30)  # "we received your request"
-    ops = _ops(cli)
+    ops = cli.operator_headers()
     request_id = _open_request_id(gateway, ops, email, helpers)
     refused = gateway.post(
         f"/identity/v1/admin/access-requests/{request_id}/refusal",
@@ -97,7 +93,7 @@ def test_operations_unlock_a_locked_account(
     )
     assert locked.status_code == 423
 
-    ops = _ops(cli)
+    ops = cli.operator_headers()
     found = gateway.get("/identity/v1/admin/accounts", params={"email": customer.email}, headers=ops)
     assert found.status_code == 200, found.text
     [account] = found.json()["items"]

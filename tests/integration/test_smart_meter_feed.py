@@ -7,7 +7,6 @@ revocation deletes the data."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -15,31 +14,20 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import asyncpg
 import httpx
 import pytest
 
 from portal_schemas import Envelope
-from portal_schemas.hub import IntervalReadingsPublished, MeterInstalled, RegisterSpec
+from portal_schemas.hub import IntervalReadingsPublished
 
-PASSWORD = "a sturdy passphrase"
 AMS = ZoneInfo("Europe/Amsterdam")
 FEED = IntervalReadingsPublished.topic()
 
 
 @pytest.fixture
-def household(cli: Any, helpers: Any) -> dict[str, str]:
+def household(new_customer: Any, helpers: Any) -> Any:
     """An electricity customer with a portal account and the connection's EAN."""
-    number = str(uuid.uuid4().int)[:9]
-    ean = helpers.new_ean()
-    contract_id = cli(
-        "contracts", "create-contract", "--customer-number", number, "--name", "Test Klant",
-        "--commodity", "electricity", "--product-code", "VAST-3JR", "--start-date", "2026-01-01",
-        "--fixed-term-end", "2029-01-01", "--supply-postcode", "1234AB", "--ean", ean,
-    )  # fmt: skip
-    email = f"smart{number}@example.nl"
-    cli("identity", "create-account", "--email", email, "--customer-number", number, stdin=PASSWORD + "\n")
-    return {"number": number, "ean": ean, "contract_id": contract_id, "email": email}
+    return new_customer(ean=helpers.new_ean())
 
 
 def interval_batch(ean: str, start: datetime, count: int, *, batch_id: str | None = None) -> dict[str, Any]:
@@ -58,30 +46,13 @@ def interval_batch(ean: str, start: datetime, count: int, *, batch_id: str | Non
     return body
 
 
-class MeteringDatabase:
-    """Reads metering's own tables (with its role), to see what the feed stored."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url.replace("postgresql+asyncpg", "postgresql")
-
-    def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
-        async def go() -> list[asyncpg.Record]:
-            connection = await asyncpg.connect(self.url)
-            try:
-                return list(await connection.fetch(sql, *args))
-            finally:
-                await connection.close()
-
-        return asyncio.run(go())
-
-
 def test_consent_feed_dead_letters_and_revocation(
-    gateway: httpx.Client, kafka: Any, stack: Any, helpers: Any, household: dict[str, str]
+    gateway: httpx.Client, kafka: Any, databases: Any, helpers: Any, household: Any
 ) -> None:
-    auth = helpers.log_in(gateway, household["email"], PASSWORD)
-    contract_id, ean = household["contract_id"], household["ean"]
+    auth = helpers.log_in(gateway, household.email, household.password)
+    contract_id, ean = household.contract_id, household.ean
     consent_url = f"/metering/v1/contracts/{contract_id}/smart-meter-consent"
-    db = MeteringDatabase(stack.database_urls["metering"])
+    db = databases["metering"]  # metering's own tables, with its role: what the feed stored
 
     # metering knows the contract (ContractCreated) before the hub names its smart meter.
     known = helpers.eventually(lambda: gateway.get(consent_url, headers=auth).status_code == 200)
@@ -90,29 +61,16 @@ def test_consent_feed_dead_letters_and_revocation(
     refused = gateway.put(consent_url, headers=auth, json={"terms_version": 1})
     assert (refused.status_code, refused.json()["type"]) == (409, "/problems/no-smart-meter")
 
-    installed = MeterInstalled(
-        notice_id=f"N-{uuid.uuid4().hex[:12]}",
-        ean=ean,
-        meter_serial=f"SM-{uuid.uuid4().hex[:8]}",
-        installed_on=date(2026, 1, 1),
-        smart=True,
-        location="indoors",
-        registers=[
-            RegisterSpec.model_validate({"register_type": "electricity_single", "digits": 6, "index": "100"})
-        ],
+    installed = helpers.meter_installed(
+        ean, f"SM-{uuid.uuid4().hex[:8]}", date(2026, 1, 1), {"electricity_single": (6, "100")}, smart=True
     )
-    kafka.publish(
-        MeterInstalled.topic(), Envelope.wrap(installed, subject=ean, producer="hub").to_json(), key=ean
-    )
+    kafka.publish_event(installed, ean, "hub")
     helpers.eventually(lambda: gateway.get(consent_url, headers=auth).json()["smart_meter"])
 
     granted = gateway.put(consent_url, headers=auth, json={"terms_version": 1})
     assert granted.status_code == 200, granted.text
     assert granted.json()["status"] == "granted"
-    requests = kafka.envelopes(
-        "metering.smart-meter-data-requested.v1", lambda es: any(e["subject"] == ean for e in es)
-    )
-    [request] = [e["data"] for e in requests if e["subject"] == ean]
+    [request] = [e["data"] for e in kafka.about("metering.smart-meter-data-requested.v1", ean)]
     assert request["ean"] == ean
     assert datetime.fromisoformat(request["data_from"]) == datetime(2026, 1, 1, tzinfo=AMS)
 
@@ -191,9 +149,5 @@ def test_consent_feed_dead_letters_and_revocation(
     assert stored() == 0
     assert db.fetch("SELECT day FROM consumption_days WHERE meter_id = $1", meter_id) == []
     assert db.fetch("SELECT month FROM consumption_months WHERE meter_id = $1", meter_id) == []
-    events = kafka.envelopes(
-        "metering.smart-meter-consent-revoked.v1", lambda es: any(e["subject"] == contract_id for e in es)
-    )
-    assert [e["data"]["customer_number"] for e in events if e["subject"] == contract_id] == [
-        household["number"]
-    ]
+    events = kafka.about("metering.smart-meter-consent-revoked.v1", contract_id)
+    assert [e["data"]["customer_number"] for e in events] == [household.customer_number]
