@@ -22,5 +22,13 @@ def create_app(settings: BillingSettings | None = None) -> FastAPI:
         ),
         routers=[invoices.router],
         handlers=build_handlers(settings),
-        produces=["InvoiceIssued"],
+        produces=[
+            "InvoiceIssued",
+            "AdvanceChanged",
+            "BillingModeChanged",
+            "PaymentReceived",
+            "PaymentReturned",
+            "InvoicePaid",
+            "PaymentReminderDue",
+        ],
     )

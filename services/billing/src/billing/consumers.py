@@ -10,12 +10,30 @@ The handlers are built per app because the final settlement needs the service's 
 from billing.domain.errors import BillingError
 from billing.settings import BillingSettings
 from billing.use_cases.issue_final_invoice import issue_final_invoice
-from billing.use_cases.read_models import record_contract, record_reading
+from billing.use_cases.read_models import (
+    record_amendment,
+    record_contract,
+    record_customer,
+    record_details,
+    record_move,
+    record_reading,
+    record_tariffs,
+    record_withdrawal,
+)
 from portal_chassis.consumers import EventHandlers
 from portal_chassis.dead_letter import PermanentError
 from portal_chassis.uow import UnitOfWork
 from portal_schemas import Envelope
-from portal_schemas.contracts import ContractCreated, ContractTerminated
+from portal_schemas.contracts import (
+    ContractAmended,
+    ContractCreated,
+    ContractMoved,
+    ContractTerminated,
+    ContractWithdrawn,
+    CustomerDetailsChanged,
+    CustomerRegistered,
+    TariffsPublished,
+)
 from portal_schemas.metering import MeterReadingReceived
 
 
@@ -24,7 +42,31 @@ def build_handlers(settings: BillingSettings) -> EventHandlers:
 
     @handlers.on(ContractCreated, name="contract-view")
     async def keep_contract(uow: UnitOfWork, event: Envelope, data: ContractCreated) -> None:
-        await record_contract(uow, data)
+        await record_contract(uow, settings, data)
+
+    @handlers.on(ContractAmended, name="contract-products")
+    async def keep_product(uow: UnitOfWork, event: Envelope, data: ContractAmended) -> None:
+        await record_amendment(uow, data)
+
+    @handlers.on(ContractMoved, name="contract-moves")
+    async def keep_move(uow: UnitOfWork, event: Envelope, data: ContractMoved) -> None:
+        await record_move(uow, data)
+
+    @handlers.on(ContractWithdrawn, name="contract-withdrawals")
+    async def keep_withdrawal(uow: UnitOfWork, event: Envelope, data: ContractWithdrawn) -> None:
+        await record_withdrawal(uow, data)
+
+    @handlers.on(TariffsPublished, name="tariffs")
+    async def keep_tariffs(uow: UnitOfWork, event: Envelope, data: TariffsPublished) -> None:
+        await record_tariffs(uow, data, event.occurred_at)
+
+    @handlers.on(CustomerRegistered, name="customer-view")
+    async def keep_customer(uow: UnitOfWork, event: Envelope, data: CustomerRegistered) -> None:
+        await record_customer(uow, data)
+
+    @handlers.on(CustomerDetailsChanged, name="customer-details")
+    async def keep_details(uow: UnitOfWork, event: Envelope, data: CustomerDetailsChanged) -> None:
+        await record_details(uow, data, event.occurred_at)
 
     @handlers.on(MeterReadingReceived, name="reading-view")
     async def keep_reading(uow: UnitOfWork, event: Envelope, data: MeterReadingReceived) -> None:

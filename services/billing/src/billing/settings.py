@@ -10,6 +10,7 @@ from pydantic_settings import SettingsConfigDict
 
 from billing.domain.settlement import PlaceholderTariff
 from portal_chassis.settings import ServiceSettings
+from portal_schemas.billing import BillingMode
 
 
 class BillingSettings(ServiceSettings):
@@ -18,6 +19,9 @@ class BillingSettings(ServiceSettings):
 
     # An invoice is due this many calendar days (Europe/Amsterdam) after its issue date.
     payment_term_days: int = Field(14, ge=1, le=60)
+
+    # How a new contract is billed until the customer picks another mode.
+    default_billing_mode: BillingMode = "monthly_advance"
 
     # PLACEHOLDER TARIFF, euro per unit excluding VAT, one price per energy unit. The contracts
     # service does not publish prices yet; a later issue takes each contract's tariffs from its

@@ -55,6 +55,12 @@ class ContractCreated(EventData):
     # created by operations without them, events written before they existed).
     ean: str | None = Field(default=None, pattern=r"^[0-9]{18}$")
     supply_postcode: Postcode | None = None
+    # The rest of the supply address (invoices and the proof of address print it); absent when
+    # operations created the contract with a postcode only.
+    supply_street: str | None = Field(default=None, max_length=100)
+    supply_house_number: int | None = Field(default=None, ge=1)
+    supply_house_number_addition: str | None = Field(default=None, max_length=10)
+    supply_city: str | None = Field(default=None, max_length=80)
     meter_location: Literal["indoors", "outdoors", "unknown"] = "unknown"
     # Expected consumption per year and register (kWh, m3 or GJ), as agreed in the contract:
     # metering checks readings against it, billing derives the advance from it. Its keys are
@@ -116,8 +122,9 @@ PaymentMethod = Literal["direct_debit", "transfer"]
 class CustomerDetailsChanged(EventData):
     """A customer's billing address, contact or payment details changed (the latest event wins).
 
-    For billing: where invoices go and how they are paid. The IBAN travels sealed (only services
-    holding the event sealing key can read it); the name and phone number never travel.
+    For billing: who the invoices are for, where they go and how they are paid. The name and the
+    IBAN travel sealed (only services holding the event sealing key can read them); the phone
+    number never travels. Contracts also sends one when it creates a customer.
     """
 
     event_type: ClassVar[str] = "CustomerDetailsChanged"
@@ -132,6 +139,8 @@ class CustomerDetailsChanged(EventData):
     billing_city: str | None = None
     payment_method: PaymentMethod
     sealed_iban: str | None = Field(default=None, min_length=1)
+    # The customer's name as invoices address it; absent in events written before it travelled.
+    sealed_name: str | None = Field(default=None, min_length=1)
     # What this change was about; a contact change (the phone number) carries no contact data:
     # consumers that need it fetch it themselves. Empty in events written before it existed.
     changed: list[Literal["billing_address", "payment", "contact"]] = Field(default_factory=list)
@@ -151,6 +160,11 @@ class ContractMoved(EventData):
     move_in_date: dt.date
     old_supply_postcode: Postcode
     new_supply_postcode: Postcode
+    # The rest of the new supply address; absent in events written before it travelled.
+    new_supply_street: str | None = Field(default=None, max_length=100)
+    new_supply_house_number: int | None = Field(default=None, ge=1)
+    new_supply_house_number_addition: str | None = Field(default=None, max_length=10)
+    new_supply_city: str | None = Field(default=None, max_length=80)
 
 
 class ContractWithdrawn(EventData):

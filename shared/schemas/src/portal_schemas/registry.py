@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from portal_schemas.billing import InvoiceIssued
+from portal_schemas.billing import (
+    AdvanceChanged,
+    BillingModeChanged,
+    InvoiceIssued,
+    InvoicePaid,
+    PaymentReceived,
+    PaymentReminderDue,
+    PaymentReturned,
+)
 from portal_schemas.contracts import (
     CoHolderAdded,
     ContractAmended,
@@ -109,6 +117,12 @@ _MODELS: tuple[type[EventData], ...] = (
     SmartMeterReconsentNeeded,
     SmartMeterDataRequested,
     InvoiceIssued,
+    AdvanceChanged,
+    BillingModeChanged,
+    PaymentReceived,
+    PaymentReturned,
+    InvoicePaid,
+    PaymentReminderDue,
 )
 
 REGISTRY: dict[tuple[str, int], EventSpec] = {(m.event_type, m.schema_version): EventSpec(m) for m in _MODELS}

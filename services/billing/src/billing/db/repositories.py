@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,15 +14,21 @@ from sqlalchemy.orm import selectinload
 
 from billing.db.tables import (
     Base,
+    BillingAccount,
+    ContractProduct,
     ContractView,
+    CustomerView,
     InvoiceLineRow,
     InvoiceRow,
     InvoiceSequence,
     InvoiceVatRow,
+    ProductView,
     ReadingView,
+    TariffPeriodRow,
 )
-from billing.domain.invoice import Invoice
+from billing.domain.invoice import ZERO, Invoice
 from billing.domain.settlement import MeterRead
+from billing.domain.tariffs import ProductChange, TariffPeriod
 
 
 async def _insert_if_absent(session: AsyncSession, model: type[Base], values: dict[str, Any]) -> bool:
@@ -41,6 +48,102 @@ class ContractViews:
 
     async def get(self, contract_id: str) -> ContractView | None:
         return await self.session.get(ContractView, contract_id)
+
+
+class ContractProducts:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def put(self, values: dict[str, Any]) -> None:
+        """Insert or replace the row of (contract_id, effective_from): the latest amendment
+        for a day wins."""
+        row = await self.session.get(ContractProduct, (values["contract_id"], values["effective_from"]))
+        if row is None:
+            self.session.add(ContractProduct(**values))
+        else:
+            for key, value in values.items():
+                setattr(row, key, value)
+
+    async def history(self, contract_id: str) -> list[ProductChange]:
+        rows = await self.session.scalars(
+            select(ContractProduct)
+            .where(ContractProduct.contract_id == contract_id)
+            .order_by(ContractProduct.effective_from)
+        )
+        return [ProductChange(r.effective_from, r.product_code, r.e_invoice) for r in rows]
+
+
+class Customers:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, customer_number: str) -> CustomerView | None:
+        return await self.session.get(CustomerView, customer_number)
+
+    async def get_or_create(self, customer_number: str) -> CustomerView:
+        await _insert_if_absent(
+            self.session,
+            CustomerView,
+            {"customer_number": customer_number, "language": "nl", "payment_method": "transfer"},
+        )
+        row = await self.session.get(CustomerView, customer_number, populate_existing=True)
+        assert row is not None, "created above"
+        return row
+
+
+class Tariffs:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def product(self, product_code: str) -> ProductView | None:
+        return await self.session.get(ProductView, product_code)
+
+    async def replace(self, product: dict[str, Any], periods: list[dict[str, Any]]) -> None:
+        """Store a product's name and all its periods, replacing what was stored."""
+        await self.session.execute(
+            delete(TariffPeriodRow).where(TariffPeriodRow.product_code == product["product_code"])
+        )
+        row = await self.session.get(ProductView, product["product_code"])
+        if row is None:
+            self.session.add(ProductView(**product))
+        else:
+            for key, value in product.items():
+                setattr(row, key, value)
+        self.session.add_all(TariffPeriodRow(**values) for values in periods)
+        await self.session.flush()
+
+    async def periods(self, product_code: str, commodity: str) -> list[TariffPeriod]:
+        rows = await self.session.scalars(
+            select(TariffPeriodRow)
+            .where(TariffPeriodRow.product_code == product_code, TariffPeriodRow.commodity == commodity)
+            .order_by(TariffPeriodRow.valid_from)
+        )
+        return [tariff_period(r) for r in rows]
+
+
+def tariff_period(row: TariffPeriodRow) -> TariffPeriod:
+    return TariffPeriod(
+        product_code=row.product_code,
+        commodity=row.commodity,
+        valid_from=row.valid_from,
+        valid_to=row.valid_to,
+        vat_rate=row.vat_rate,
+        unit_prices={register: Decimal(price) for register, price in row.unit_prices.items()},
+        fixed_costs_per_day=row.fixed_costs_per_day,
+        feed_in_compensation_per_kwh=row.feed_in_compensation_per_kwh,
+        feed_in_costs_per_kwh=row.feed_in_costs_per_kwh,
+    )
+
+
+class BillingAccounts:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add_if_absent(self, values: dict[str, Any]) -> bool:
+        return await _insert_if_absent(self.session, BillingAccount, values)
+
+    async def get(self, contract_id: str) -> BillingAccount | None:
+        return await self.session.get(BillingAccount, contract_id)
 
 
 class ReadingViews:
@@ -116,6 +219,10 @@ class Invoices:
             vat_total=totals.vat_total,
             total_incl_vat=totals.incl_vat,
             currency="EUR",
+            open_amount=ZERO if invoice.status == "paid" else totals.incl_vat,
+            credits_invoice_id=invoice.credits_invoice_id,
+            estimated=invoice.estimated,
+            e_invoice=invoice.e_invoice,
             lines=[
                 InvoiceLineRow(
                     position=position,

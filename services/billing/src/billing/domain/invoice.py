@@ -26,11 +26,24 @@ from portal_schemas.types import to_cents
 
 ZERO = Decimal("0.00")
 
-# Grows with the issues that add annual settlements, advance invoices and credit notes; the
-# names match InvoiceIssued.kind.
-InvoiceKind = Literal["final_settlement"]
-InvoiceStatus = Literal["open", "paid"]
-LineKind = Literal["consumption", "feed_in", "termination_fee"]
+# The names match InvoiceIssued.kind.
+InvoiceKind = Literal[
+    "advance", "periodic", "quarterly", "annual_settlement", "final_settlement", "credit_note"
+]
+# open: something is still to be paid (or, below zero, to be paid out); paid: settled;
+# credited: a credit note reversed it.
+InvoiceStatus = Literal["open", "paid", "credited"]
+LineKind = Literal[
+    "consumption",  # energy used, per register
+    "feed_in",  # energy returned, netted against consumption (net metering, until 2027)
+    "feed_in_compensation",  # energy returned beyond netting, or all of it from 2027
+    "feed_in_costs",  # the supplier's costs per kWh returned
+    "fixed_costs",  # fixed delivery costs per day
+    "termination_fee",
+    "advance",  # a monthly advance
+    "advances_deducted",  # the advances invoiced for a settled period, deducted
+    "correction",  # a credit note's reversal of another invoice's line
+]
 
 
 @dataclass(frozen=True)
@@ -84,8 +97,8 @@ def issue_date_of(issued_at: datetime, zone: ZoneInfo) -> date:
 
 
 def initial_status(total_incl_vat: Decimal) -> InvoiceStatus:
-    # Nothing to settle on a zero invoice. A negative total (more fed back than used) stays open
-    # until the supplier has paid it out.
+    # Nothing to settle on a zero invoice. A negative total (a credit note, more fed back than
+    # used) stays open until it is set off against other invoices or paid out.
     return "paid" if total_incl_vat == 0 else "open"
 
 
@@ -103,6 +116,9 @@ class Invoice:
     period_end: date | None
     lines: tuple[InvoiceLine, ...]
     status: InvoiceStatus
+    estimated: bool = False  # part of the consumption is an estimate
+    e_invoice: bool = False
+    credits_invoice_id: str | None = None
 
     @property
     def totals(self) -> InvoiceTotals:
@@ -123,6 +139,9 @@ class Invoice:
         payment_term_days: int,
         period_start: date | None = None,
         period_end: date | None = None,
+        estimated: bool = False,
+        e_invoice: bool = False,
+        credits_invoice_id: str | None = None,
     ) -> Invoice:
         if period_start and period_end and period_start > period_end:
             raise InvoiceError("the invoice period ends before it starts")
@@ -140,4 +159,7 @@ class Invoice:
             period_end=period_end,
             lines=tuple(lines),
             status=initial_status(compute_totals(lines).incl_vat),
+            estimated=estimated,
+            e_invoice=e_invoice,
+            credits_invoice_id=credits_invoice_id,
         )

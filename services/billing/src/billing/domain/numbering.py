@@ -7,8 +7,12 @@ reused, also not when an invoice is later credited.
 
 Series (one letter each, so a number shows what kind of document it is):
 
+    A   monthly advances                                        A2026-000001
+    Q   quarterly invoices                                      Q2026-000001
+    P   periodic invoices on real consumption (after a reading) P2026-000001
+    J   annual settlements                                      J2026-000001
     F   final settlements, issued when a contract ends          F2026-000001
-    (later issues add their own: annual settlements, advance invoices, credit notes)
+    C   credit notes                                            C2026-000001
 
 The sequence is padded to six digits; a seventh digit simply widens the number.
 """
@@ -17,7 +21,14 @@ from __future__ import annotations
 
 from billing.domain.invoice import InvoiceKind
 
-SERIES: dict[InvoiceKind, str] = {"final_settlement": "F"}
+SERIES: dict[InvoiceKind, str] = {
+    "advance": "A",
+    "quarterly": "Q",
+    "periodic": "P",
+    "annual_settlement": "J",
+    "final_settlement": "F",
+    "credit_note": "C",
+}
 
 
 def series_for(kind: InvoiceKind) -> str:

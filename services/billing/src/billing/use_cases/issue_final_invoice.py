@@ -23,12 +23,10 @@ to bound them).
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
-from billing.db.repositories import ContractViews, Invoices, InvoiceSequences, ReadingViews
-from billing.domain.invoice import Invoice, InvoiceKind, issue_date_of
-from billing.domain.numbering import format_number, series_for
+from billing.db.repositories import ContractViews, Invoices, ReadingViews
+from billing.domain.invoice import Invoice, InvoiceKind
 from billing.domain.settlement import (
     final_settlement_lines,
     register_usage,
@@ -36,9 +34,9 @@ from billing.domain.settlement import (
     termination_fee_of,
 )
 from billing.settings import BillingSettings
+from billing.use_cases.issuing import issue_invoice
 from portal_chassis.logging import get_logger
 from portal_chassis.uow import UnitOfWork
-from portal_schemas.billing import InvoiceIssued
 from portal_schemas.contracts import ContractTerminated
 
 log = get_logger(__name__)
@@ -88,36 +86,16 @@ async def issue_final_invoice(
         tariff=settings.placeholder_tariff,
     )
 
-    issued_at = now or datetime.now(UTC)
-    year = issue_date_of(issued_at, settings.zone).year
-    series = series_for(KIND)
-    sequence = await InvoiceSequences(uow.session).next_number(series, year)
-    invoice = Invoice.issue(
-        invoice_id=str(uuid.uuid4()),
-        number=format_number(series, year, sequence),
+    invoice = await issue_invoice(
+        uow,
+        settings,
         kind=KIND,
         customer_number=termination.customer_number,
         contract_id=contract_id,
         lines=lines,
-        issued_at=issued_at,
-        zone=settings.zone,
-        payment_term_days=settings.payment_term_days,
         period_start=start,
         period_end=termination.end_date,
-    )
-    invoices.add(invoice)
-    uow.emit(
-        InvoiceIssued(
-            invoice_id=invoice.id,
-            invoice_number=invoice.number,
-            customer_number=invoice.customer_number,
-            contract_id=invoice.contract_id,
-            kind=invoice.kind,
-            issued_at=invoice.issued_at,
-            due_date=invoice.due_date,
-            total_incl_vat=invoice.totals.incl_vat,
-        ),
-        subject=invoice.id,
+        now=now,
     )
     log.info(
         "final invoice issued",
