@@ -8,7 +8,7 @@ export UV_PYTHON_DOWNLOADS := never
 # The real interpreter path, not a version-manager shim: uv would rebuild .venv on every call.
 export UV_PYTHON ?= $(shell python3.11 -c 'import sys; print(sys.executable)' 2>/dev/null || echo python3.11)
 
-SOURCE_DIRS = shared/schemas/src shared/chassis/src deploy/stack/src $(wildcard services/*/src)
+SOURCE_DIRS = shared/schemas/src shared/chassis/src shared/profiles/src deploy/stack/src $(wildcard services/*/src)
 
 .PHONY: install up down status test lint bench clean
 

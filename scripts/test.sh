@@ -16,7 +16,7 @@ test_dirs=(services/*/tests shared/*/tests deploy/stack/tests tests/contracts te
 existing_tests=()
 for dir in "${test_dirs[@]}"; do [ -d "$dir" ] && existing_tests+=("$dir"); done
 source_dirs=()
-for dir in shared/schemas/src shared/chassis/src deploy/stack/src services/*/src; do
+for dir in shared/schemas/src shared/chassis/src shared/profiles/src deploy/stack/src services/*/src; do
   [ -d "$dir" ] && source_dirs+=("$dir")
 done
 

@@ -14,7 +14,6 @@ from decimal import Decimal
 
 import pytest
 
-from contracts.domain.load_profiles import MonthlyTable
 from contracts.domain.termination_fee import (
     FeeBasis,
     FeeQuote,
@@ -23,12 +22,10 @@ from contracts.domain.termination_fee import (
     Register,
     RegisterTerms,
     adjusted,
-    check_profile,
-    day_share,
     termination_fee,
-    year_share,
 )
 from contracts.settings import ContractsSettings
+from portal_profiles import MonthlyTable, check_profile, day_share, year_share
 
 D = Decimal
 TEST_PROFILE = (D("0.10"),) + (D("0.08"),) * 10 + (D("0.10"),)

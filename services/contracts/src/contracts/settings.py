@@ -17,54 +17,18 @@ from typing import ClassVar, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from contracts.domain.load_profiles import BdewH0, MonthlyTable
-from contracts.domain.termination_fee import DailyProfile, MonthlyProfile, check_profile
 from portal_chassis.settings import ServiceSettings
+from portal_profiles import (
+    ELECTRICITY_PROFILE,
+    GAS_PROFILE,
+    BdewH0,
+    DailyProfile,
+    MonthlyProfile,
+    MonthlyTable,
+    check_profile,
+)
 
 DEFAULT_CATALOGUE = Path(__file__).resolve().parents[2] / "catalogue" / "default.toml"
-
-# Monthly shares of the annual volume (January first), rounded to 0.001 and each summing to
-# exactly 1: the shape of the Dutch household profiles the grid operators register in C-AR
-# (NEDU E1A electricity, G1A gas in a normal-temperature year), summed per month by hand.
-# An approximation, not the published fractions: replace them with NEDU's yearly tables
-# (or per-connection profiles from C-AR) when that feed exists. The fee spreads each month's
-# share evenly over its days. Electricity uses the BDEW H0 daily profile unless
-# fee_electricity_profile_source says "monthly"; gas always uses its table (gas profiles
-# follow the temperature: see contracts.domain.load_profiles).
-ELECTRICITY_PROFILE: MonthlyProfile = tuple(
-    Decimal(v)
-    for v in (
-        "0.100",
-        "0.088",
-        "0.089",
-        "0.078",
-        "0.072",
-        "0.066",
-        "0.068",
-        "0.071",
-        "0.075",
-        "0.086",
-        "0.098",
-        "0.109",
-    )
-)
-GAS_PROFILE: MonthlyProfile = tuple(
-    Decimal(v)
-    for v in (
-        "0.170",
-        "0.150",
-        "0.130",
-        "0.080",
-        "0.045",
-        "0.030",
-        "0.025",
-        "0.025",
-        "0.035",
-        "0.070",
-        "0.110",
-        "0.130",
-    )
-)
 
 
 class ContractsSettings(ServiceSettings):

@@ -32,7 +32,7 @@ day of supply up to and including the last day of the fixed term. The share is w
 per day, so a mid-month end date counts exactly the days left, and a span that crosses a
 new year takes each year's own shares. The profile is passed in (``DailyProfile``):
 electricity uses the BDEW H0 household profile per calendar day, gas a monthly table spread
-evenly over each month's days (see ``contracts.domain.load_profiles``).
+evenly over each month's days (see ``portal_profiles``).
 
 Rounding: volumes and per-register amounts keep full precision; their sum (excluding VAT)
 is rounded half-up to the cent; the VAT is that rounded amount times the rate, rounded
@@ -44,40 +44,17 @@ fixed term, both inclusive.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol
 
+from portal_profiles import DailyProfile
 from portal_schemas.types import to_cents
 
 ZERO = Decimal("0.00")
-
-# Share of the annual volume used in each month, January first; the shares sum to 1.
-MonthlyProfile = tuple[Decimal, ...]
-
-
-class DailyProfile(Protocol):
-    """The share of a year's volume used per day; the days of a year add up to 1."""
-
-    def fraction(self, day: date) -> Decimal: ...
-
-    def share(self, after: date, through: date) -> Decimal:
-        """The sum of the fractions of the days after ``after`` up to and including
-        ``through`` (a profile may add whole months at once to stay exact)."""
-        ...
-
-
-def check_profile(profile: MonthlyProfile) -> None:
-    if len(profile) != 12:
-        raise ValueError("a monthly profile has 12 shares, January first")
-    if any(share < 0 for share in profile):
-        raise ValueError("profile shares cannot be negative")
-    if abs(sum(profile, Decimal(0)) - 1) > Decimal("0.001"):
-        raise ValueError("profile shares must add up to 1")
 
 
 class Register(StrEnum):
@@ -266,29 +243,6 @@ def adjusted(quote: FeeQuote, amount_excl_vat: Decimal, vat_rate: Decimal) -> Fe
         vat=to_cents(amount * vat_rate),
         registers=quote.registers,
     )
-
-
-def day_share(day: date, profile: MonthlyProfile) -> Decimal:
-    """The share of a year's volume used on one day: its month's share over the month's days."""
-    return profile[day.month - 1] / calendar.monthrange(day.year, day.month)[1]
-
-
-def year_share(after: date, through: date, profile: MonthlyProfile) -> Decimal:
-    """Share of a year's volume used on the days after ``after`` up to ``through``.
-
-    The sum of the daily shares; a whole month is added as its monthly share so the result
-    carries no rounding from the division.
-    """
-    share = Decimal(0)
-    day = after + timedelta(days=1)
-    while day <= through:
-        days_in_month = calendar.monthrange(day.year, day.month)[1]
-        last = min(day.replace(day=days_in_month), through)
-        covered = (last - day).days + 1
-        month_share = profile[day.month - 1]
-        share += month_share if covered == days_in_month else month_share * covered / days_in_month
-        day = last + timedelta(days=1)
-    return share
 
 
 def _free(basis: FeeBasis, remaining_days: int = 0) -> FeeQuote:

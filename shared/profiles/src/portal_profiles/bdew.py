@@ -27,27 +27,11 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
 
-from contracts.domain.termination_fee import MonthlyProfile, day_share, year_share
-
 PRECISION = Decimal("1e-12")  # the daily shares' quantum
-
-
-@dataclass(frozen=True)
-class MonthlyTable:
-    """A profile given as twelve monthly shares, each spread evenly over its month's days."""
-
-    shares: MonthlyProfile
-
-    def fraction(self, day: date) -> Decimal:
-        return day_share(day, self.shares)
-
-    def share(self, after: date, through: date) -> Decimal:
-        return year_share(after, through, self.shares)
 
 
 class BdewH0:
