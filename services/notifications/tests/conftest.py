@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import socket
 import threading
 import time
@@ -37,6 +38,12 @@ def text_and_html(message: EmailMessage) -> tuple[str, str]:
 def plain_words(message: EmailMessage) -> str:
     """The plain-text part with its lines and runs of spaces joined by single spaces."""
     return " ".join(text_and_html(message)[0].split())
+
+
+def text_words(message: EmailMessage) -> str:
+    """Like ``plain_words``, but only line breaks and ordinary spaces are joined: the no-break
+    spaces inside amounts stay. (Subjects have none: the renderer makes the subject one line.)"""
+    return re.sub(r"[ \r\n]+", " ", text_and_html(message)[0])
 
 
 def free_port() -> int:

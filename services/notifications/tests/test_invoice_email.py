@@ -9,6 +9,8 @@ from decimal import Decimal
 from portal_chassis.testing import Harness
 from portal_schemas.billing import InvoiceIssued
 
+from .conftest import plain_words
+
 
 def invoice(
     customer_number: str = "100200300",
@@ -16,6 +18,8 @@ def invoice(
     number: str = "2026-000123",
     total: str = "1234.57",
     kind: str = "annual_settlement",
+    credits_invoice_id: str | None = None,
+    estimated: bool = False,
 ) -> InvoiceIssued:
     return InvoiceIssued(
         invoice_id="inv-1",
@@ -25,6 +29,8 @@ def invoice(
         issued_at=dt.datetime(2026, 3, 18, 9, 0, tzinfo=dt.UTC),
         due_date=dt.date(2026, 4, 1),
         total_incl_vat=Decimal(total),
+        credits_invoice_id=credits_invoice_id,
+        estimated=estimated,
     )
 
 
@@ -91,3 +97,51 @@ async def test_a_credit_note_has_no_due_date(service: Harness, probe, mail) -> N
     assert message["Subject"] == "New in your mailbox: credit note 2026-000123"
     assert "-€12.50" in text
     assert "Due by" not in text
+
+
+async def test_a_credit_note_links_to_the_invoice_it_corrects(service: Harness, probe, mail) -> None:
+    await probe.register(customer_number="100200300", email="klant@example.nl")
+    credit = invoice(kind="credit_note", total="-1234.57", number="C2026-000001", credits_invoice_id="inv-0")
+    await service.deliver(credit, subject="inv-1", producer="billing")
+
+    [message] = await probe.received(mail, 1)
+    assert message["Subject"] == "Nieuw in je berichtenbox: creditnota C2026-000001"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    original = "https://portal.example.test/invoices/inv-0"
+    assert "Dit document corrigeert een eerdere nota." in plain_words(message)
+    assert "Dit bedrag betalen we aan je terug." in text and "Betalen vóór" not in text
+    assert original in text.splitlines() and f'href="{original}"' in html
+    assert "https://portal.example.test/invoices/inv-1" in text.splitlines()  # the credit note itself
+    assert "geschat" not in text
+
+
+async def test_partly_estimated_consumption_is_said_to_be_corrected_later(
+    service: Harness, probe, mail
+) -> None:
+    await probe.register(customer_number="1", email="a@example.com", language="en")
+    await probe.register(customer_number="2", email="b@example.fr", language="fr")
+    for customer in ("1", "2"):
+        await service.deliver(
+            invoice(customer, kind="quarterly", estimated=True), subject="inv-1", producer="billing"
+        )
+
+    messages = {m["To"]: m for m in await probe.received(mail, 2)}
+    english, french = plain_words(messages["a@example.com"]), plain_words(messages["b@example.fr"])
+    assert "Part of the consumption on this document is estimated" in english
+    assert "Once we have a reading, we correct the estimate." in english
+    assert "Due by: 1 April 2026" in english  # otherwise the usual invoice
+    assert "Une partie de la consommation de ce document est estimée" in french
+    assert "corrects an earlier invoice" not in english
+
+
+async def test_a_negative_settlement_is_money_back_without_a_due_date(service: Harness, probe, mail) -> None:
+    await probe.register(customer_number="100200300", email="kunde@example.de", language="de")
+    await service.deliver(invoice(total="-80.10"), subject="inv-1", producer="billing")
+
+    [message] = await probe.received(mail, 1)
+    text = message.get_body(("plain",)).get_content()
+    assert message["Subject"] == "Neu in Ihrem Postfach: Jahresabrechnung 2026-000123"
+    assert "-80,10\u00a0€" in text
+    assert "Diesen Betrag erstatten wir Ihnen." in text
+    assert "Fällig am" not in text and "Fällig am" not in message.get_body(("html",)).get_content()

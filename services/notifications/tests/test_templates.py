@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from notifications.delivery.templates import EmailTemplates
+from notifications.delivery.templates import EmailTemplates, RenderedEmail
 from notifications.domain.delivery import EmailKind
 from notifications.domain.locale import LANGUAGES
 
@@ -20,8 +20,8 @@ VALUES = {
         "unusual": False, "final": False,
     },
     EmailKind.INVOICE_ISSUED: {
-        "kind": "final_settlement", "invoice_number": "F-1", "total": "€ 1,00",
-        "due_date": "2026", "link": LINK,
+        "kind": "final_settlement", "invoice_number": "F-1", "total": "€ 1,00", "refund": False,
+        "due_date": "2026", "link": LINK, "credited_link": None, "estimated": False,
     },
     EmailKind.PASSWORD_CHANGED: {"link": LINK, "changed_at": "2099", "reason": "settings"},
     EmailKind.EMAIL_CHANGE_CONFIRMATION: {"link": LINK, "code": "042917", "expires_at": "2099"},
@@ -58,6 +58,18 @@ VALUES = {
     EmailKind.SMART_METER_CONSENT_GRANTED: {"link": LINK, "granted_on": "2026", "data_expected_by": "2027"},
     EmailKind.SMART_METER_CONSENT_REVOKED: {"link": LINK, "revoked_on": "2026"},
     EmailKind.SMART_METER_RECONSENT: {"link": LINK},
+    EmailKind.ADVANCE_CHANGED: {
+        "link": LINK, "changed_by": "customer", "amount": "€ 95,00", "previous_amount": "€ 120,00",
+        "recommended_amount": None, "effective_from": "2026",
+    },
+    EmailKind.BILLING_MODE_CHANGED: {
+        "link": LINK, "mode": "quarterly", "previous_mode": "monthly_advance", "effective_from": "2026",
+    },
+    EmailKind.PAYMENT_REMINDER: {
+        "link": LINK, "step": 1, "invoice_number": "A-1", "open_amount": "€ 5,00", "due_date": "2026",
+        "pay_by": "2027",
+    },
+    EmailKind.PAYMENT_RETURNED: {"link": LINK, "amount": "€ 5,00", "returned_on": "2026", "reason": None},
 }  # fmt: skip
 REASONS = ("reset", "settings", "legacy_migration")
 ROLES = ("holder", "co_holder")
@@ -167,6 +179,96 @@ def test_a_reading_confirmation_mentions_a_confirmed_unusual_value_and_a_final_r
         assert len(variant.text.splitlines()) > len(plain.text.splitlines())
         assert variant.html.count("<p>") == plain.html.count("<p>") + 1
     assert unusual.text != final.text
+
+
+def render(kind: EmailKind, language: str, **changes: object) -> RenderedEmail:
+    return templates.render(kind, language, {**VALUES[kind], **changes})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_invoice_says_when_it_credits_another_or_is_partly_estimated(language: str) -> None:
+    plain = render(EmailKind.INVOICE_ISSUED, language)
+    credited_link = "https://portal.example.test/invoices/inv-0"
+    credit = render(EmailKind.INVOICE_ISSUED, language, credited_link=credited_link)
+    estimated = render(EmailKind.INVOICE_ISSUED, language, estimated=True)
+    both = render(EmailKind.INVOICE_ISSUED, language, credited_link=credited_link, estimated=True)
+    assert credited_link in credit.text.splitlines() and f'href="{credited_link}"' in credit.html
+    assert credited_link not in plain.text + plain.html + estimated.text
+    assert estimated.html.count("<p>") == plain.html.count("<p>") + 1
+    for variant in (credit, estimated):
+        assert len(variant.text.splitlines()) > len(plain.text.splitlines())
+        assert variant.subject == plain.subject
+    assert len(both.text.splitlines()) > len(credit.text.splitlines()) > len(plain.text.splitlines())
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_money_back_has_no_due_date(language: str) -> None:
+    due = render(EmailKind.INVOICE_ISSUED, language)
+    refund = render(EmailKind.INVOICE_ISSUED, language, refund=True)
+    assert "2026" in due.text and "2026" in due.html
+    assert "2026" not in refund.text and "2026" not in refund.html
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_each_author_of_an_advance_change_has_its_own_wording(language: str) -> None:
+    emails = {
+        by: render(EmailKind.ADVANCE_CHANGED, language, changed_by=by)
+        for by in ("customer", "operations", "billing")
+    }
+    assert len({email.text for email in emails.values()}) == 3
+    assert emails["customer"].subject == emails["operations"].subject  # "your advance has changed"
+    assert emails["billing"].subject != emails["customer"].subject  # information, not a change
+    for email in emails.values():
+        assert "€ 95,00" in email.subject and "€ 95,00" in email.text and "€ 95,00" in email.html
+    # Only a change has something to compare with and earlier periods to leave alone.
+    assert len(emails["billing"].text.splitlines()) < len(emails["customer"].text.splitlines())
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_advance_names_the_recommendation_and_a_zero_advance_is_no_amount(language: str) -> None:
+    with_advice = render(EmailKind.ADVANCE_CHANGED, language, recommended_amount="€ 140,00")
+    assert "€ 140,00" in with_advice.text and "€ 140,00" in with_advice.html
+    stopped = render(EmailKind.ADVANCE_CHANGED, language, amount=None, previous_amount=None)
+    assert "€" not in stopped.subject + stopped.text + stopped.html
+    assert "2026" in stopped.subject and "2026" in stopped.text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_each_billing_mode_is_named_and_explained(language: str) -> None:
+    texts = set()
+    for mode in ("monthly_advance", "quarterly", "on_reading"):
+        email = render(EmailKind.BILLING_MODE_CHANGED, language, mode=mode, previous_mode="quarterly")
+        for code in ("monthly_advance", "on_reading"):
+            assert code not in email.subject + email.text + email.html  # phrased, never the code
+        texts.add(email.text)
+    assert len(texts) == 3
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_later_payment_reminder_is_firmer(language: str) -> None:
+    first = render(EmailKind.PAYMENT_REMINDER, language)
+    second = render(EmailKind.PAYMENT_REMINDER, language, step=2)
+    third = render(EmailKind.PAYMENT_REMINDER, language, step=3)
+    assert first.subject != second.subject == third.subject
+    assert len(second.text) > len(first.text)  # adds what follows and whom to call
+    for email in (first, second):
+        assert "A-1" in email.subject
+        for fact in ("A-1", "€ 5,00", "2026", "2027"):
+            assert fact in email.text and fact in email.html
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_returned_debit_explains_known_reasons_only(language: str) -> None:
+    general = render(EmailKind.PAYMENT_RETURNED, language)
+    explained = {
+        reason: render(EmailKind.PAYMENT_RETURNED, language, reason=reason)
+        for reason in ("AC04", "AM04", "MD06", "MS02")
+    }
+    assert len({email.text for email in explained.values()} | {general.text}) == 5
+    for reason, email in explained.items():
+        assert reason not in email.text + email.html  # phrased, never the code
+        assert len(email.text.splitlines()) == len(general.text.splitlines()) + 1
+    assert "€ 5,00" in general.subject and "€ 5,00" in general.text
 
 
 def test_an_unknown_reason_for_a_password_change_is_an_error_not_a_gap() -> None:

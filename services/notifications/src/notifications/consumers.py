@@ -15,6 +15,8 @@ from notifications.use_cases.access_refused_email import queue_access_refused_em
 from notifications.use_cases.access_requested_email import queue_access_requested_email
 from notifications.use_cases.account_locked_email import queue_account_locked_email
 from notifications.use_cases.activation_email import queue_activation_email
+from notifications.use_cases.advance_email import queue_advance_email
+from notifications.use_cases.billing_mode_email import queue_billing_mode_email
 from notifications.use_cases.contract_confirmation_email import queue_contract_confirmation
 from notifications.use_cases.contract_linked_email import queue_contract_linked_email
 from notifications.use_cases.document_email import queue_document_email
@@ -23,6 +25,7 @@ from notifications.use_cases.invoice_email import queue_invoice_email
 from notifications.use_cases.move_email import queue_move_email
 from notifications.use_cases.password_changed_email import queue_password_changed_email
 from notifications.use_cases.password_reset_email import queue_password_reset_email
+from notifications.use_cases.payment_emails import queue_payment_reminder, queue_payment_returned_email
 from notifications.use_cases.queue_email import MailRoom
 from notifications.use_cases.reading_confirmation import queue_reading_confirmation
 from notifications.use_cases.reading_request_email import queue_final_reading_request, queue_reading_reminder
@@ -39,7 +42,13 @@ from notifications.use_cases.withdrawal_email import queue_withdrawal_email
 from portal_chassis.consumers import EventHandlers
 from portal_chassis.uow import UnitOfWork
 from portal_schemas import Envelope, EventData
-from portal_schemas.billing import InvoiceIssued
+from portal_schemas.billing import (
+    AdvanceChanged,
+    BillingModeChanged,
+    InvoiceIssued,
+    PaymentReminderDue,
+    PaymentReturned,
+)
 from portal_schemas.contracts import (
     ContractCreated,
     ContractMoved,
@@ -126,6 +135,11 @@ def event_handlers(room: MailRoom) -> EventHandlers:
     mail(SmartMeterConsentRevoked, "smart-meter-consent-revoked-email", queue_consent_revoked_email)
     mail(SmartMeterReconsentNeeded, "smart-meter-reconsent-email", queue_reconsent_email)
     mail(InvoiceIssued, "invoice-email", queue_invoice_email)
+    mail(AdvanceChanged, "advance-changed-email", queue_advance_email)
+    mail(BillingModeChanged, "billing-mode-changed-email", queue_billing_mode_email)
+    mail(PaymentReminderDue, "payment-reminder-email", queue_payment_reminder)
+    mail(PaymentReturned, "payment-returned-email", queue_payment_returned_email)
+    # PaymentReceived and InvoicePaid: no email (see use_cases/payment_emails.py).
     mail(DocumentAvailable, "document-available-email", queue_document_email)
     mail(RenewalProposed, "renewal-proposal-email", queue_renewal_email)
     mail(UnilateralChangeAnnounced, "unilateral-change-email", queue_unilateral_change_email)

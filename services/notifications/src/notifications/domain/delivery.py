@@ -32,6 +32,10 @@ class EmailKind(StrEnum):
     SMART_METER_CONSENT_GRANTED = "smart_meter_consent_granted"
     SMART_METER_CONSENT_REVOKED = "smart_meter_consent_revoked"
     SMART_METER_RECONSENT = "smart_meter_reconsent"
+    ADVANCE_CHANGED = "advance_changed"
+    BILLING_MODE_CHANGED = "billing_mode_changed"
+    PAYMENT_REMINDER = "payment_reminder"
+    PAYMENT_RETURNED = "payment_returned"
 
 
 class DeliveryStatus(StrEnum):

@@ -26,7 +26,16 @@ def forgot_password_link(public_url: str) -> str:
 
 
 def invoice_link(public_url: str, invoice_id: str) -> str:
-    return f"{_base(public_url)}/invoices/{quote(invoice_id, safe='')}"
+    return f"{invoices_link(public_url)}/{quote(invoice_id, safe='')}"
+
+
+def invoices_link(public_url: str) -> str:
+    return f"{_base(public_url)}/invoices"
+
+
+def billing_link(public_url: str, contract_id: str) -> str:
+    """The contract's billing page: its monthly advance and billing mode."""
+    return _contract_page(public_url, contract_id, "billing")
 
 
 def readings_link(public_url: str) -> str:

@@ -1,4 +1,9 @@
-"""InvoiceIssued → "a new document is in your mailbox", with number, amount and due date."""
+"""InvoiceIssued → "a new document is in your mailbox", with number, amount and due date.
+
+A negative total is money back to the customer: no due date then. A credit note links to the
+invoice it corrects; an invoice on partly estimated consumption says so, and that a reading
+corrects it.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ async def queue_invoice_email(uow: UnitOfWork, room: MailRoom, event_id: str, da
     to = await addressee_or_skip(uow, event_id=event_id, kind=KIND, customer_number=data.customer_number)
     if to is None:
         return
+    public_url = room.settings.public_url
     await queue_email(
         uow,
         room,
@@ -27,7 +33,13 @@ async def queue_invoice_email(uow: UnitOfWork, room: MailRoom, event_id: str, da
             "kind": data.kind,
             "invoice_number": data.invoice_number,
             "total": format_money(data.total_incl_vat, to.language),
+            "refund": data.total_incl_vat < 0,
             "due_date": format_date(data.due_date, to.language),
-            "link": invoice_link(room.settings.public_url, data.invoice_id),
+            "link": invoice_link(public_url, data.invoice_id),
+            # The event names the credited invoice by id only: linked, not numbered.
+            "credited_link": (
+                None if data.credits_invoice_id is None else invoice_link(public_url, data.credits_invoice_id)
+            ),
+            "estimated": data.estimated,
         },
     )
