@@ -1,10 +1,12 @@
 """Runs every benchmark of the suite (or one, with ``--only``) and prints its figures.
 
-    uv run python -m bench [--only login|pipeline|ingestion|queries] [options of the benchmarks run]
+    uv run python -m bench [--only login|pipeline|ingestion|queries|billing|documents]
+                           [options of the benchmarks run]
 
 Without ``--only`` the log-in benchmark runs first, then the event pipeline, then the
-smart-meter feed ingestion, then the consumption queries. Only the selected
-benchmarks are imported, so ``--only pipeline`` does not need identity to import.
+smart-meter feed ingestion, then the consumption queries, then the billing run, then the invoice
+PDF renders. Only the selected benchmarks are imported, so ``--only pipeline`` does not need
+identity to import.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ BENCHMARKS = {
     "pipeline": "bench.outbox_pipeline",
     "ingestion": "bench.metering_ingestion",
     "queries": "bench.metering_queries",
+    "billing": "bench.billing",
+    "documents": "bench.billing_documents",
 }
 
 

@@ -186,6 +186,9 @@ def test_operations_lower_the_fee_and_the_final_invoice_charges_that(
     )
     after = gateway.post(url, json={"waive": True, "reason": "too late"}, headers=ops)
     assert after.status_code == 409  # the final fee is out
+    # No final reading comes: ten days after the end billing settles with an estimated index.
+    kafka.wait_until_handled(ContractTerminated.topic(), contract_id, "billing.final-settlement")
+    cli("billing", "settle-due-finals", "--today", (end + timedelta(days=10)).isoformat())
 
     def final_invoice() -> dict[str, Any] | None:
         items = gateway.get("/billing/v1/invoices", headers=auth).json()["items"]

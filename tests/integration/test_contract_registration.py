@@ -10,7 +10,12 @@ from typing import Any
 import httpx
 
 from portal_schemas.billing import InvoiceIssued
-from portal_schemas.contracts import ContractCreated, CustomerRegistered, RegistrationCodeIssued
+from portal_schemas.contracts import (
+    ContractCreated,
+    ContractTerminated,
+    CustomerRegistered,
+    RegistrationCodeIssued,
+)
 from portal_stack import MailCatcherClient
 
 PASSWORD = "a sturdy passphrase"
@@ -93,7 +98,11 @@ def test_register_with_the_final_invoice(
         json={"end_date": "2027-06-30", "reason": "switch"},
     )
     assert terminated.status_code in (200, 201), terminated.text
-    cli("contracts", "end-due-contracts", "--today", "2027-07-01")  # the final fee: the invoice
+    cli("contracts", "end-due-contracts", "--today", "2027-07-01")  # the final fee
+    # No final reading comes: after ten days billing settles with an estimated index.
+    kafka.keyed(ContractTerminated.topic(), customer.contract_id, count=2)
+    kafka.wait_until_handled(ContractTerminated.topic(), customer.contract_id, "billing.final-settlement")
+    cli("billing", "settle-due-finals", "--today", "2027-07-10")
     [invoice] = helpers.eventually(
         lambda: gateway.get("/billing/v1/invoices", headers=auth).json()["items"], timeout=30
     )

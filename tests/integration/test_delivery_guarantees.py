@@ -18,7 +18,7 @@ from portal_stack import MailCatcherClient
 
 
 def test_the_same_event_delivered_twice_acts_once(
-    gateway: httpx.Client, mail: MailCatcherClient, kafka: Any, customer: Any, helpers: Any
+    gateway: httpx.Client, mail: MailCatcherClient, kafka: Any, cli: Any, customer: Any, helpers: Any
 ) -> None:
     auth = helpers.log_in(gateway, customer.email, customer.password)
     # wait until billing knows the contract, so the final invoice is a normal one
@@ -32,6 +32,9 @@ def test_the_same_event_delivered_twice_acts_once(
     )
     event = kafka.publish_event(terminated, customer.contract_id, "contracts")
     kafka.publish(ContractTerminated.topic(), event.to_json(), key=customer.contract_id)  # a redelivery
+    # No final reading comes: ten days after the end billing settles with an estimated index.
+    kafka.wait_until_handled(ContractTerminated.topic(), customer.contract_id, "billing.final-settlement")
+    cli("billing", "settle-due-finals", "--today", "2027-04-10")
 
     invoices = helpers.eventually(
         lambda: gateway.get("/billing/v1/invoices", headers=auth).json()["items"], timeout=30

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import json
 import subprocess
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import httpx
 
+from portal_schemas.metering import MeterReadingReceived
 from portal_stack import MailCatcherClient
 
 
@@ -59,8 +63,27 @@ def test_reading_termination_invoice_and_emails(
         json={"end_date": "2027-06-30", "reason": "switch"},
     )
     assert terminated.status_code in (200, 201), terminated.text
+    # The final reading of the end date, as metering announces it (published directly: the
+    # end date is still ahead, so the portal would not take it yet).
+    meter_id = mine[-1]["data"]["meter_id"]
+    final_reading = MeterReadingReceived(
+        reading_id=str(uuid.uuid4()),
+        meter_id=meter_id,
+        customer_number=customer.customer_number,
+        contract_id=customer.contract_id,
+        register_type="electricity_single",
+        value=Decimal("1500"),
+        unit="kWh",
+        read_at=datetime(2027, 6, 30, 18, tzinfo=UTC),
+        source="customer",
+        quality="actual",
+        final=True,
+    )
+    kafka.publish_event(final_reading, meter_id, "metering")
+    kafka.wait_until_handled(MeterReadingReceived.topic(), meter_id, "billing.reading-view")
     # The fee is provisional until the contract has ended; billing waits for the final one,
-    # which the daily job announces once the last day has passed.
+    # which the daily job announces once the last day has passed. With the final reading in,
+    # billing settles the contract at once.
     cli("contracts", "end-due-contracts", "--today", "2027-07-01")
 
     invoices = helpers.eventually(

@@ -12,21 +12,23 @@ from billing.app import create_app
 from billing.db.tables import Base
 from billing.settings import BillingSettings
 from portal_chassis.testing import Harness, TokenFactory, service_under_test
-from portal_schemas.contracts import ContractCreated, ContractTerminated
+from portal_schemas.contracts import (
+    ContractCreated,
+    ContractTerminated,
+    ContractWithdrawn,
+    TariffPeriodData,
+    TariffsPublished,
+)
 from portal_schemas.metering import MeterReadingReceived
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> BillingSettings:
-    # The placeholder tariff spelled out, so the hand-worked sums in the tests do not hang on
-    # the defaults.
+    # Spelled out, so the hand-worked sums in the tests do not hang on the defaults.
     return BillingSettings(
         database_url=f"sqlite+aiosqlite:///{tmp_path}/billing.sqlite3",
-        placeholder_price_per_kwh=Decimal("0.30"),
-        placeholder_price_per_m3=Decimal("1.40"),
-        placeholder_price_per_gj=Decimal("50.00"),
-        supply_vat_rate=Decimal("0.21"),
         termination_fee_vat_rate=Decimal("0.21"),  # for events without the fee split
+        final_reading_wait_days=10,
         payment_term_days=14,
         consumer_max_attempts=2,
     )
@@ -67,6 +69,9 @@ class Events:
         meter_id: str = "M-1",
         unit: str = "kWh",
         customer: str = "100200300",
+        quality: str = "actual",
+        final: bool = False,
+        rollover_capacity: str | None = None,
     ) -> MeterReadingReceived:
         return MeterReadingReceived(
             reading_id=reading_id,
@@ -78,7 +83,9 @@ class Events:
             unit=unit,  # type: ignore[arg-type]
             read_at=read_at,
             source="customer",
-            quality="actual",
+            quality=quality,  # type: ignore[arg-type]
+            final=final,
+            rollover_capacity=None if rollover_capacity is None else Decimal(rollover_capacity),
         )
 
     def termination(
@@ -104,6 +111,28 @@ class Events:
             fee_is_final=final,
         )
 
+    def withdrawal(
+        self, contract_id: str = "C-1", customer: str = "100200300", last_supply_day: date | None = None
+    ) -> ContractWithdrawn:
+        return ContractWithdrawn(
+            contract_id=contract_id,
+            customer_number=customer,
+            withdrawn_on=last_supply_day or date(2026, 1, 1),
+            last_supply_day=last_supply_day,
+        )
+
+    def tariffs(self, product_code: str = "FIXED-3Y", *periods: dict[str, Any]) -> TariffsPublished:
+        """A product's tariff periods; each dict gives TariffPeriodData's fields, electricity by
+        default."""
+        return TariffsPublished(
+            product_code=product_code,
+            name=product_code,
+            kind="fixed",
+            commodities=sorted({p.get("commodity", "electricity") for p in periods}),
+            on_sale=True,
+            periods=[TariffPeriodData.model_validate({"commodity": "electricity", **p}) for p in periods],
+        )
+
 
 @pytest.fixture
 def events() -> Events:
@@ -112,10 +141,24 @@ def events() -> Events:
 
 async def deliver_all(service: Harness, *payloads: Any) -> None:
     for payload in payloads:
-        subject = payload.meter_id if isinstance(payload, MeterReadingReceived) else payload.contract_id
+        if isinstance(payload, MeterReadingReceived):
+            subject = payload.meter_id
+        elif isinstance(payload, TariffsPublished):
+            subject = payload.product_code
+        else:
+            subject = payload.contract_id
         await service.deliver(payload, subject=subject)
 
 
 @pytest.fixture
 def deliver() -> Any:
     return deliver_all
+
+
+@pytest.fixture(autouse=True)
+def _flat_profile_for_worked_examples(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hand-worked settlement examples spread a year evenly over its days, so a reader can
+    follow the arithmetic; test_standard_profile.py checks the profile the service uses."""
+    from billing.domain.estimates import FlatProfile
+
+    monkeypatch.setattr("billing.use_cases.settlements.standard_profile", FlatProfile)

@@ -57,24 +57,40 @@ async def test_list_shows_only_my_invoices_newest_first(
 
 
 async def test_detail_has_lines_and_vat(service: Harness, events, deliver, tokens: TokenFactory) -> None:
+    gas = {"commodity": "gas", "valid_from": "2025-01-01", "vat_rate": "0.21"}
     await deliver(
         service,
-        events.contract("C-1"),
+        events.tariffs("FIXED-3Y", {**gas, "unit_prices": {"gas": "1.40"}, "fixed_costs_per_day": "0.20"}),
+        events.contract("C-1", commodity="gas"),
         events.reading("R-1", "40", datetime(2026, 1, 5, tzinfo=UTC), register="gas", unit="m3"),
-        events.reading("R-2", "1234.5", datetime(2026, 10, 1, tzinfo=UTC), register="gas", unit="m3"),
+        # the final reading, on the end date: the final invoice is issued at once
+        events.reading("R-2", "1234.5", datetime(2026, 10, 31, 9, tzinfo=UTC), register="gas", unit="m3"),
     )
     invoice_id = await issue(service, events, "C-1", ME, datetime(2026, 11, 2, 9, tzinfo=UTC), "0.00", "0.00")
 
     response = await service.client.get(f"/v1/invoices/{invoice_id}", headers=tokens.headers(ME))
     assert response.status_code == 200
     body = response.json()
-    # gas 1234.5 - 40 = 1194.5 m3 x 1.40 = 1672.30; VAT 1672.30 x 0.21 = 351.183 -> 351.18;
-    # incl. 1672.30 + 351.18 = 2023.48. No fee line: the fee is zero.
+    # 1 January to 31 October: 304 days x 0.20 = 60.80; gas 1234.5 - 40 = 1194.5 m3 x 1.40 =
+    # 1672.30; base 1733.10, VAT 1733.10 x 0.21 = 363.951 -> 363.95; incl. 2097.05. No fee line:
+    # the fee is zero.
     assert body["lines"] == [
         {
             "position": 1,
+            "kind": "fixed_costs",
+            "description": "Fixed delivery costs, 2026-01-01 to 2026-10-31",
+            "quantity": "304",
+            "unit": "day",
+            "unit_price": "0.2",
+            "vat_rate": "0.21",
+            "amount_excl_vat": "60.80",
+            "meter_id": None,
+            "register_type": None,
+        },
+        {
+            "position": 2,
             "kind": "consumption",
-            "description": "Gas, meter index 40 to 1234.5",
+            "description": "Gas, 2026-01-01 to 2026-10-31 (meter index 40 to 1234.5)",
             "quantity": "1194.5",
             "unit": "m3",
             "unit_price": "1.4",
@@ -82,13 +98,13 @@ async def test_detail_has_lines_and_vat(service: Harness, events, deliver, token
             "amount_excl_vat": "1672.30",
             "meter_id": "M-1",
             "register_type": "gas",
-        }
+        },
     ]
-    assert body["vat"] == [{"rate": "0.21", "base": "1672.30", "vat": "351.18"}]
+    assert body["vat"] == [{"rate": "0.21", "base": "1733.10", "vat": "363.95"}]
     assert (body["total_excl_vat"], body["vat_total"], body["total_incl_vat"]) == (
-        "1672.30",
-        "351.18",
-        "2023.48",
+        "1733.10",
+        "363.95",
+        "2097.05",
     )
     assert (body["period_start"], body["period_end"]) == ("2026-01-01", "2026-10-31")
 

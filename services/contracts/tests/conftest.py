@@ -54,8 +54,9 @@ async def service(app: FastAPI) -> AsyncIterator[Harness]:
 
 
 @pytest.fixture
-def make_contract(service: Harness) -> MakeContract:
-    """Create a contract the way the operations CLI does; returns its id."""
+def make_contract(app: FastAPI, service: Harness) -> MakeContract:
+    """Create a contract the way the operations CLI does (with the app's sealer, None without
+    a sealing key); returns its id."""
 
     async def make(
         customer_number: str = "100200300",
@@ -93,6 +94,7 @@ def make_contract(service: Harness) -> MakeContract:
                 meter_location=meter_location,
                 annual_consumption=annual_consumption,
                 ean=ean,
+                sealer=app.state.sealer,
             )
         return contract.id
 

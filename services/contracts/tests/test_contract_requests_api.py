@@ -97,6 +97,9 @@ async def test_a_request_waits_for_confirmation_and_is_then_concluded(
     [created] = [e for e in await service.outbox("ContractCreated") if e.subject == body["contract_id"]]
     assert created.data["start_date"] == "2026-07-01"
     assert (created.data["ean"], created.data["supply_postcode"]) == (EAN, "3511AB")
+    # The whole supply address travels: billing prints it on invoices and the proof of address.
+    supply = ("supply_street", "supply_house_number", "supply_house_number_addition", "supply_city")
+    assert tuple(created.data[field] for field in supply) == ("Kerkstraat", 12, None, "Utrecht")
     # A portal request names neither: metering learns them when the grid operator places a meter.
     assert (created.data["meter_location"], created.data["expected_annual_consumption"]) == ("unknown", {})
     registered = await service.outbox("CustomerRegistered")
@@ -457,6 +460,9 @@ async def test_a_contract_moves_with_the_customer(
     events = {e.subject: e.data for e in await service.outbox("ContractMoved")}
     assert events[electricity]["old_supply_postcode"] == "1234AB"
     assert events[electricity]["new_supply_postcode"] == "9711CD"
+    new_supply = ("new_supply_street", "new_supply_house_number", "new_supply_house_number_addition")
+    assert tuple(events[gas][field] for field in new_supply) == ("Dorpsweg", 3, "A")
+    assert events[gas]["new_supply_city"] == "Groningen"
     assert (events[gas]["move_out_date"], events[gas]["move_in_date"]) == ("2026-03-15", "2026-03-16")
     registered = await service.outbox("CustomerRegistered")
     assert registered[-1].data["supply_postcodes"] == ["9711CD"]

@@ -17,6 +17,7 @@ from contracts.db.tables import Contract, ContractNumberCounter, Customer
 from contracts.domain.errors import ContractNotActive, InvalidConnection, InvalidContractTerms
 from contracts.settings import ContractsSettings
 from contracts.use_cases.create_contract import CustomerDetails, create_contract
+from portal_chassis.sealing import Sealer
 from portal_chassis.testing import Harness
 from portal_schemas.contracts import ContractCreated
 
@@ -161,6 +162,8 @@ def test_cli_creates_a_contract_on_a_migrated_database(
 ) -> None:
     database = tmp_path / "contracts.sqlite3"
     monkeypatch.setenv("CONTRACTS_DATABASE_URL", f"sqlite+aiosqlite:///{database}")
+    key = Sealer.new_key()
+    monkeypatch.setenv("EVENT_SEALING_KEY", key)
     assert main(["migrate"]) == 0
     capsys.readouterr()
 
@@ -202,12 +205,17 @@ def test_cli_creates_a_contract_on_a_migrated_database(
     outbox = read("SELECT event_type, key, payload FROM outbox ORDER BY id")
     assert [(event_type, key) for event_type, key, _ in outbox] == [
         ("CustomerRegistered", "100200300"),
+        ("CustomerDetailsChanged", "100200300"),  # a new customer: billing learns the name
         ("ContractCreated", contract_id),
         *[("DocumentAvailable", "100200300")] * 3,  # confirmation, tariff sheet, technical card
     ]
     registered = json.loads(str(outbox[0][2]))["data"]
     assert (registered["supply_postcodes"], registered["billing_postcode"]) == (["1234AB"], "5678CD")
-    created = json.loads(str(outbox[1][2]))["data"]
+    details = json.loads(str(outbox[1][2]))["data"]
+    assert "J. de Vries" not in str(outbox[1][2])
+    assert Sealer(key).open(details["sealed_name"]) == "J. de Vries"
+    assert (details["payment_method"], details["sealed_iban"]) == ("transfer", None)
+    created = json.loads(str(outbox[2][2]))["data"]
     assert created["contract_number"] == "100000001"
     assert (created["ean"], created["supply_postcode"], created["meter_location"]) == (
         None,
@@ -249,7 +257,7 @@ def test_cli_creates_a_contract_on_a_migrated_database(
     assert main(typo) == 2
     assert "four digits" in capsys.readouterr().err
     assert len(read("SELECT id FROM contracts")) == 2
-    assert len(read("SELECT id FROM outbox")) == 9  # nothing more than the two contracts wrote
+    assert len(read("SELECT id FROM outbox")) == 10  # nothing more than the two contracts wrote
 
     # The supply postcode cannot be left out.
     with pytest.raises(SystemExit) as usage:

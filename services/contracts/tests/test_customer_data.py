@@ -62,7 +62,7 @@ async def test_a_phone_number_change_is_announced_without_the_number(
     )
     assert changed.status_code == 200
     assert changed.json()["phone"] == "0612345678"
-    [_, contact] = await service.outbox("CustomerDetailsChanged")
+    [_, _, contact] = await service.outbox("CustomerDetailsChanged")  # new customer, payment, contact
     assert contact.data["changed"] == ["contact"]
     assert "0612345678" not in contact.model_dump_json()
     # The latest event wins downstream, so it still carries the payment details.
@@ -85,6 +85,31 @@ async def test_a_phone_number_change_is_announced_without_the_number(
     assert removed.json()["phone"] is None
     assert [e.data["changed"] for e in await service.outbox("CustomerDetailsChanged")][-1] == ["contact"]
     assert len(await service.outbox()) == before + 1
+
+
+async def test_a_new_customer_is_announced_to_billing_with_the_name_sealed(
+    service: Harness, make_contract: MakeContract
+) -> None:
+    await make_contract(billing_postcode="1234AB")
+    [details] = await service.outbox("CustomerDetailsChanged")
+    assert details.subject == CUSTOMER
+    assert "J. de Vries" not in details.model_dump_json()
+    assert Sealer(KEY).open(details.data["sealed_name"]) == "J. de Vries"
+    assert (details.data["payment_method"], details.data["sealed_iban"]) == ("transfer", None)
+    assert details.data["billing_postcode"] == "1234AB"
+    # A second contract of the same customer creates no customer: nothing more to announce.
+    await make_contract(commodity="gas", product_code="FIX-1Y-GAS", supply_postcode="1234AB")
+    assert len(await service.outbox("CustomerDetailsChanged")) == 1
+
+
+async def test_without_a_sealing_key_a_new_customer_is_announced_without_the_name(
+    app: FastAPI, service: Harness, make_contract: MakeContract
+) -> None:
+    app.state.sealer = None
+    await make_contract()
+    [details] = await service.outbox("CustomerDetailsChanged")
+    assert details.data["sealed_name"] is None
+    assert "J. de Vries" not in details.model_dump_json()
 
 
 async def test_without_a_sealing_key_a_contact_change_that_would_carry_an_iban_is_refused(
@@ -120,14 +145,16 @@ async def test_billing_address_change_is_announced_to_identity_and_billing(
     assert changed.json()["billing_address"] == {**ADDRESS, "postcode": "3511AB"}
     [_, registered] = await service.outbox("CustomerRegistered")
     assert registered.data["billing_postcode"] == "3511AB"
-    [details] = await service.outbox("CustomerDetailsChanged")
+    [_, details] = await service.outbox("CustomerDetailsChanged")  # the first: the new customer
     assert details.subject == CUSTOMER
     assert details.data["billing_city"] == "Utrecht"
     assert details.data["billing_house_number_addition"] == "bis"
     assert details.data["payment_method"] == "transfer"
     assert details.data["sealed_iban"] is None
     assert details.data["changed"] == ["billing_address"]
-    assert "name" not in details.data
+    # The latest event wins downstream, so every one carries the name, sealed.
+    assert "J. de Vries" not in details.model_dump_json()
+    assert Sealer(KEY).open(details.data["sealed_name"]) == "J. de Vries"
 
 
 @pytest.mark.parametrize(
@@ -172,7 +199,7 @@ async def test_direct_debit_with_a_good_iban_travels_sealed(
     )
     assert changed.status_code == 200, changed.text
     assert (changed.json()["payment_method"], changed.json()["iban"]) == ("direct_debit", "NL91 **** 4300")
-    [details] = await service.outbox("CustomerDetailsChanged")
+    [_, details] = await service.outbox("CustomerDetailsChanged")  # the first: the new customer
     assert (details.data["payment_method"], details.data["changed"]) == ("direct_debit", ["payment"])
     assert "NL91ABNA0417164300" not in details.model_dump_json()
     assert Sealer(KEY).open(details.data["sealed_iban"]) == "NL91ABNA0417164300"

@@ -82,3 +82,25 @@ async def test_emit_then_rollback_writes_nothing(tmp_path, reading) -> None:
     relay = OutboxRelay(sessions, Recorder(), service="billing")
     assert await relay.pending_count() == 0
     await engine.dispose()
+
+
+async def test_emit_many_writes_what_emit_writes(tmp_path, reading) -> None:
+    engine, sessions = await setup(tmp_path)
+    async with UnitOfWork(sessions, "billing") as uow:
+        uow.emit(reading("1"), subject="a")
+        envelopes = uow.emit_many([(reading("2"), "b"), (reading("3"), "c")])
+        await uow.commit()
+    assert [e.subject for e in envelopes] == ["b", "c"]
+    assert [e.subject for e in uow.emitted] == ["a", "b", "c"]
+    async with sessions() as s:
+        rows = (await s.execute(select(tables.outbox).order_by(tables.outbox.c.id))).mappings().all()
+    assert [(r["key"], r["event_type"], r["topic"]) for r in rows] == [
+        (key, "MeterReadingReceived", "metering.meter-reading-received.v1") for key in "abc"
+    ]
+    assert [json.loads(r["payload"])["data"]["value"] for r in rows] == ["1", "2", "3"]
+    assert [json.loads(r["payload"])["event_id"] for r in rows] == [r["event_id"] for r in rows]
+    for row in rows:  # each event its own ids, in the payload and in the headers
+        headers = json.loads(row["headers"])
+        assert headers["event-type"] == "MeterReadingReceived"
+        assert headers["correlation_id"] == json.loads(row["payload"])["correlation_id"]
+    await engine.dispose()

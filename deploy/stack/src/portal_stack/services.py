@@ -41,12 +41,23 @@ def sqlite_url(run_dir: Path, service: str) -> str:
 def event_sealing_key(run_dir: Path) -> str:
     """The Fernet key services seal secrets in events with: `EVENT_SEALING_KEY` if set, else
     generated once per run dir into `secrets/event-sealing.key` (mode 600, never in git)."""
-    from_env = os.environ.get("EVENT_SEALING_KEY")
+    return _run_secret(run_dir, "EVENT_SEALING_KEY", "event-sealing.key")
+
+
+def payment_webhook_secret(run_dir: Path) -> str:
+    """The secret the payment provider (simulator) signs its webhooks with and billing checks:
+    `BILLING_PAYMENT_WEBHOOK_SECRET` if set, else generated once per run dir into
+    `secrets/payment-webhook.secret`, like the sealing key."""
+    return _run_secret(run_dir, "BILLING_PAYMENT_WEBHOOK_SECRET", "payment-webhook.secret")
+
+
+def _run_secret(run_dir: Path, env_name: str, file_name: str) -> str:
+    from_env = os.environ.get(env_name)
     if from_env:
         return from_env
     secrets_dir = run_dir / "secrets"
     secrets_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    key_file = secrets_dir / "event-sealing.key"
+    key_file = secrets_dir / file_name
     if not key_file.exists():
         key = base64.urlsafe_b64encode(os.urandom(32)).decode()
         # O_EXCL: two stacks starting at once must not each write a different key.

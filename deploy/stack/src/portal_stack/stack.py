@@ -24,6 +24,7 @@ from portal_stack.gateway import DEFAULT_RATE_BURST, DEFAULT_RATE_LIMIT, Gateway
 from portal_stack.kafka import DEFAULT_PORT as KAFKA_DEFAULT_PORT
 from portal_stack.kafka import LocalKafka, create_topics, load_topics
 from portal_stack.mailcatcher import MailCatcherClient
+from portal_stack.payment_provider import payment_environment, provider_port, provider_process
 from portal_stack.ports import LOOPBACK, free_ports, port_open
 from portal_stack.postgres import PostgresCluster, env_database_urls
 from portal_stack.processes import ManagedProcess, ProcessError
@@ -34,6 +35,7 @@ from portal_stack.services import (
     database_url_env,
     event_sealing_key,
     http_ready,
+    payment_webhook_secret,
     service_environment,
     service_ports,
     sqlite_url,
@@ -75,6 +77,7 @@ class StackConfig:
     rate_limit: str = DEFAULT_RATE_LIMIT
     rate_burst: int = DEFAULT_RATE_BURST
     start_gateway: bool = True
+    provider_port: int = field(default_factory=provider_port)  # the payment provider simulator
 
     @classmethod
     def from_env(cls, run_dir: Path | None = None) -> StackConfig:
@@ -101,14 +104,15 @@ class StackConfig:
         infrastructure: Mode | None = None,
     ) -> StackConfig:
         """Tests: every port free and random, PostgreSQL, Docker where it can run."""
-        ports = free_ports(4 + len(SERVICE_NAMES))
+        ports = free_ports(5 + len(SERVICE_NAMES))
         return cls(
             run_dir=run_dir,
             gateway_port=ports[0],
             kafka_port=ports[1],
             smtp_port=ports[2],
             mail_http_port=ports[3],
-            service_ports=dict(zip(SERVICE_NAMES, ports[4:], strict=True)),
+            service_ports=dict(zip(SERVICE_NAMES, ports[4:-1], strict=True)),
+            provider_port=ports[-1],
             database=database,
             services=tuple(services),
             infrastructure=infrastructure or infrastructure_mode(),
@@ -132,6 +136,8 @@ class Stack:
         self.kafka: _Kafka | None = None
         self.postgres: _Postgres | None = None
         self.mail: ManagedProcess | None = None
+        self.provider: ManagedProcess | None = None
+        self.payment_env: dict[str, str] = {}
         self.services: dict[str, ServiceProcess] = {}
         self.gateway: Gateway | None = None
         self.database_urls: dict[str, str] = {}
@@ -155,6 +161,10 @@ class Stack:
 
     def mail_client(self) -> MailCatcherClient:
         return MailCatcherClient(self.mail_url)
+
+    @property
+    def provider_url(self) -> str:
+        return f"http://{LOOPBACK}:{self.config.provider_port}"
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -184,6 +194,9 @@ class Stack:
             kafka_ready = pool.submit(self._timed, "kafka", self.kafka.start)
             self._start_mail()
             say(f"mail catcher on SMTP {LOOPBACK}:{config.smtp_port} ({self.timings['mail']:.1f}s)")
+            if "billing" in config.services:
+                self._start_provider()
+                say(f"payment provider simulator on {self.provider_url} ({self.timings['provider']:.1f}s)")
             if config.database == "postgres":
                 self.postgres = self._make_postgres()
                 self._started.append(self.postgres.stop)
@@ -226,6 +239,8 @@ class Stack:
         wanted = {f"{name} service": config.service_ports[name] for name in config.services}
         wanted["mail catcher SMTP"] = config.smtp_port
         wanted["mail catcher HTTP"] = config.mail_http_port
+        if "billing" in config.services:
+            wanted["payment provider simulator"] = config.provider_port
         if config.start_gateway:
             wanted["gateway"] = config.gateway_port
         taken = [f"{what} port {port}" for what, port in wanted.items() if port_open(port)]
@@ -275,6 +290,22 @@ class Stack:
         self._started.append(self.mail.stop)
         self._timed("mail", self.mail.start_and_wait)
 
+    def _start_provider(self) -> None:
+        config = self.config
+        self.payment_env = payment_environment(
+            provider_port=config.provider_port,
+            gateway_port=config.gateway_port,
+            secret=payment_webhook_secret(config.run_dir),
+        )
+        self.provider = provider_process(
+            python=config.python,
+            port=config.provider_port,
+            environment=self.payment_env,
+            log_dir=config.log_dir,
+        )
+        self._started.append(self.provider.stop)
+        self._timed("provider", self.provider.start_and_wait)
+
     def _start_services(self, say: Report) -> None:
         config = self.config
         endpoints = Endpoints(
@@ -292,6 +323,8 @@ class Stack:
                 sealing_key=key,
                 log_level=config.log_level,
             )
+            if name == "billing":
+                env.update(self.payment_env)
             self.services[name] = ServiceProcess(
                 name,
                 port=config.service_ports[name],
@@ -338,6 +371,8 @@ class Stack:
             found.append(self.postgres.process)
         if self.mail is not None:
             found.append(self.mail)
+        if self.provider is not None:
+            found.append(self.provider)
         found.extend(self.services.values())
         if self.gateway is not None:
             found.append(self.gateway)

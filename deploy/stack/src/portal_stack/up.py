@@ -95,6 +95,7 @@ def _write_state(run_dir: Path, stack: Stack | None, phase: str) -> None:
             gateway=stack.gateway_url,
             kafka=stack.kafka.bootstrap_servers if stack.kafka else None,
             mail={"smtp": f"{LOOPBACK}:{config.smtp_port}", "http": stack.mail_url},
+            payment_provider=stack.provider_url if stack.provider is not None else None,
             services={
                 name: {"port": config.service_ports[name], "log": str(handle.log_file)}
                 for name, handle in stack.services.items()
@@ -141,6 +142,11 @@ def _summary(stack: Stack, seconds: float) -> str:
         f"                 kcat -b {stack.bootstrap_servers} -C -t {EXAMPLE_TOPIC} -e",
         f"  mail catcher   web UI {stack.mail_url}/   API {stack.mail_url}/api/messages   "
         f"SMTP {LOOPBACK}:{config.smtp_port}",
+        *(
+            [f"  card payments  provider simulator {stack.provider_url}/   (hosted pages /pay/<checkout>)"]
+            if stack.provider is not None
+            else []
+        ),
         f"  databases      {_database_note(stack)}",
         f"  run dir        {config.run_dir}   (logs in {rel(config.log_dir)}/)",
         "",
@@ -290,6 +296,9 @@ def status(run_dir: Path | None = None) -> int:
     print(f"  kafka          {state['kafka']}   {_ok(port_open(int(port), host))}")
     mail = state["mail"]
     print(f"  mail catcher   {mail['http']}/   {_ok(http_ready(mail['http'] + '/api/messages'))}")
+    provider = state.get("payment_provider")
+    if provider:
+        print(f"  card payments  {provider}/   {_ok(http_ready(provider + '/openapi.json'))}")
     return 0
 
 

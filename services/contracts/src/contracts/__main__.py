@@ -120,6 +120,13 @@ def _annual_consumption(args: argparse.Namespace) -> dict[str, Decimal]:
 def _create_contract(args: argparse.Namespace) -> int:
     settings = ContractsSettings()
     now = datetime.now(UTC)
+    # A new customer's name travels sealed to billing; without a key it is not sent at all.
+    key = settings.event_sealing_key
+    try:
+        sealer = None if key is None else Sealer(key.get_secret_value())
+    except SealingError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
     concluded_on = args.concluded_on or min(calendar_day(now, settings.zone), args.start_date)
 
     async def work(uow: UnitOfWork) -> int:
@@ -143,6 +150,7 @@ def _create_contract(args: argparse.Namespace) -> int:
             annual_consumption=_annual_consumption(args),
             ean=args.ean,
             withdrawal_days=settings.withdrawal_days,
+            sealer=sealer,
         )
         print(contract.id)  # alone on the last line: scripts and integration tests read it
         return 0

@@ -7,7 +7,7 @@ so either both the change and its event exist or neither does. Only the UoW comm
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Self
@@ -58,6 +58,15 @@ class UnitOfWork:
             await session.close()
 
     def emit(self, data: EventData, *, subject: str) -> Envelope:
+        return self._emit(data, subject, current_trace_headers())
+
+    def emit_many(self, events: Iterable[tuple[EventData, str]]) -> list[Envelope]:
+        """``emit`` for each ``(data, subject)``, for bulk jobs that announce thousands of
+        changes in one transaction: the same outbox rows, with the trace context read once."""
+        trace_headers = current_trace_headers()
+        return [self._emit(data, subject, trace_headers) for data, subject in events]
+
+    def _emit(self, data: EventData, subject: str, trace_headers: dict[str, str]) -> Envelope:
         envelope = Envelope.wrap(
             data,
             subject=subject,
@@ -65,7 +74,7 @@ class UnitOfWork:
             correlation_id=context.correlation_id(),
             causation_id=context.causation_id(),
         )
-        headers = current_trace_headers()
+        headers = dict(trace_headers)
         headers["event-type"] = envelope.event_type
         # FastStream's own correlation header carries the envelope's, so both agree for kcat users.
         headers["correlation_id"] = envelope.correlation_id

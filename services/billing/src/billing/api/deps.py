@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends
@@ -12,4 +13,12 @@ from portal_chassis.deps import UowDep, service_settings
 
 SettingsDep = Annotated[BillingSettings, Depends(service_settings(BillingSettings))]
 
-__all__ = ["CustomerDep", "SettingsDep", "UowDep"]
+
+def get_now() -> datetime:
+    """The current moment; tests override this dependency to act on a chosen day."""
+    return datetime.now(UTC)
+
+
+NowDep = Annotated[datetime, Depends(get_now)]
+
+__all__ = ["CustomerDep", "NowDep", "SettingsDep", "UowDep"]

@@ -42,6 +42,9 @@ class InvoiceSummary(_FromRow):
     vat_total: Money
     total_incl_vat: Money
     currency: Literal["EUR"]
+    open_amount: Money = Field(description="Still to be paid; below zero: credit in the customer's favour")
+    estimated: bool = Field(description="Part of the consumption is estimated; a real reading corrects it")
+    credits_invoice_id: str | None = Field(description="For a credit note: the invoice it corrects")
 
 
 class InvoiceLineOut(_FromRow):

@@ -3,8 +3,8 @@
 - Read models fed by other services' events: contracts (with their product history and supply
   address), customers (name and IBAN kept sealed), tariffs, meter readings.
 - Billing's own data: billing accounts (mode, e-invoice), advance plans, invoices with their
-  lines and VAT, invoice number sequences, payments and their allocation to invoices, card
-  checkouts, direct-debit collections, dunning steps.
+  lines and VAT, the indexes settlements closed on, invoice number sequences, payments and
+  their allocation to invoices, card checkouts, direct-debit collections, dunning steps.
 """
 
 from __future__ import annotations
@@ -170,6 +170,12 @@ class BillingAccount(Base):
     # The last day billed by a settlement (annual, quarterly, on reading): the next one starts
     # the day after. Null until the first settlement (it then starts on the contract's start).
     settled_through: Mapped[date | None] = mapped_column(Date)
+    # A final settlement waiting for the final reading: issued with an estimate on this day if
+    # the reading has not come by then. Null when none is waiting.
+    final_due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    # The final termination fee, kept so a corrected final settlement shows it again.
+    final_fee_excl_vat: Mapped[Decimal | None] = mapped_column(_money())
+    final_fee_vat_rate: Mapped[Decimal | None] = mapped_column(ExactDecimal(5, 4))
 
 
 class AdvancePlanRow(Base):
@@ -274,6 +280,24 @@ class InvoiceVatRow(Base):
     vat: Mapped[Decimal] = mapped_column(_money())
 
 
+class SettlementIndexRow(Base):
+    """The closing index of each register a settlement used (read, interpolated or estimated):
+    the next settlement opens on it, so no energy is billed twice or left out even where the
+    index was estimated. Those of a credited settlement no longer count."""
+
+    __tablename__ = "settlement_indexes"
+    __table_args__ = (Index("ix_settlement_indexes_contract_day", "contract_id", "day"),)
+
+    invoice_id: Mapped[str] = mapped_column(ForeignKey("invoices.id"), primary_key=True)
+    meter_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    register_type: Mapped[str] = mapped_column(String(30), primary_key=True)
+    contract_id: Mapped[str] = mapped_column(String(64))
+    day: Mapped[date] = mapped_column(Date)  # the settlement's last day
+    value: Mapped[Decimal] = mapped_column(ExactDecimal(18, 6))
+    kind: Mapped[str] = mapped_column(String(12))  # read | interpolated | estimated | settled
+    estimated: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 class PaymentRow(Base):
     """Money received for a customer. ``(channel, reference)`` is unique: the provider's payment
     id, the bank's reference, the cheque number or the debit's end-to-end id, so the same
@@ -347,6 +371,12 @@ class DirectDebitItem(Base):
     amount: Mapped[Decimal] = mapped_column(_money())
     payment_id: Mapped[str | None] = mapped_column(ForeignKey("payments.id"))
     status: Mapped[str] = mapped_column(String(10))  # collected | returned
+    # The mandate debited and whether this was its first debit (FRST) or a later one (RCUR).
+    mandate_reference: Mapped[str] = mapped_column(String(35), index=True)
+    sequence_type: Mapped[str] = mapped_column(String(4))
+    # Once the bank returned it: the ISO 20022 reason (AM04, MD06, ...) and the day.
+    reason_code: Mapped[str | None] = mapped_column(String(4))
+    returned_on: Mapped[date | None] = mapped_column(Date)
 
 
 class DunningStepRow(Base):

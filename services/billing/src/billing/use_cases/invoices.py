@@ -9,9 +9,17 @@ from portal_chassis.uow import UnitOfWork
 
 
 async def list_invoices(
-    uow: UnitOfWork, customer_number: str, *, limit: int, offset: int
+    uow: UnitOfWork,
+    customer_number: str,
+    *,
+    limit: int,
+    offset: int,
+    year: int | None = None,
+    status: str | None = None,
 ) -> tuple[list[InvoiceRow], int]:
-    return await Invoices(uow.session).page_for_customer(customer_number, limit=limit, offset=offset)
+    return await Invoices(uow.session).page_for_customer(
+        customer_number, limit=limit, offset=offset, year=year, status=status
+    )
 
 
 async def get_invoice(uow: UnitOfWork, customer_number: str, invoice_id: str) -> InvoiceRow:

@@ -2,8 +2,8 @@
 
 CustomerRegistered is the snapshot identity keeps for registration (postcodes, segment,
 language); CustomerDetailsChanged is what billing needs (billing address, payment method, the
-IBAN sealed with the event sealing key) and what changed, also for a change of the phone number,
-which itself never travels.
+name and the IBAN sealed with the event sealing key) and what changed, also for a change of the
+phone number, which itself never travels.
 """
 
 from __future__ import annotations
@@ -82,6 +82,8 @@ def announce_details(
             billing_city=customer.billing_city,
             payment_method=customer.payment_method,  # table constraint
             sealed_iban=None if customer.iban is None or sealer is None else sealer.seal(customer.iban),
+            # Without a sealer the name stays home: billing then addresses the customer number.
+            sealed_name=None if sealer is None else sealer.seal(customer.name),
             changed=list(changed),
         ),
         subject=customer.customer_number,

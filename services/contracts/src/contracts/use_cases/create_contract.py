@@ -3,7 +3,9 @@
 In the same transaction as the contract: the customer is created or their registration data
 updated, the contract gets the next contract number, and CustomerRegistered is emitted when
 the customer is new or their registration data (segment, language, billing postcode, the
-distinct supply postcodes of their contracts) differs from what it was before.
+distinct supply postcodes of their contracts) differs from what it was before. A new customer
+is also announced with CustomerDetailsChanged, so billing learns whom to address invoices to
+(the name, sealed) and how they pay.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ from contracts.domain.contract import check_new_terms
 from contracts.domain.errors import ContractNotActive, InvalidContractTerms
 from contracts.domain.postcode import normalise_postcode
 from contracts.domain.terms import METER_LOCATIONS
-from contracts.use_cases.announcements import Registration, announce_registration
+from contracts.use_cases.announcements import Registration, announce_details, announce_registration
 from contracts.use_cases.documents import file_contract_documents
+from portal_chassis.sealing import Sealer
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.contracts import Commodity, ContractCreated, Segment
 from portal_schemas.types import Language
@@ -67,11 +70,13 @@ async def create_contract(
     annual_consumption: Mapping[str, Decimal] | None = None,
     ean: str | None = None,
     withdrawal_days: int = 14,
+    sealer: Sealer | None = None,
 ) -> Contract:
     """``annual_consumption``: expected volume per year per register (catalogue register
     names, e.g. {"electricity_normal": Decimal("1800")}), for the overview, the fee and
     metering's plausibility check. ``ean``: the connection supplied, when operations know it
-    (metering and the grid operator's data find the contract by it)."""
+    (metering and the grid operator's data find the contract by it). ``sealer``: the event
+    sealing key's, to announce a new customer's name sealed (without it the name stays home)."""
     # Everything is checked before anything is written.
     check_new_terms(
         customer_number=customer.customer_number,
@@ -161,6 +166,8 @@ async def create_contract(
         start_date=start_date.isoformat(),
     )
     announce_registration(uow, after, before, customer.customer_number)
+    if before is None:
+        announce_details(uow, sealer, stored, ["billing_address", "payment", "contact"])
     announce_created(uow, contract, volumes)  # meter location and registers checked above
     # The written confirmation and the other documents of the contract, in its mailbox.
     await file_contract_documents(uow, contract, stored, withdrawal_days=withdrawal_days, now=now)
@@ -181,6 +188,10 @@ def announce_created(uow: UnitOfWork, contract: Contract, volumes: Mapping[str, 
             start_date=contract.start_date,
             ean=contract.ean,
             supply_postcode=contract.supply_postcode,
+            supply_street=contract.supply_street,
+            supply_house_number=contract.supply_house_number,
+            supply_house_number_addition=contract.supply_house_number_addition,
+            supply_city=contract.supply_city,
             meter_location=contract.meter_location,
             expected_annual_consumption=dict(volumes),
         ),

@@ -178,6 +178,10 @@ async def report_move(
                 move_in_date=report.move_in_date,
                 old_supply_postcode=old_postcode,
                 new_supply_postcode=new.postcode,
+                new_supply_street=new.street,
+                new_supply_house_number=new.house_number,
+                new_supply_house_number_addition=new.house_number_addition,
+                new_supply_city=new.city,
             ),
             subject=contract.id,
         )
