@@ -1,0 +1,40 @@
+"""The billing API against its own OpenAPI document (schemathesis, in-process)."""
+
+from __future__ import annotations
+
+import pytest
+
+from billing.app import create_app
+from billing.db.tables import Base
+from billing.settings import BillingSettings
+from portal_chassis.api_fuzzing import fuzz_openapi
+from portal_chassis.testing import TokenFactory
+
+CUSTOMER = "100200300"
+
+
+@pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
+def test_customer_requests_answer_no_5xx_and_as_documented(
+    settings: BillingSettings, tokens: TokenFactory
+) -> None:
+    """Valid and invalid requests per operation as a signed-in customer: never a server error,
+    every answer as the document declares (invoices, PDFs, balance, advances, modes, card
+    payments, the provider's webhook)."""
+    app = create_app(settings)
+    tokens.install(app)
+    operations, failures = fuzz_openapi(app, Base.metadata, headers=tokens.headers(CUSTOMER))
+    assert operations >= 12
+    assert not failures, "\n\n".join(f"{label}:\n{text}" for label, text in failures.items())
+
+
+@pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
+def test_operator_requests_answer_no_5xx_and_as_documented(
+    settings: BillingSettings, tokens: TokenFactory
+) -> None:
+    """The same with an operator's token, which reaches the /v1/admin endpoints (payments,
+    credit notes, returned debits, advances)."""
+    app = create_app(settings)
+    tokens.install(app)
+    operations, failures = fuzz_openapi(app, Base.metadata, headers=tokens.operator_headers())
+    assert operations >= 12
+    assert not failures, "\n\n".join(f"{label}:\n{text}" for label, text in failures.items())
