@@ -13,6 +13,7 @@ from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaMessage, TestKafkaBroker
 from faststream.kafka.subscriber.usecase import BatchSubscriber
 from sqlalchemy import select
+from sqlalchemy.exc import DataError
 
 from portal_chassis import tables
 from portal_chassis.batch_consumers import BatchHandlers, BatchItem, Rejection, wire_batch_consumers
@@ -121,7 +122,15 @@ async def test_a_transient_failure_retries_the_batch_without_writing_dead_letter
     assert [d.body for d in dead] == [b"not json"]
 
 
-@pytest.mark.parametrize("failure", [PermanentError("no tariff for this day"), RuntimeError("bug")])
+@pytest.mark.parametrize(
+    "failure",
+    [
+        PermanentError("no tariff for this day"),
+        OverflowError("date value out of range"),
+        DataError("INSERT ...", {}, Exception("value too long for type character varying(20)")),
+        RuntimeError("bug"),
+    ],
+)
 async def test_a_batch_failing_for_good_becomes_one_dead_letter_per_record(
     settings: Any, reading: Any, failure: Exception
 ) -> None:
@@ -138,7 +147,11 @@ async def test_a_batch_failing_for_good_becomes_one_dead_letter_per_record(
     runtime, dead = await make_runtime(settings, handlers)
     async with TestKafkaBroker(runtime.broker) as broker:
         await broker.publish_batch(envelope(reading, "r-1"), envelope(reading, "r-2"), topic=TOPIC)
-    assert calls == (1 if isinstance(failure, PermanentError) else settings.consumer_max_attempts)
+    assert calls == (
+        1
+        if isinstance(failure, PermanentError | OverflowError | DataError)
+        else settings.consumer_max_attempts
+    )
     assert [json.loads(d.body)["data"]["reading_id"] for d in dead] == ["r-1", "r-2"]
     assert {d.headers["dlt-error-type"] for d in dead} == {type(failure).__name__}
     async with runtime.sessions() as session:

@@ -19,7 +19,7 @@ from billing.use_cases.issue_final_invoice import settle_due_finals
 from billing.use_cases.retention import purge_documents
 from billing.use_cases.settlement_runs import annual_settlements, quarterly_invoices
 from portal_chassis.calendar import calendar_day, start_of_day
-from portal_chassis.cli import Command, run, run_in_unit_of_work
+from portal_chassis.cli import Command, run, run_in_unit_of_work, today_arg
 from portal_chassis.runtime import ServiceRuntime
 from portal_chassis.uow import UnitOfWork
 
@@ -30,14 +30,6 @@ class SettlementJob(Protocol):
     async def __call__(
         self, uow: UnitOfWork, settings: BillingSettings, *, today: date, now: datetime
     ) -> dict[str, int]: ...
-
-
-def _today_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--today",
-        type=date.fromisoformat,
-        help="the calendar day to act as (default: today in the service's zone); for tests and catch-up",
-    )
 
 
 def _send_payment_reminders(args: argparse.Namespace) -> int:
@@ -53,7 +45,7 @@ def _send_payment_reminders(args: argparse.Namespace) -> int:
 
 
 def _collection_args(parser: argparse.ArgumentParser) -> None:
-    _today_arg(parser)
+    today_arg(parser)
     parser.add_argument(
         "--out",
         type=Path,
@@ -128,7 +120,7 @@ def _provider_simulator(args: argparse.Namespace) -> int:
 
 
 def _advance_run_args(parser: argparse.ArgumentParser) -> None:
-    _today_arg(parser)
+    today_arg(parser)
     parser.add_argument(
         "--month",
         type=_month,
@@ -213,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
             "send-payment-reminders": (
                 "send the due reminder step of every overdue invoice; prints a JSON summary",
                 _send_payment_reminders,
-                _today_arg,
+                today_arg,
             ),
             "collect-direct-debits": (
                 "write a SEPA pain.008 file for the open invoices due by the collection date of "
@@ -225,24 +217,24 @@ def main(argv: list[str] | None = None) -> int:
                 "remove invoices (not open) issued longer ago than the retention, with their "
                 "lines and what refers to them; prints a JSON summary",
                 _purge_documents,
-                _today_arg,
+                today_arg,
             ),
             "annual-settlements": (
                 "settle the year of every monthly-advance contract whose anniversary has come; "
                 "prints a JSON summary",
                 _settlement_job(annual_settlements),
-                _today_arg,
+                today_arg,
             ),
             "quarterly-invoices": (
                 "invoice every ended calendar quarter of the quarterly contracts; prints a JSON summary",
                 _settlement_job(quarterly_invoices),
-                _today_arg,
+                today_arg,
             ),
             "settle-due-finals": (
                 "issue the final settlements whose wait for the final reading is over (estimated "
                 "where it is missing); prints a JSON summary",
                 _settlement_job(settle_due_finals),
-                _today_arg,
+                today_arg,
             ),
             "process-debit-returns": (
                 "reopen the invoices of debits the bank returned (a JSON file); prints a JSON summary",

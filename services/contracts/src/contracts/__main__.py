@@ -22,7 +22,7 @@ from contracts.use_cases.registration_codes import MAX_VALID_DAYS, issue_registr
 from contracts.use_cases.renewals import propose_renewals
 from contracts.use_cases.terminate_contract import end_due_contracts
 from portal_chassis.calendar import calendar_day
-from portal_chassis.cli import run, run_in_unit_of_work
+from portal_chassis.cli import run, run_in_unit_of_work, today_arg
 from portal_chassis.problems import ProblemError
 from portal_chassis.sealing import Sealer, SealingError
 from portal_chassis.uow import UnitOfWork
@@ -217,14 +217,6 @@ def _import_catalogue(args: argparse.Namespace) -> int:
     return asyncio.run(run_in_unit_of_work(settings, work, refusals=(DomainError,), refused_code=2))
 
 
-def _today_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--today",
-        type=date.fromisoformat,
-        help="the calendar day to act as (default: today in the service's zone); for tests and catch-up",
-    )
-
-
 DailyJob = Callable[[UnitOfWork, ContractsSettings, date, datetime], Awaitable[None]]
 
 
@@ -300,22 +292,22 @@ def main(argv: list[str] | None = None) -> int:
             "end-due-contracts": (
                 "end terminating contracts whose last day passed, with the final fee; prints how many",
                 _daily(_end_due_contracts),
-                _today_arg,
+                today_arg,
             ),
             "propose-renewals": (
                 "propose renewals for fixed terms ending soon, roll ended ones over; prints proposals",
                 _daily(_propose_renewals),
-                _today_arg,
+                today_arg,
             ),
             "confirm-contract-requests": (
                 "confirm pending contract requests, refuse those failing the checks; prints confirmed",
                 _daily(_confirm_contract_requests),
-                _today_arg,
+                today_arg,
             ),
             "activate-due-contracts": (
                 "activate confirmed contracts whose start date has come; prints how many",
                 _daily(_activate_due_contracts),
-                _today_arg,
+                today_arg,
             ),
         },
         argv=argv,

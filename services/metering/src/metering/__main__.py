@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from metering.app import create_app
@@ -13,18 +13,10 @@ from metering.settings import MeteringSettings
 from metering.use_cases.consent import request_reconsent
 from metering.use_cases.reading_reminders import send_reading_reminders
 from portal_chassis.calendar import calendar_day
-from portal_chassis.cli import run, run_in_unit_of_work
+from portal_chassis.cli import run, run_in_unit_of_work, today_arg
 from portal_chassis.uow import UnitOfWork
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
-
-
-def _today_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--today",
-        type=date.fromisoformat,
-        help="the calendar day to act as (default: today in the service's zone); for tests and catch-up",
-    )
 
 
 def _send_reading_reminders(args: argparse.Namespace) -> int:
@@ -60,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
             "send-reading-reminders": (
                 "remind self-reading customers whose reading is due; prints how many were sent",
                 _send_reading_reminders,
-                _today_arg,
+                today_arg,
             ),
             "request-reconsent": (
                 "ask customers whose smart-meter consent predates the terms in force to consent "

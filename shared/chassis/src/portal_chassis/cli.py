@@ -7,6 +7,7 @@ import argparse
 import json
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import date
 from pathlib import Path
 
 import uvicorn
@@ -21,6 +22,15 @@ from portal_chassis.uow import UnitOfWork
 
 Command = Callable[[argparse.Namespace], int]
 Work = Callable[[UnitOfWork], Awaitable[int]]
+
+
+def today_arg(parser: argparse.ArgumentParser) -> None:
+    """``--today``: the day a daily job acts as, for tests and catch-up runs."""
+    parser.add_argument(
+        "--today",
+        type=date.fromisoformat,
+        help="the calendar day to act as (default: today in the service's zone); for tests and catch-up",
+    )
 
 
 def asyncapi_document(app: FastAPI) -> dict[str, object]:

@@ -31,7 +31,7 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError, NodeNotReadyError
 from faststream import BaseMiddleware
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from portal_chassis.logging import get_logger
@@ -111,8 +111,9 @@ class DeadLetterPolicy:
         attempt: Callable[[], Awaitable[T]],
         give_up: Callable[[BaseException, int], Awaitable[None]],
     ) -> T | None:
-        """``attempt()`` until it succeeds; an unreadable message or a PermanentError gives up
-        at once, another error after ``max_attempts``, an infrastructure failure never.
+        """``attempt()`` until it succeeds; an unreadable message, a PermanentError, an
+        OverflowError or a DataError gives up at once, another error after ``max_attempts``,
+        an infrastructure failure never.
         ``give_up(error, attempts)`` sets the work aside (writes its dead letters)."""
         attempts = 0
         backoff = self.first_backoff
@@ -120,7 +121,10 @@ class DeadLetterPolicy:
             attempts += 1
             try:
                 return await attempt()
-            except (ValidationError, PermanentError) as exc:
+            except (ValidationError, PermanentError, OverflowError, DataError) as exc:
+                # These fail the same way on every attempt: an OverflowError is a date at the
+                # calendar's edge (9999-12-31 23:59 UTC in Amsterdam), a DataError a value the
+                # column cannot hold (a text longer than its column, a number too large).
                 await give_up(exc, attempts)
                 return None
             except Exception as exc:
