@@ -1,4 +1,4 @@
-"""Load profiles: the share of a year's volume used on each day, for the termination fee.
+"""The BDEW H0 profile: the share of a year's electricity used on each day.
 
 Electricity: the BDEW H0 household standard load profile, as demandlib implements it from
 BDEW's published quarter-hour values, with the dynamisation BDEW prescribes for H0 (a
@@ -15,9 +15,9 @@ the sum is exactly 1. On 10,000 kWh a year that is a billionth of a kWh per day 
 
 Gas: BDEW's gas profiles follow the daily temperature, so a fixed calendar needs a
 temperature year. demandlib only ships German test reference years (DWD TRY 2010), none
-for the Netherlands, so gas keeps the monthly table in settings.py (the Dutch G1A profile in
-a normal-temperature year, summed per month), each month's share spread evenly over its
-days (``MonthlyTable``).
+for the Netherlands, so gas keeps a monthly table (``monthly.GAS_PROFILE``: the Dutch G1A
+profile in a normal-temperature year, summed per month), each month's share spread evenly
+over its days (``MonthlyTable``).
 
 Computing a year takes a fraction of a second (pandas over 35,040 quarter hours), so the
 shares are cached per year. demandlib and pandas are imported on first use only.

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from notifications.domain.delivery import EmailKind
 from notifications.domain.links import contracts_link
 from notifications.domain.locale import format_date
-from notifications.use_cases.customer_recipient import addressee_or_skip
-from notifications.use_cases.queue_email import MailRoom, queue_email
+from notifications.use_cases.customer_recipient import queue_customer_email
+from notifications.use_cases.queue_email import MailRoom
 from portal_chassis.calendar import calendar_day
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.contracts import ContractCreated
@@ -20,25 +20,23 @@ WITHDRAWAL_DAYS = 14
 async def queue_contract_confirmation(
     uow: UnitOfWork, room: MailRoom, event_id: str, occurred_at: datetime, data: ContractCreated
 ) -> None:
-    to = await addressee_or_skip(uow, event_id=event_id, kind=KIND, customer_number=data.customer_number)
-    if to is None:
-        return
-    # ContractCreated carries no conclusion date: the contract is concluded when it is created,
-    # so the event's moment, as a day in the customer's zone, stands in for it.
-    concluded_on = calendar_day(occurred_at, room.settings.zone)
-    await queue_email(
+    await queue_customer_email(
         uow,
         room,
         event_id=event_id,
         kind=KIND,
-        to=to,
-        values={
+        customer_number=data.customer_number,
+        values=lambda language: {
             "contract_number": data.contract_number,  # None in events written before it existed
             "commodity": data.commodity,
             # Notifications keeps no product catalogue; the code is what the event has.
             "product": data.product_code,
-            "start_date": format_date(data.start_date, to.language),
-            "withdrawal_until": format_date(concluded_on + timedelta(days=WITHDRAWAL_DAYS), to.language),
+            "start_date": format_date(data.start_date, language),
+            # ContractCreated carries no conclusion date: the contract is concluded when it is
+            # created, so the event's moment, as a day in the customer's zone, stands in for it.
+            "withdrawal_until": format_date(
+                calendar_day(occurred_at, room.settings.zone) + timedelta(days=WITHDRAWAL_DAYS), language
+            ),
             "link": contracts_link(room.settings.public_url),
         },
     )

@@ -7,11 +7,15 @@ the skipped delivery says so, and a later replay would not send it either.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 from notifications.db.repositories import Recipients
 from notifications.domain.delivery import EmailKind, SkipReason
 from notifications.domain.locale import DEFAULT_LANGUAGE, pick_language
-from notifications.use_cases.queue_email import Addressee, skip_email
+from notifications.use_cases.queue_email import Addressee, MailRoom, queue_email, skip_email
 from portal_chassis.uow import UnitOfWork
+from portal_schemas.types import Language
 
 
 async def addressee_or_skip(
@@ -31,3 +35,18 @@ async def addressee_or_skip(
         )
         return None
     return Addressee(recipient.email, pick_language(recipient.language), customer_number)
+
+
+async def queue_customer_email(
+    uow: UnitOfWork,
+    room: MailRoom,
+    *,
+    event_id: str,
+    kind: EmailKind,
+    customer_number: str,
+    values: Callable[[Language], Mapping[str, Any]],
+) -> None:
+    """One email to the customer, its ``values`` written in their language; or the skip."""
+    to = await addressee_or_skip(uow, event_id=event_id, kind=kind, customer_number=customer_number)
+    if to is not None:
+        await queue_email(uow, room, event_id=event_id, kind=kind, to=to, values=values(to.language))

@@ -10,8 +10,8 @@ from __future__ import annotations
 from notifications.domain.delivery import EmailKind
 from notifications.domain.links import invoice_link
 from notifications.domain.locale import format_date, format_money
-from notifications.use_cases.customer_recipient import addressee_or_skip
-from notifications.use_cases.queue_email import MailRoom, queue_email
+from notifications.use_cases.customer_recipient import queue_customer_email
+from notifications.use_cases.queue_email import MailRoom
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.billing import InvoiceIssued
 
@@ -19,22 +19,19 @@ KIND = EmailKind.INVOICE_ISSUED
 
 
 async def queue_invoice_email(uow: UnitOfWork, room: MailRoom, event_id: str, data: InvoiceIssued) -> None:
-    to = await addressee_or_skip(uow, event_id=event_id, kind=KIND, customer_number=data.customer_number)
-    if to is None:
-        return
     public_url = room.settings.public_url
-    await queue_email(
+    await queue_customer_email(
         uow,
         room,
         event_id=event_id,
         kind=KIND,
-        to=to,
-        values={
+        customer_number=data.customer_number,
+        values=lambda language: {
             "kind": data.kind,
             "invoice_number": data.invoice_number,
-            "total": format_money(data.total_incl_vat, to.language),
+            "total": format_money(data.total_incl_vat, language),
             "refund": data.total_incl_vat < 0,
-            "due_date": format_date(data.due_date, to.language),
+            "due_date": format_date(data.due_date, language),
             "link": invoice_link(public_url, data.invoice_id),
             # The event names the credited invoice by id only: linked, not numbered.
             "credited_link": (

@@ -9,8 +9,8 @@ from __future__ import annotations
 from notifications.domain.delivery import EmailKind
 from notifications.domain.links import readings_link
 from notifications.domain.locale import format_date, format_quantity
-from notifications.use_cases.customer_recipient import addressee_or_skip
-from notifications.use_cases.queue_email import MailRoom, queue_email
+from notifications.use_cases.customer_recipient import queue_customer_email
+from notifications.use_cases.queue_email import MailRoom
 from portal_chassis.calendar import calendar_day
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.metering import MeterReadingReceived
@@ -25,21 +25,17 @@ async def queue_reading_confirmation(
         # Smart-meter feeds, technicians and estimates produce readings nobody submitted;
         # confirming each would flood the customer (and this table), so they pass silently.
         return
-    to = await addressee_or_skip(uow, event_id=event_id, kind=KIND, customer_number=data.customer_number)
-    if to is None:
-        return
-    read_on = calendar_day(data.read_at, room.settings.zone)
-    await queue_email(
+    await queue_customer_email(
         uow,
         room,
         event_id=event_id,
         kind=KIND,
-        to=to,
-        values={
+        customer_number=data.customer_number,
+        values=lambda language: {
             "register": data.register_type,
-            "value": format_quantity(data.value, to.language),
+            "value": format_quantity(data.value, language),
             "unit": data.unit,
-            "read_on": format_date(read_on, to.language),
+            "read_on": format_date(calendar_day(data.read_at, room.settings.zone), language),
             "link": readings_link(room.settings.public_url),
             "unusual": data.confirmed_unusual,
             "final": data.final,

@@ -6,8 +6,8 @@ from __future__ import annotations
 from notifications.domain.delivery import EmailKind
 from notifications.domain.links import submit_reading_link
 from notifications.domain.locale import format_date
-from notifications.use_cases.customer_recipient import addressee_or_skip
-from notifications.use_cases.queue_email import MailRoom, queue_email
+from notifications.use_cases.customer_recipient import queue_customer_email
+from notifications.use_cases.queue_email import MailRoom
 from portal_chassis.calendar import calendar_day
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.metering import FinalReadingRequested, ReadingReminderDue
@@ -19,20 +19,20 @@ FINAL = EmailKind.FINAL_READING_REQUEST
 async def queue_reading_reminder(
     uow: UnitOfWork, room: MailRoom, event_id: str, data: ReadingReminderDue
 ) -> None:
-    to = await addressee_or_skip(uow, event_id=event_id, kind=REMINDER, customer_number=data.customer_number)
-    if to is None:
-        return
-    last_read_on = None if data.last_read_at is None else calendar_day(data.last_read_at, room.settings.zone)
-    await queue_email(
+    await queue_customer_email(
         uow,
         room,
         event_id=event_id,
         kind=REMINDER,
-        to=to,
-        values={
+        customer_number=data.customer_number,
+        values=lambda language: {
             "registers": list(data.registers),  # named by the templates' labels
-            "due_on": format_date(data.due_on, to.language),
-            "last_read_on": None if last_read_on is None else format_date(last_read_on, to.language),
+            "due_on": format_date(data.due_on, language),
+            "last_read_on": (
+                None
+                if data.last_read_at is None
+                else format_date(calendar_day(data.last_read_at, room.settings.zone), language)
+            ),
             "link": submit_reading_link(room.settings.public_url, data.contract_id),
         },
     )
@@ -41,18 +41,15 @@ async def queue_reading_reminder(
 async def queue_final_reading_request(
     uow: UnitOfWork, room: MailRoom, event_id: str, data: FinalReadingRequested
 ) -> None:
-    to = await addressee_or_skip(uow, event_id=event_id, kind=FINAL, customer_number=data.customer_number)
-    if to is None:
-        return
-    await queue_email(
+    await queue_customer_email(
         uow,
         room,
         event_id=event_id,
         kind=FINAL,
-        to=to,
-        values={
+        customer_number=data.customer_number,
+        values=lambda language: {
             "registers": list(data.registers),
-            "end_date": format_date(data.end_date, to.language),
+            "end_date": format_date(data.end_date, language),
             "link": submit_reading_link(room.settings.public_url, data.contract_id),
         },
     )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from notifications.domain.delivery import EmailKind
 from notifications.domain.links import renewal_link
 from notifications.domain.locale import format_date
-from notifications.use_cases.customer_recipient import addressee_or_skip
-from notifications.use_cases.queue_email import MailRoom, queue_email
+from notifications.use_cases.customer_recipient import queue_customer_email
+from notifications.use_cases.queue_email import MailRoom
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.contracts import RenewalProposed
 
@@ -14,20 +14,17 @@ KIND = EmailKind.RENEWAL_PROPOSAL
 
 
 async def queue_renewal_email(uow: UnitOfWork, room: MailRoom, event_id: str, data: RenewalProposed) -> None:
-    to = await addressee_or_skip(uow, event_id=event_id, kind=KIND, customer_number=data.customer_number)
-    if to is None:
-        return
-    await queue_email(
+    await queue_customer_email(
         uow,
         room,
         event_id=event_id,
         kind=KIND,
-        to=to,
-        values={
+        customer_number=data.customer_number,
+        values=lambda language: {
             "contract_number": data.contract_number,  # None in events written before it existed
             "commodity": data.commodity,
             "product": data.product_code,
-            "fixed_term_end": format_date(data.fixed_term_end, to.language),
+            "fixed_term_end": format_date(data.fixed_term_end, language),
             "link": renewal_link(room.settings.public_url, data.contract_id),
         },
     )

@@ -7,8 +7,8 @@ from __future__ import annotations
 from notifications.domain.delivery import EmailKind
 from notifications.domain.links import consumption_link, smart_meter_consent_link
 from notifications.domain.locale import format_date
-from notifications.use_cases.customer_recipient import addressee_or_skip
-from notifications.use_cases.queue_email import MailRoom, queue_email
+from notifications.use_cases.customer_recipient import queue_customer_email
+from notifications.use_cases.queue_email import MailRoom
 from portal_chassis.calendar import calendar_day
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.metering import (
@@ -25,18 +25,15 @@ RECONSENT = EmailKind.SMART_METER_RECONSENT
 async def queue_consent_granted_email(
     uow: UnitOfWork, room: MailRoom, event_id: str, data: SmartMeterConsentGranted
 ) -> None:
-    to = await addressee_or_skip(uow, event_id=event_id, kind=GRANTED, customer_number=data.customer_number)
-    if to is None:
-        return
-    await queue_email(
+    await queue_customer_email(
         uow,
         room,
         event_id=event_id,
         kind=GRANTED,
-        to=to,
-        values={
-            "granted_on": format_date(calendar_day(data.granted_at, room.settings.zone), to.language),
-            "data_expected_by": format_date(data.data_expected_by, to.language),
+        customer_number=data.customer_number,
+        values=lambda language: {
+            "granted_on": format_date(calendar_day(data.granted_at, room.settings.zone), language),
+            "data_expected_by": format_date(data.data_expected_by, language),
             "link": consumption_link(room.settings.public_url, data.contract_id),
         },
     )
@@ -45,17 +42,14 @@ async def queue_consent_granted_email(
 async def queue_consent_revoked_email(
     uow: UnitOfWork, room: MailRoom, event_id: str, data: SmartMeterConsentRevoked
 ) -> None:
-    to = await addressee_or_skip(uow, event_id=event_id, kind=REVOKED, customer_number=data.customer_number)
-    if to is None:
-        return
-    await queue_email(
+    await queue_customer_email(
         uow,
         room,
         event_id=event_id,
         kind=REVOKED,
-        to=to,
-        values={
-            "revoked_on": format_date(calendar_day(data.revoked_at, room.settings.zone), to.language),
+        customer_number=data.customer_number,
+        values=lambda language: {
+            "revoked_on": format_date(calendar_day(data.revoked_at, room.settings.zone), language),
             "link": smart_meter_consent_link(room.settings.public_url, data.contract_id),
         },
     )
@@ -64,14 +58,11 @@ async def queue_consent_revoked_email(
 async def queue_reconsent_email(
     uow: UnitOfWork, room: MailRoom, event_id: str, data: SmartMeterReconsentNeeded
 ) -> None:
-    to = await addressee_or_skip(uow, event_id=event_id, kind=RECONSENT, customer_number=data.customer_number)
-    if to is None:
-        return
-    await queue_email(
+    await queue_customer_email(
         uow,
         room,
         event_id=event_id,
         kind=RECONSENT,
-        to=to,
-        values={"link": smart_meter_consent_link(room.settings.public_url, data.contract_id)},
+        customer_number=data.customer_number,
+        values=lambda _: {"link": smart_meter_consent_link(room.settings.public_url, data.contract_id)},
     )

@@ -10,8 +10,8 @@ from __future__ import annotations
 from notifications.domain.delivery import EmailKind
 from notifications.domain.links import contracts_link
 from notifications.domain.locale import format_date
-from notifications.use_cases.customer_recipient import addressee_or_skip
-from notifications.use_cases.queue_email import MailRoom, queue_email
+from notifications.use_cases.customer_recipient import queue_customer_email
+from notifications.use_cases.queue_email import MailRoom
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.contracts import UnilateralChangeAnnounced
 
@@ -21,20 +21,17 @@ KIND = EmailKind.UNILATERAL_CHANGE
 async def queue_unilateral_change_email(
     uow: UnitOfWork, room: MailRoom, event_id: str, data: UnilateralChangeAnnounced
 ) -> None:
-    to = await addressee_or_skip(uow, event_id=event_id, kind=KIND, customer_number=data.customer_number)
-    if to is None:
-        return
-    await queue_email(
+    await queue_customer_email(
         uow,
         room,
         event_id=event_id,
         kind=KIND,
-        to=to,
-        values={
+        customer_number=data.customer_number,
+        values=lambda language: {
             "change_kind": data.kind,
             # Written by operations, as it is; autoescaped in the HTML part.
             "description": data.description,
-            "effective_date": format_date(data.effective_date, to.language),
+            "effective_date": format_date(data.effective_date, language),
             "link": contracts_link(room.settings.public_url),
         },
     )
