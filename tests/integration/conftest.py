@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from stdnum import ean as gs1
 
 from portal_schemas import Envelope, EventData
+from portal_schemas.contracts import ContractTerminated
 from portal_schemas.hub import MeterInstalled, RegisterSpec
 from portal_stack import MailCatcherClient, Stack, StackConfig, describe
 
@@ -370,6 +372,35 @@ def activate_from_mail(gateway: httpx.Client, mail: MailCatcherClient, email: st
     assert activated.status_code == 204, activated.text
 
 
+def final_invoice(
+    gateway: httpx.Client, kafka: Kafka, customer: Customer, auth: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Ends an older contract of the customer, one billing never heard of (its history predates
+    billing), with a 121.00 fee (100.00 + 21 % VAT): billing issues its final invoice, the fee
+    alone, at once (the customer's current contract would wait for its final reading)."""
+    auth = auth or log_in(gateway, customer.email, customer.password)
+    contract_id = f"legacy-{uuid.uuid4()}"
+    terminated = ContractTerminated(
+        contract_id=contract_id,
+        customer_number=customer.customer_number,
+        end_date=date(2026, 12, 31),
+        reason="move",
+        termination_fee=Decimal("121.00"),
+        termination_fee_excl_vat=Decimal("100.00"),
+        termination_fee_vat_rate=Decimal("0.21"),
+    )
+    kafka.publish_event(terminated, contract_id, "contracts")
+    [invoice] = eventually(
+        lambda: gateway.get("/billing/v1/invoices", headers=auth).json()["items"], timeout=30
+    )
+    assert (invoice["kind"], invoice["status"], invoice["total_incl_vat"]) == (
+        "final_settlement",
+        "open",
+        "121.00",
+    )
+    return dict(invoice)
+
+
 @pytest.fixture(scope="session")
 def helpers() -> Any:
     class Helpers:
@@ -379,6 +410,7 @@ def helpers() -> Any:
         new_customer_number = staticmethod(new_customer_number)
         meter_installed = staticmethod(meter_installed)
         activate_from_mail = staticmethod(activate_from_mail)
+        final_invoice = staticmethod(final_invoice)
 
     return Helpers
 

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-import uuid
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -20,7 +18,7 @@ import httpx
 
 from billing.domain.pain008 import validate
 from portal_chassis.sealing import Sealer
-from portal_schemas.contracts import ContractTerminated, CustomerDetailsChanged
+from portal_schemas.contracts import CustomerDetailsChanged
 from portal_stack import Stack
 
 NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.008.001.02"}
@@ -49,33 +47,6 @@ def pays_by_direct_debit(
         ),
         timeout=30,
     )
-
-
-def final_invoice(gateway: httpx.Client, kafka: Any, helpers: Any, customer: Any) -> dict[str, Any]:
-    """Ends an older contract of the customer, one billing never heard of (its history predates
-    billing), with a 121.00 fee: billing issues its final invoice, the fee alone, at once (the
-    customer's current contract would wait for its final reading)."""
-    auth = helpers.log_in(gateway, customer.email, customer.password)
-    contract_id = f"legacy-{uuid.uuid4()}"
-    terminated = ContractTerminated(
-        contract_id=contract_id,
-        customer_number=customer.customer_number,
-        end_date=date(2026, 12, 31),
-        reason="move",
-        termination_fee=Decimal("121.00"),
-        termination_fee_excl_vat=Decimal("100.00"),
-        termination_fee_vat_rate=Decimal("0.21"),
-    )
-    kafka.publish_event(terminated, contract_id, "contracts")
-    [invoice] = helpers.eventually(
-        lambda: gateway.get("/billing/v1/invoices", headers=auth).json()["items"], timeout=30
-    )
-    assert (invoice["kind"], invoice["status"], invoice["total_incl_vat"]) == (
-        "final_settlement",
-        "open",
-        "121.00",
-    )
-    return dict(invoice)
 
 
 def at_once(stack: Stack, *args: str) -> list[dict[str, Any]]:
@@ -129,8 +100,8 @@ def test_direct_debit_collected_returned_and_reminded(
     returned, kept = new_customer(), new_customer()
     for customer, iban in zip((returned, kept), IBANS, strict=True):
         pays_by_direct_debit(stack, kafka, databases, helpers, customer, iban)
-    invoice = final_invoice(gateway, kafka, helpers, returned)
-    other = final_invoice(gateway, kafka, helpers, kept)
+    invoice = helpers.final_invoice(gateway, kafka, returned)
+    other = helpers.final_invoice(gateway, kafka, kept)
     due = date.fromisoformat(invoice["due_date"])
     assert date.fromisoformat(other["due_date"]) == due  # issued the same day
 

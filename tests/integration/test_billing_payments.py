@@ -6,44 +6,14 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 
-from portal_schemas.contracts import ContractTerminated
 from portal_stack import Stack
-
-
-def final_invoice(
-    gateway: httpx.Client, kafka: Any, helpers: Any, customer: Any, auth: dict[str, str]
-) -> dict[str, Any]:
-    """Ends an older contract of the customer, one billing never heard of (its history predates
-    billing), with a 121.00 fee (100.00 + 21 % VAT): billing issues its final invoice, the fee
-    alone, at once (the customer's current contract would wait for its final reading)."""
-    contract_id = f"legacy-{uuid.uuid4()}"
-    terminated = ContractTerminated(
-        contract_id=contract_id,
-        customer_number=customer.customer_number,
-        end_date=date(2026, 12, 31),
-        reason="move",
-        termination_fee=Decimal("121.00"),
-        termination_fee_excl_vat=Decimal("100.00"),
-        termination_fee_vat_rate=Decimal("0.21"),
-    )
-    kafka.publish_event(terminated, contract_id, "contracts")
-    [invoice] = helpers.eventually(
-        lambda: gateway.get("/billing/v1/invoices", headers=auth).json()["items"], timeout=30
-    )
-    assert (invoice["kind"], invoice["status"], invoice["total_incl_vat"]) == (
-        "final_settlement",
-        "open",
-        "121.00",
-    )
-    return dict(invoice)
 
 
 def balance(gateway: httpx.Client, auth: dict[str, str]) -> dict[str, Any]:
@@ -65,7 +35,7 @@ def test_an_invoice_paid_by_card_on_the_hosted_page(
     stack: Stack, gateway: httpx.Client, kafka: Any, databases: Any, customer: Any, helpers: Any
 ) -> None:
     auth = helpers.log_in(gateway, customer.email, customer.password)
-    invoice = final_invoice(gateway, kafka, helpers, customer, auth)
+    invoice = helpers.final_invoice(gateway, kafka, customer, auth)
     before = balance(gateway, auth)
     assert (before["open_total"], before["credit"]) == (invoice["total_incl_vat"], "0.00")
 
@@ -145,7 +115,7 @@ def test_transfers_registered_by_operations_and_an_overpayment_as_credit(
     gateway: httpx.Client, kafka: Any, databases: Any, cli: Any, customer: Any, helpers: Any
 ) -> None:
     auth = helpers.log_in(gateway, customer.email, customer.password)
-    invoice = final_invoice(gateway, kafka, helpers, customer, auth)
+    invoice = helpers.final_invoice(gateway, kafka, customer, auth)
     total = Decimal(invoice["total_incl_vat"])
     operator = cli.operator_headers()
     transfer = {

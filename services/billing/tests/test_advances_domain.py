@@ -130,6 +130,7 @@ def test_month_ends() -> None:
     assert first_of_next_month(date(2026, 2, 14)) == date(2026, 3, 1)
     assert last_of_month(date(2028, 2, 1)) == date(2028, 2, 29)  # a leap year
     assert last_of_month(date(2026, 12, 5)) == date(2026, 12, 31)
+    assert last_of_month(date(9999, 12, 5)) == date(9999, 12, 31)  # the last month there is
 
 
 def test_the_plan_in_force_is_the_latest_effective_on_or_before_the_day() -> None:

@@ -404,6 +404,26 @@ async def test_operations_may_set_any_amount_up_to_the_absolute_maximum(
     ]
 
 
+async def test_minus_zero_is_zero(service: Harness, events: Any, tokens: TokenFactory) -> None:
+    await service.deliver(tariffs(), subject="FIXED-3Y")
+    await contract(service, events)
+
+    refused = await put(service, tokens, "-0")
+    stopped = await service.client.put(
+        "/v1/admin/contracts/C-1/advance", json={"amount": "-0.00"}, headers=tokens.operator_headers()
+    )
+
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == "The advance must be between 35.00 and 210.00 euro; 0.00 is not."
+    assert stopped.status_code == 200
+    assert stopped.json()["next_period_amount"] == "0.00"
+    assert (await service.outbox("AdvanceChanged"))[-1].data["amount"] == "0.00"
+    assert await plans(service) == [
+        (date(2026, 1, 1), "70.00", "billing"),
+        (date(2026, 12, 1), "0.00", "operations"),
+    ]
+
+
 async def test_coming_back_to_advances_without_a_plan_gets_the_recommended_one(
     service: Harness, events: Any, tokens: TokenFactory
 ) -> None:

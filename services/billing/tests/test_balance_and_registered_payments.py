@@ -209,3 +209,23 @@ async def test_crediting_a_partly_paid_invoice_turns_the_payment_into_credit(
         f"/v1/admin/invoices/{later}/credit-note", headers=tokens.headers(ME)
     )
     assert as_customer.status_code in (401, 403)
+
+
+async def test_a_payment_before_2000_or_above_the_ceiling_is_refused(
+    service: Harness, tokens: TokenFactory, deliver, events
+) -> None:
+    await deliver(service, events.contract("C-1", customer=ME))
+    # A day before 2000 is a typo (1 January of the year 1 even began before UTC's first day).
+    for bad in (
+        {"received_on": "0001-01-01"},
+        {"received_on": "1999-12-31"},
+        {"amount": "100000000.00"},
+    ):
+        status, problem = await register(service, tokens, **{"reference": "X-5", **bad})
+        assert (status, problem["type"]) == (422, "/problems/validation"), bad
+    assert await payment_count(service) == 0
+
+    # The largest payments, twice: the credit is still an amount.
+    for reference in ("BIG-1", "BIG-2"):
+        assert (await register(service, tokens, amount="99999999.99", reference=reference))[0] == 201
+    assert (await balance(service, tokens))["credit"] == "199999999.98"

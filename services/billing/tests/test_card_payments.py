@@ -338,3 +338,35 @@ async def test_without_a_configured_secret_every_webhook_is_refused(
         body = event("cs_1")
         response = await post_webhook(service, body, signature_header("", int(time.time()), body))
         assert response.status_code == 401
+
+
+@pytest.mark.parametrize("created", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+async def test_a_signed_webhook_dated_outside_utc_is_422(
+    paying: tuple[Harness, httpx.AsyncClient], tokens: TokenFactory, created: str
+) -> None:
+    service, _ = paying
+    invoice_id, reference = await started_checkout(service, tokens)
+    body = json.dumps({**json.loads(event(reference)), "created": created}).encode()
+
+    response = await post_webhook(service, body, signature_header(SECRET, int(time.time()), body))
+    assert (response.status_code, response.json()["type"]) == (422, "/problems/webhook-invalid")
+    assert await count(service, PaymentRow) == 0
+    assert await invoice_state(service, invoice_id) == ("open", D("50.00"))
+
+
+async def test_a_paid_amount_other_than_the_checkouts_is_booked_with_a_warning(
+    paying: tuple[Harness, httpx.AsyncClient], tokens: TokenFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    service, _ = paying
+    invoice_id, reference = await started_checkout(service, tokens)  # a checkout of 50.00
+    body = event(reference, amount="60.00")
+
+    response = await post_webhook(service, body, signature_header(SECRET, int(time.time()), body))
+    assert (response.status_code, response.json()) == (200, {"outcome": "booked"})
+    # The money moved: the invoice is paid and 10.00 is credit, and operations are told.
+    assert await invoice_state(service, invoice_id) == ("paid", D("0.00"))
+    [received] = await service.outbox("PaymentReceived")
+    assert (received.data["amount"], received.data["unallocated"]) == ("60.00", "10.00")
+    [warning] = [r.msg for r in caplog.records if "differs from its checkout" in str(r.msg)]
+    assert isinstance(warning, dict)
+    assert (warning["checkout_amount"], warning["paid_amount"]) == ("50.00", "60.00")

@@ -45,6 +45,13 @@ def test_the_cutoff_counts_back_whole_years() -> None:
         cutoff(date(2033, 11, 24), 4)
 
 
+def test_a_cutoff_before_year_one_is_the_first_day_there_is() -> None:
+    assert cutoff(date(1, 1, 1), 7) == date.min
+    assert cutoff(date(7, 12, 31), 7) == date.min
+    assert cutoff(date(8, 2, 29), 7) == date(1, 2, 28)
+    assert cutoff(date(9999, 12, 31), 7) == date(9992, 12, 31)
+
+
 def test_a_retention_under_five_years_is_refused_at_start(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="document_retention_years"):
         BillingSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/b.sqlite3", document_retention_years=4)
@@ -226,3 +233,9 @@ def test_the_command_prints_a_json_summary(
         "2026-11-24",
         0,
     )
+
+    # The first and the last day there is: nothing to remove, and no crash on the way.
+    for today, before in (("0001-01-01", "0001-01-01"), ("9999-12-31", "9992-12-31")):
+        assert main(["purge-documents", "--today", today]) == 0
+        summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+        assert (summary["issued_before"], summary["invoices_purged"]) == (before, 0)

@@ -42,6 +42,7 @@ from billing.domain.invoice_document import (
     payment_instruction,
     postal_address,
 )
+from billing.rendering.facturx import render_invoice_file
 from billing.rendering.pdf import render_invoice
 from billing.settings import BillingSettings
 from billing.use_cases.issuing import issue_invoice
@@ -328,6 +329,48 @@ def test_a_credit_note_e_invoice_is_type_381_with_its_amounts_positive() -> None
     assert root.xpath("string(//ram:BuyerTradeParty/ram:Name)", namespaces=NAMESPACES) == f"Customer {ME}"
     # No payment means on a credit: nothing is to be paid to the supplier.
     assert root.xpath("//ram:SpecifiedTradeSettlementPaymentMeans", namespaces=NAMESPACES) == []
+
+
+def test_characters_xml_cannot_hold_are_left_out_of_an_e_invoice() -> None:
+    # A control character in a stored text (a line, the name, the address) made the XML
+    # unreadable and the download fail; other scripts and signs stay as they are.
+    lines = [
+        NS(
+            position=1,
+            description="Fee\x01 for Zoë 電力",
+            quantity=Decimal(1),
+            unit=None,
+            unit_price=Decimal("10.00"),
+            vat_rate=Decimal("0.21"),
+            amount_excl_vat=Decimal("10.00"),
+        )
+    ]
+    invoice = NS(
+        number="F2026-000010", kind="final_settlement", status="open", customer_number=ME,
+        issue_date=date(2026, 11, 2), due_date=date(2026, 11, 16), period_start=None, period_end=None,
+        total_excl_vat=Decimal("10.00"), vat_total=Decimal("2.10"), total_incl_vat=Decimal("12.10"),
+        open_amount=Decimal("12.10"), currency="EUR", estimated=False, e_invoice=True, lines=lines,
+        vat=[NS(rate=Decimal("0.21"), base=Decimal("10.00"), vat=Decimal("2.10"))],
+    )  # fmt: skip
+    contract = NS(
+        contract_number=None, commodity="electricity", start_date=date(2026, 1, 1),
+        supply_street="Kerk\x02straat", supply_house_number=12, supply_house_number_addition=None,
+        supply_postcode="3511AB", supply_city="Utrecht\x1f",
+    )  # fmt: skip
+    document = invoice_document(invoice, None, contract, SUPPLIER, customer_name="Zoë\x0b", iban=None)
+
+    pdf = render_invoice_file(document, created_at=ISSUED)
+
+    _, xml = facturx.get_facturx_xml_from_pdf(pdf, check_xsd=False)
+    assert facturx.xml_check_xsd(xml, flavor="factur-x", level="en16931")
+    root = etree.fromstring(xml)
+    assert (
+        root.xpath("string(//ram:SpecifiedTradeProduct/ram:Name)", namespaces=NAMESPACES)
+        == "Fee for Zoë 電力"
+    )
+    assert root.xpath("string(//ram:BuyerTradeParty/ram:Name)", namespaces=NAMESPACES) == "Zoë"
+    assert root.xpath("string(//ram:ShipToTradeParty//ram:LineOne)", namespaces=NAMESPACES) == "Kerkstraat 12"
+    assert root.xpath("string(//ram:ShipToTradeParty//ram:CityName)", namespaces=NAMESPACES) == "Utrecht"
 
 
 @pytest.mark.parametrize(

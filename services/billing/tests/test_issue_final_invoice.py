@@ -72,6 +72,25 @@ async def known_contract(service: Harness, events: Any, deliver: Any, **contract
     await deliver(service, events.tariffs("FIXED-3Y", PRICES), events.contract("C-1", **contract))
 
 
+async def read_contract(
+    service: Harness,
+    events: Any,
+    deliver: Any,
+    index: str,
+    read_at: datetime,
+    *,
+    final: bool = False,
+    **contract: Any,
+) -> None:
+    """The known contract, read on 1 January 2026 (1000) and at ``read_at`` (``index``)."""
+    await known_contract(service, events, deliver, **contract)
+    await deliver(
+        service,
+        events.reading("R-1", "1000", at(2026, 1, 1, 9)),
+        events.reading("R-2", index, read_at, final=final),
+    )
+
+
 async def test_final_invoice_settles_readings_and_fee(service: Harness, events, deliver) -> None:
     await known_contract(service, events, deliver, start_date=date(2026, 1, 1))
     await deliver(
@@ -199,11 +218,13 @@ async def test_after_the_wait_it_is_estimated_and_a_late_reading_corrects_it(
     service: Harness, events, deliver
 ) -> None:
     settings: BillingSettings = service.runtime.settings  # type: ignore[assignment]
-    await known_contract(service, events, deliver, expected_annual_consumption={"electricity_normal": "3650"})
-    await deliver(
+    await read_contract(
         service,
-        events.reading("R-1", "1000", at(2026, 1, 1, 9)),
-        events.reading("R-2", "1500", at(2026, 8, 31, 9)),
+        events,
+        deliver,
+        "1500",
+        at(2026, 8, 31, 9),
+        expected_annual_consumption={"electricity_normal": "3650"},
     )
     await service.deliver(events.termination("C-1", fee="12.10", excl_vat="10.00"), subject="C-1")
     now = datetime(2026, 11, 10, 7, tzinfo=UTC)
@@ -314,12 +335,7 @@ async def test_a_contract_never_read_is_settled_on_its_expected_consumption(
 
 
 async def test_a_redelivered_termination_issues_one_invoice(service: Harness, events, deliver) -> None:
-    await known_contract(service, events, deliver)
-    await deliver(
-        service,
-        events.reading("R-1", "1000", at(2026, 1, 1, 9)),
-        events.reading("R-2", "1100", at(2026, 10, 31, 9), final=True),
-    )
+    await read_contract(service, events, deliver, "1100", at(2026, 10, 31, 9), final=True)
     termination = events.termination("C-1")
     envelope = await service.deliver(termination, subject="C-1")
     await service.redeliver(envelope, termination.topic())  # same event id: the inbox drops it
@@ -344,12 +360,7 @@ async def test_a_second_final_termination_while_waiting_changes_nothing(
 
 
 async def test_a_provisional_fee_waits_for_the_final_announcement(service: Harness, events, deliver) -> None:
-    await known_contract(service, events, deliver)
-    await deliver(
-        service,
-        events.reading("R-1", "1000", at(2026, 1, 1, 9)),
-        events.reading("R-2", "1100", at(2026, 11, 30, 9), final=True),
-    )
+    await read_contract(service, events, deliver, "1100", at(2026, 11, 30, 9), final=True)
     # A switch notice: provisional fee from the intended end date, then the real end.
     provisional = events.termination(
         "C-1", fee="121.00", excl_vat="100.00", end_date=date(2026, 11, 30), final=False
@@ -371,12 +382,7 @@ async def test_a_provisional_fee_waits_for_the_final_announcement(service: Harne
 async def test_a_provisional_fee_after_the_final_invoice_changes_nothing(
     service: Harness, events, deliver
 ) -> None:
-    await known_contract(service, events, deliver)
-    await deliver(
-        service,
-        events.reading("R-1", "1000", at(2026, 1, 1, 9)),
-        events.reading("R-2", "1100", at(2026, 10, 31, 9), final=True),
-    )
+    await read_contract(service, events, deliver, "1100", at(2026, 10, 31, 9), final=True)
     await service.deliver(events.termination("C-1", end_date=END), subject="C-1")
     # Replayed out of order: the switch notice's intended end date, after the real end was settled.
     late = events.termination("C-1", fee="121.00", end_date=date(2026, 11, 30), final=False)
@@ -390,12 +396,7 @@ async def test_a_provisional_fee_after_the_final_invoice_changes_nothing(
 async def test_old_style_termination_is_split_at_the_configured_rate(
     service: Harness, events, deliver
 ) -> None:
-    await known_contract(service, events, deliver)
-    await deliver(
-        service,
-        events.reading("R-1", "1000", at(2026, 1, 1, 9)),
-        events.reading("R-2", "1234.567", at(2026, 10, 31, 9)),
-    )
+    await read_contract(service, events, deliver, "1234.567", at(2026, 10, 31, 9))
     # An event from before the split: only the total, 76.69 incl. VAT. Billing's rate for fees
     # (21 %): 76.69 / 1.21 = 63.3801... -> 63.38, the amount contracts itself computed.
     await service.deliver(events.termination("C-1", fee="76.69", excl_vat=None, vat_rate=None), subject="C-1")

@@ -60,6 +60,14 @@ async def setup(
     )
 
 
+async def read_from_start(
+    service: Harness, events: Any, deliver: Any, *later: Any, start: date = date(2026, 1, 1)
+) -> None:
+    """``setup``, then an index of 1000 on the contract's first day and the ``later`` readings."""
+    await setup(service, events, deliver, start=start)
+    await deliver(service, events.reading("R-1", "1000", at(start.year, start.month, start.day, 9)), *later)
+
+
 async def set_account(service: Harness, contract_id: str = "C-1", **values: Any) -> None:
     async with service.runtime.sessions() as session:
         await session.execute(
@@ -123,12 +131,7 @@ async def advance(service: Harness, month: date, amount: str = "100.00", *, paid
 async def test_annual_settlement_splits_at_the_price_change_and_deducts_the_advances(
     service: Harness, events, deliver
 ) -> None:
-    await setup(service, events, deliver)
-    await deliver(
-        service,
-        events.reading("R-1", "1000", at(2026, 1, 1, 9)),
-        events.reading("R-2", "4650", at(2026, 12, 31, 18)),
-    )
+    await read_from_start(service, events, deliver, events.reading("R-2", "4650", at(2026, 12, 31, 18)))
     for month in range(1, 13):
         await advance(service, date(2026, month, 1))
     await advance(service, date(2027, 1, 1))  # the next year's: not this settlement's
@@ -169,11 +172,8 @@ async def test_annual_settlement_splits_at_the_price_change_and_deducts_the_adva
 async def test_a_negative_settlement_is_issued_as_a_credit_in_the_customers_favour(
     service: Harness, events, deliver
 ) -> None:
-    await setup(service, events, deliver, start=date(2026, 7, 1))
-    await deliver(
-        service,
-        events.reading("R-1", "1000", at(2026, 7, 1, 9)),
-        events.reading("R-2", "2000", at(2027, 6, 30, 18)),
+    await read_from_start(
+        service, events, deliver, events.reading("R-2", "2000", at(2027, 6, 30, 18)), start=date(2026, 7, 1)
     )
     for month in [*range(7, 13)]:
         await advance(service, date(2026, month, 1), paid=True)
@@ -198,12 +198,13 @@ async def test_a_negative_settlement_is_issued_as_a_credit_in_the_customers_favo
 
 
 async def test_a_run_catches_up_one_year_at_a_time(service: Harness, events, deliver) -> None:
-    await setup(service, events, deliver, start=date(2025, 1, 1))
-    await deliver(
+    await read_from_start(
         service,
-        events.reading("R-1", "1000", at(2025, 1, 1, 9)),
+        events,
+        deliver,
         events.reading("R-2", "2000", at(2025, 12, 31, 9)),
         events.reading("R-3", "3000", at(2026, 12, 31, 9)),
+        start=date(2025, 1, 1),
     )
     assert await run(service, annual_settlements, date(2027, 1, 5)) == {"due": 1, "issued": 2, "failed": 0}
     first, second = await invoices(service, "annual_settlement")
@@ -216,8 +217,7 @@ async def test_a_run_catches_up_one_year_at_a_time(service: Harness, events, del
 
 
 async def test_two_runs_at_once_settle_a_year_once(service: Harness, events, deliver) -> None:
-    await setup(service, events, deliver)
-    await deliver(service, events.reading("R-1", "1000", at(2026, 1, 1, 9)))
+    await read_from_start(service, events, deliver)
     summaries = await asyncio.gather(
         run(service, annual_settlements, date(2027, 1, 1)), run(service, annual_settlements, date(2027, 1, 1))
     )
@@ -318,12 +318,7 @@ async def test_on_reading_mode_invoices_a_complete_reading(service: Harness, eve
 async def test_a_real_reading_corrects_the_latest_estimated_settlement(
     service: Harness, events, deliver
 ) -> None:
-    await setup(service, events, deliver)
-    await deliver(
-        service,
-        events.reading("R-1", "1000", at(2026, 1, 1, 9)),
-        events.reading("R-2", "4000", at(2026, 11, 30, 9)),
-    )
+    await read_from_start(service, events, deliver, events.reading("R-2", "4000", at(2026, 11, 30, 9)))
     await run(service, annual_settlements, date(2027, 1, 1))
     [estimated] = await invoices(service)
     # 31 December estimated: 4000 + 3650 x 31/365 = 4310.
@@ -352,8 +347,7 @@ async def test_a_real_reading_corrects_the_latest_estimated_settlement(
 async def test_no_correction_once_a_later_settlement_started_from_the_estimate(
     service: Harness, events, deliver
 ) -> None:
-    await setup(service, events, deliver)
-    await deliver(service, events.reading("R-1", "1000", at(2026, 1, 1, 9)))
+    await read_from_start(service, events, deliver)
     await run(service, annual_settlements, date(2027, 1, 1))
     await run(service, annual_settlements, date(2028, 1, 1))
     assert len(await invoices(service, "annual_settlement")) == 2
@@ -366,8 +360,7 @@ async def test_no_correction_once_a_later_settlement_started_from_the_estimate(
 async def test_a_settlement_through_a_day_already_settled_issues_nothing(
     service: Harness, events, deliver
 ) -> None:
-    await setup(service, events, deliver)
-    await deliver(service, events.reading("R-1", "1000", at(2026, 1, 1, 9)))
+    await read_from_start(service, events, deliver)
     settings = settings_of(service)
 
     async def settle(through: date) -> Any:

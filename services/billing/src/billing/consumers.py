@@ -8,6 +8,8 @@ and event.
 
 # No `from __future__ import annotations`: FastStream reads the handlers' annotations at runtime.
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from billing.domain.errors import BillingError
@@ -42,6 +44,16 @@ from portal_schemas.contracts import (
 from portal_schemas.metering import MeterReadingReceived
 
 
+@contextmanager
+def _dead_letter_on_billing_error() -> Iterator[None]:
+    """Retrying cannot fix an event billing refuses (a meter running backwards, ambiguous
+    tariffs): dead-letter it at once with the reason, for an operator to correct and replay."""
+    try:
+        yield
+    except BillingError as exc:
+        raise PermanentError(f"{exc.slug}: {exc}") from exc
+
+
 def build_handlers(settings: BillingSettings) -> EventHandlers:
     handlers = EventHandlers()
 
@@ -61,14 +73,14 @@ def build_handlers(settings: BillingSettings) -> EventHandlers:
     @handlers.on(ContractWithdrawn, name="contract-withdrawals")
     async def keep_withdrawal(uow: UnitOfWork, event: Envelope, data: ContractWithdrawn) -> None:
         await record_withdrawal(uow, data)
-        try:
+        with _dead_letter_on_billing_error():
             await settle_withdrawal(uow, settings, data)
-        except BillingError as exc:
-            raise PermanentError(f"{exc.slug}: {exc}") from exc
 
     @handlers.on(TariffsPublished, name="tariffs")
     async def keep_tariffs(uow: UnitOfWork, event: Envelope, data: TariffsPublished) -> None:
-        if await record_tariffs(uow, data, event.occurred_at):
+        with _dead_letter_on_billing_error():
+            recorded = await record_tariffs(uow, data, event.occurred_at)
+        if recorded:
             await plan_product_contracts(uow, settings, data.product_code, datetime.now(UTC))
 
     @handlers.on(CustomerRegistered, name="customer-view")
@@ -88,11 +100,7 @@ def build_handlers(settings: BillingSettings) -> EventHandlers:
 
     @handlers.on(ContractTerminated, name="final-settlement")
     async def settle(uow: UnitOfWork, event: Envelope, data: ContractTerminated) -> None:
-        try:
+        with _dead_letter_on_billing_error():
             await issue_final_invoice(uow, settings, data)
-        except BillingError as exc:
-            # Retrying cannot fix the data (e.g. a meter running backwards): dead-letter it at
-            # once with the reason, for an operator to correct and replay.
-            raise PermanentError(f"{exc.slug}: {exc}") from exc
 
     return handlers

@@ -3,17 +3,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response, status
 
-from billing.api.deps import SettingsDep, UowDep
-from billing.api.payments_schemas import PaymentIn, PaymentOut
+from billing.api.deps import NowDep, SettingsDep, UowDep
+from billing.api.payments_schemas import PaymentIn, PaymentOut, problem
 from billing.api.schemas import InvoiceSummary
 from billing.db.tables import InvoiceRow
 from billing.use_cases.credit_notes import credit_invoice
-from billing.use_cases.payments import allocate_credit
 from billing.use_cases.registered_payments import register_payment
 from portal_chassis.auth import OperatorDep
 from portal_chassis.logging import get_logger
@@ -26,14 +24,8 @@ PAYMENT_ERRORS: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "Registered before with this channel and reference: the same payment, not a second one"
     },
-    409: {
-        "description": "Another payment (other customer or amount) has this channel and reference",
-        "content": {"application/problem+json": {}},
-    },
-    422: {
-        "description": "Invalid fields, an unknown customer or a day after today",
-        "content": {"application/problem+json": {}},
-    },
+    409: problem("Another payment (other customer or amount) has this channel and reference"),
+    422: problem("Invalid fields, an unknown customer or a day after today"),
 }
 
 
@@ -44,7 +36,12 @@ PAYMENT_ERRORS: dict[int | str, dict[str, Any]] = {
     responses=PAYMENT_ERRORS,
 )
 async def register(
-    body: PaymentIn, operator: OperatorDep, settings: SettingsDep, uow: UowDep, response: Response
+    body: PaymentIn,
+    operator: OperatorDep,
+    settings: SettingsDep,
+    uow: UowDep,
+    now: NowDep,
+    response: Response,
 ) -> PaymentOut:
     payment, created = await register_payment(
         uow,
@@ -54,7 +51,7 @@ async def register(
         amount=body.amount,
         reference=body.reference,
         received_on=body.received_on,
-        now=datetime.now(UTC),
+        now=now,
     )
     await uow.commit()
     if not created:
@@ -64,11 +61,8 @@ async def register(
 
 
 CREDIT_NOTE_ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"description": "No invoice with this id", "content": {"application/problem+json": {}}},
-    409: {
-        "description": "The invoice is a credit note or already credited",
-        "content": {"application/problem+json": {}},
-    },
+    404: problem("No invoice with this id"),
+    409: problem("The invoice is a credit note or already credited"),
 }
 
 
@@ -83,11 +77,10 @@ async def credit_note(
     operator: OperatorDep,
     settings: SettingsDep,
     uow: UowDep,
+    now: NowDep,
 ) -> InvoiceSummary:
-    now = datetime.now(UTC)
+    # It also sets what was paid on the invoice against the customer's other open invoices.
     note = await credit_invoice(uow, settings, invoice_id, now)
-    # What was paid on the credited invoice settles the customer's other open invoices.
-    await allocate_credit(uow, note.customer_number, now)
     await uow.session.flush()
     row = await uow.session.get(InvoiceRow, note.id)
     assert row is not None, "issued above"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from billing.use_cases.advances import AdvanceView
 from billing.use_cases.billing_modes import ModeView
@@ -27,6 +27,12 @@ class AdvanceIn(BaseModel):
         description="The new monthly advance in euro, VAT included",
         examples=["85.00"],
     )
+
+    @field_validator("amount")
+    @classmethod
+    def _no_negative_zero(cls, amount: Decimal) -> Decimal:
+        # "-0" passes ge=0; kept as it is, it would be stored, shown and announced as "-0.00".
+        return abs(amount)
 
 
 class AdvanceOut(BaseModel):

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from fastapi import APIRouter
 
-from billing.api.deps import CustomerDep, SettingsDep, UowDep
+from billing.api.deps import CustomerDep, NowDep, SettingsDep, UowDep
 from billing.api.payments_schemas import BalanceOut
 from billing.use_cases.balance import customer_balance
 from portal_chassis.calendar import calendar_day
@@ -15,8 +13,8 @@ router = APIRouter(prefix="/v1/balance", tags=["payments"])
 
 
 @router.get("", summary="My balance: open, overdue (with a warning flag) and credit")
-async def my_balance(customer: CustomerDep, settings: SettingsDep, uow: UowDep) -> BalanceOut:
-    today = calendar_day(datetime.now(UTC), settings.zone)
+async def my_balance(customer: CustomerDep, settings: SettingsDep, uow: UowDep, now: NowDep) -> BalanceOut:
+    today = calendar_day(now, settings.zone)
     balance = await customer_balance(uow, customer.customer_number, today)
     return BalanceOut(
         as_of=today,

@@ -3,20 +3,14 @@ first day of next month."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
-from billing.api.advances import ContractId
+from billing.api.advances import NOT_FOUND, ContractId
 from billing.api.advances_schemas import BillingModeIn, BillingModeOut
 from billing.api.deps import CustomerDep, NowDep, SettingsDep, UowDep
 from billing.use_cases.billing_modes import request_mode, view_mode
 
 router = APIRouter(prefix="/v1/contracts", tags=["billing modes"])
-
-NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"description": "No contract with this id for the caller"},
-}
 
 
 @router.get("/{contract_id}/billing-mode", summary="How my contract is billed", responses=NOT_FOUND)

@@ -5,14 +5,13 @@ HMAC signature is the authentication)."""
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, status
 from pydantic import ValidationError
 
-from billing.api.deps import CustomerDep, SettingsDep, UowDep
-from billing.api.payments_schemas import CardCheckoutOut, ProviderEventIn, WebhookAnswer
+from billing.api.deps import CustomerDep, NowDep, SettingsDep, UowDep
+from billing.api.payments_schemas import CardCheckoutOut, ProviderEventIn, WebhookAnswer, problem
 from billing.domain.webhook_signature import HEADER, SignatureError, verify
 from billing.payment_provider import HttpPaymentProvider, PaymentProvider
 from billing.use_cases.card_payments import ProviderPayment, record_provider_payment, start_card_payment
@@ -34,28 +33,13 @@ def payment_provider(settings: SettingsDep) -> PaymentProvider:
 PaymentProviderDep = Annotated[PaymentProvider, Depends(payment_provider)]
 
 CHECKOUT_ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {
-        "description": "No invoice with this id for the caller",
-        "content": {"application/problem+json": {}},
-    },
-    409: {
-        "description": "The invoice is paid, credited or a credit",
-        "content": {"application/problem+json": {}},
-    },
-    502: {
-        "description": "The payment provider cannot be reached",
-        "content": {"application/problem+json": {}},
-    },
+    404: problem("No invoice with this id for the caller"),
+    409: problem("The invoice is paid, credited or a credit"),
+    502: problem("The payment provider cannot be reached"),
 }
 WEBHOOK_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {
-        "description": "Missing, wrong or stale signature: nothing changes",
-        "content": {"application/problem+json": {}},
-    },
-    422: {
-        "description": "A signed body that is not a payment event",
-        "content": {"application/problem+json": {}},
-    },
+    401: problem("Missing, wrong or stale signature: nothing changes"),
+    422: problem("A signed body that is not a payment event"),
 }
 
 
@@ -71,6 +55,7 @@ async def pay_by_card(
     settings: SettingsDep,
     provider: PaymentProviderDep,
     uow: UowDep,
+    now: NowDep,
 ) -> CardCheckoutOut:
     checkout = await start_card_payment(
         uow,
@@ -78,7 +63,7 @@ async def pay_by_card(
         provider,
         customer_number=customer.customer_number,
         invoice_id=invoice_id,
-        now=datetime.now(UTC),
+        now=now,
     )
     await uow.commit()
     return CardCheckoutOut(checkout_id=checkout.checkout_id, redirect_url=checkout.redirect_url)

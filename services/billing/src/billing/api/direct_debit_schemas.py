@@ -6,6 +6,7 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from billing.api.payments_schemas import EARLIEST_DAY
 from billing.domain.direct_debit import REASON_CODE
 from billing.use_cases.direct_debit import DebitReturn
 
@@ -26,7 +27,7 @@ class DebitReturnIn(BaseModel):
         examples=["AM04"],
     )
     returned_on: dt.date = Field(
-        ge=dt.date(2000, 1, 1), description="The day the bank returned the debit (not after today)"
+        ge=EARLIEST_DAY, description="The day the bank returned the debit (not after today)"
     )
 
     def to_return(self) -> DebitReturn:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
 
-from billing.api.deps import SettingsDep, UowDep
+from billing.api.deps import NowDep, SettingsDep, UowDep
 from billing.api.direct_debit_schemas import DebitReturnIn, DebitReturnsOut
+from billing.api.payments_schemas import problem
 from billing.use_cases.direct_debit import process_debit_returns
 from portal_chassis.auth import OperatorDep
 from portal_chassis.logging import get_logger
@@ -18,11 +18,10 @@ log = get_logger(__name__)
 router = APIRouter(prefix="/v1/admin/direct-debits", tags=["operations"])
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
-    422: {
-        "description": "Validation (the field named), debits-unknown (none of the ids is a collected "
-        "debit; the answer lists them) or return-date-in-future; nothing changed",
-        "content": {"application/problem+json": {}},
-    }
+    422: problem(
+        "Validation (the field named), debits-unknown (none of the ids is a collected "
+        "debit; the answer lists them) or return-date-in-future; nothing changed"
+    )
 }
 
 
@@ -41,10 +40,9 @@ async def debit_returns(
     operator: OperatorDep,
     uow: UowDep,
     settings: SettingsDep,
+    now: NowDep,
 ) -> DebitReturnsOut:
-    result = await process_debit_returns(
-        uow, settings, [entry.to_return() for entry in body], now=datetime.now(UTC)
-    )
+    result = await process_debit_returns(uow, settings, [entry.to_return() for entry in body], now=now)
     log.info(
         "operator processed debit returns",
         operator=operator.name,

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Path, Query, Response
 
 from billing.api.deps import CustomerDep, NowDep, SettingsDep, UowDep
 from billing.use_cases.documents import invoice_pdf, proof_of_address_pdf
-from portal_chassis.calendar import calendar_day
 
 router = APIRouter(prefix="/v1", tags=["documents"])
 
@@ -68,12 +67,6 @@ async def my_proof_of_address(
         ),
     ] = None,
 ) -> Response:
-    filename, content = await proof_of_address_pdf(
-        uow,
-        settings,
-        customer.customer_number,
-        contract_id=contract_id,
-        today=calendar_day(now, settings.zone),
-        now=now,
+    return _download(
+        *await proof_of_address_pdf(uow, settings, customer.customer_number, contract_id=contract_id, now=now)
     )
-    return _download(filename, content)

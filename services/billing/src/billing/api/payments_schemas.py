@@ -5,13 +5,25 @@ Amounts are strings with two decimals ("12.34"), as on invoices.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from billing.use_cases.card_payments import WebhookOutcome
+from billing.use_cases.registered_payments import RegisteredChannel
+from portal_chassis.problems import MEDIA_TYPE
+from portal_schemas.billing import PaymentChannel
 from portal_schemas.types import Money
+
+# No payment or returned debit of this suite is older: an earlier day is a typo.
+EARLIEST_DAY = date(2000, 1, 1)
+
+
+def problem(description: str) -> dict[str, Any]:
+    """An error answer in the OpenAPI document: a problem document (RFC 9457)."""
+    return {"description": description, "content": {MEDIA_TYPE: {}}}
 
 
 class BalanceOut(BaseModel):
@@ -49,19 +61,31 @@ class ProviderEventIn(BaseModel):
     created: AwareDatetime
     data: ProviderPaymentData
 
+    @field_validator("created")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:  # the first or last hours of the calendar, with an offset
+            raise ValueError("not a moment in UTC's range") from None
+
 
 class WebhookAnswer(BaseModel):
-    outcome: Literal["booked", "already_booked", "declined", "ignored"]
+    outcome: WebhookOutcome
 
 
 class PaymentIn(BaseModel):
     customer_number: str = Field(min_length=1, max_length=20)
-    channel: Literal["transfer", "energy_cheque"]
-    amount: Decimal = Field(gt=0, max_digits=14, decimal_places=2, examples=["125.00"])
+    channel: RegisteredChannel
+    # A larger sum is a typo, and a customer's credit (the sum of their payments) must still be
+    # an amount the balance can show.
+    amount: Decimal = Field(
+        gt=0, max_digits=10, decimal_places=2, description="At most 99999999.99", examples=["125.00"]
+    )
     reference: str = Field(
         min_length=1, max_length=100, description="The bank's reference or the cheque number: booked once"
     )
-    received_on: date
+    received_on: date = Field(ge=EARLIEST_DAY, description="Not before 2000-01-01, not after today")
 
 
 class PaymentOut(BaseModel):
@@ -69,7 +93,7 @@ class PaymentOut(BaseModel):
 
     id: str
     customer_number: str
-    channel: Literal["card", "direct_debit", "transfer", "energy_cheque"]
+    channel: PaymentChannel
     reference: str
     amount: Money
     received_at: datetime

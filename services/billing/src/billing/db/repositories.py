@@ -14,6 +14,7 @@ from sqlalchemy import (
     Date,
     Select,
     Table,
+    Update,
     case,
     delete,
     exists,
@@ -64,6 +65,15 @@ async def _insert_if_absent(session: AsyncSession, model: type[Base], values: di
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     result = await session.execute(insert(model).values(**values).on_conflict_do_nothing())
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def _write_lock_on_sqlite(session: AsyncSession, no_op: Update) -> None:
+    """Before a SELECT ... FOR UPDATE: flush this session's changes and, on SQLite, which
+    ignores FOR UPDATE and begins a transaction at its first write, run ``no_op`` (a write that
+    changes nothing) so the database's write lock is taken first."""
+    await session.flush()
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(no_op.execution_options(synchronize_session=False))
 
 
 class ContractViews:
@@ -174,17 +184,13 @@ class BillingAccounts:
 
     async def lock(self, contract_id: str) -> BillingAccount | None:
         """The account re-read and locked until the transaction ends (SELECT ... FOR UPDATE):
-        a second settlement of the contract waits, then sees what the first one settled.
-        SQLite ignores FOR UPDATE, so there a no-op write takes the database's write lock
-        first (its transactions begin at the first write)."""
-        await self.session.flush()
-        if self.session.get_bind().dialect.name == "sqlite":
-            await self.session.execute(
-                update(BillingAccount)
-                .where(BillingAccount.contract_id == contract_id)
-                .values(contract_id=BillingAccount.contract_id)
-                .execution_options(synchronize_session=False)
-            )
+        a second settlement of the contract waits, then sees what the first one settled."""
+        await _write_lock_on_sqlite(
+            self.session,
+            update(BillingAccount)
+            .where(BillingAccount.contract_id == contract_id)
+            .values(contract_id=BillingAccount.contract_id),
+        )
         row: BillingAccount | None = await self.session.scalar(
             select(BillingAccount)
             .where(BillingAccount.contract_id == contract_id)
@@ -546,25 +552,11 @@ class DirectDebits:
     async def item(self, end_to_end_id: str) -> DirectDebitItem | None:
         return await self.session.get(DirectDebitItem, end_to_end_id, populate_existing=True)
 
-    async def items_of(self, collection_id: str) -> list[DirectDebitItem]:
-        rows = await self.session.scalars(
-            select(DirectDebitItem)
-            .where(DirectDebitItem.collection_id == collection_id)
-            .order_by(DirectDebitItem.end_to_end_id)
-            .execution_options(populate_existing=True)
-        )
-        return list(rows)
-
-    async def collections(self) -> list[DirectDebitCollection]:
-        rows = await self.session.scalars(
-            select(DirectDebitCollection).order_by(DirectDebitCollection.created_at)
-        )
-        return list(rows)
-
 
 class AdvancePlans:
-    """Contracts' monthly advance plans, the months their advance invoices cover, and the locks
-    a change of a contract's advance or billing mode takes."""
+    """Contracts' monthly advance plans, the months their advance invoices cover, and the lock
+    that serialises a product's first plans (a change of a contract's advance or billing mode
+    locks its billing account: BillingAccounts.lock)."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -601,17 +593,6 @@ class AdvancePlans:
             )
         )
         return {start.replace(day=1) for start in starts if start is not None}
-
-    async def locked_account(self, contract_id: str) -> BillingAccount | None:
-        """The billing account, locked until the transaction ends: two changes of one
-        contract's advance or mode at once apply one after the other."""
-        row: BillingAccount | None = await self.session.scalar(
-            select(BillingAccount)
-            .where(BillingAccount.contract_id == contract_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        return row
 
     async def lock_product(self, product_code: str) -> None:
         """Serialise the first plans of a product's contracts (a new contract) with the
@@ -933,15 +914,11 @@ class Settlements:
 
     async def invoice_for_update(self, invoice_id: str) -> InvoiceRow | None:
         """One invoice with its lines, locked until the transaction ends (a second credit note
-        for it waits and then finds it credited). SQLite: a no-op write takes its lock."""
-        await self.session.flush()
-        if self.session.get_bind().dialect.name == "sqlite":
-            await self.session.execute(
-                update(InvoiceRow)
-                .where(InvoiceRow.id == invoice_id)
-                .values(status=InvoiceRow.status)
-                .execution_options(synchronize_session=False)
-            )
+        for it waits and then finds it credited)."""
+        await _write_lock_on_sqlite(
+            self.session,
+            update(InvoiceRow).where(InvoiceRow.id == invoice_id).values(status=InvoiceRow.status),
+        )
         row: InvoiceRow | None = await self.session.scalar(
             select(InvoiceRow)
             .where(InvoiceRow.id == invoice_id)

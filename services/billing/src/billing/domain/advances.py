@@ -21,6 +21,7 @@ the customer's zone) that has no advance invoice yet, and never before the contr
 
 from __future__ import annotations
 
+from calendar import monthrange
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -68,8 +69,9 @@ class AdvanceBounds:
 def recommended_advance(expected: Mapping[str, Decimal], tariff: TariffPeriod | None) -> Decimal | None:
     """The recommended monthly advance incl. VAT in whole euros (as ``Decimal("70.00")``), or
     None without a tariff, without expected consumption, or when the tariff has no price for
-    one of the registers (the recommendation would leave that energy out)."""
-    if tariff is None or not expected:
+    one of the registers (the recommendation would leave that energy out), or for a negative
+    expected consumption (contracts never sends one; an advance cannot be below zero)."""
+    if tariff is None or not expected or any(quantity < 0 for quantity in expected.values()):
         return None
     if any(register not in tariff.unit_prices for register in expected):
         return None
@@ -97,7 +99,7 @@ def first_of_next_month(day: date) -> date:
 
 
 def last_of_month(day: date) -> date:
-    return date.fromordinal(first_of_next_month(day).toordinal() - 1)
+    return day.replace(day=monthrange(day.year, day.month)[1])
 
 
 def next_period_start(today: date, invoiced_months: Collection[date]) -> date:
@@ -119,12 +121,7 @@ class PlannedAdvance:
 
 def advance_on(plans: Sequence[PlannedAdvance], day: date) -> PlannedAdvance | None:
     """The plan in force on ``day``: the latest one effective on or before it."""
-    current = None
-    for plan in sorted(plans, key=lambda p: p.effective_from):
-        if plan.effective_from > day:
-            break
-        current = plan
-    return current
+    return max((p for p in plans if p.effective_from <= day), key=lambda p: p.effective_from, default=None)
 
 
 def advance_line(amount: Decimal, month: date) -> InvoiceLine:

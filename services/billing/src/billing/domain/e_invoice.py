@@ -22,6 +22,7 @@ Mapping (business terms of EN 16931):
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -39,6 +40,11 @@ NAMESPACES = {"rsm": RSM, "ram": RAM, "qdt": QDT, "udt": UDT}
 UNIT_CODES = {"kWh": "KWH", "m3": "MTQ", "GJ": "GV", "day": "DAY", "days": "DAY"}
 ONE = "C62"  # "one": a one-off amount such as a fee or an advance
 
+# What XML 1.0 cannot hold: control characters (tab, line feed and carriage return aside),
+# lone surrogates, U+FFFE and U+FFFF. A stored text with one (an address, a name) would make the
+# whole XML unreadable; they carry no meaning on an invoice, so they are left out.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
 for _prefix, _uri in NAMESPACES.items():
     ET.register_namespace(_prefix, _uri)
 
@@ -50,7 +56,7 @@ def _rsm(parent: ET.Element, tag: str) -> ET.Element:
 def _ram(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
     element = ET.SubElement(parent, f"{{{RAM}}}{tag}", attributes)
     if text is not None:
-        element.text = text
+        element.text = _NOT_XML.sub("", text)
     return element
 
 

@@ -14,7 +14,15 @@ class InvoiceError(BillingError):
 
 
 class SettlementError(BillingError):
-    """A final settlement that cannot be made: readings that cannot be settled (a meter that
-    runs backwards, mixed units) or a termination fee whose split does not add up."""
+    """A settlement that cannot be made: readings that cannot be settled (a meter that runs
+    backwards, mixed units), a day without a product or a price, or a termination fee whose
+    split does not add up."""
 
     slug = "settlement-impossible"
+
+
+class TariffError(BillingError):
+    """Tariffs that cannot be stored as published (two periods of one commodity from one day:
+    which price applies is ambiguous)."""
+
+    slug = "tariffs-invalid"

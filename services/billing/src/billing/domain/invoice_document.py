@@ -168,7 +168,7 @@ def postal_address(
     postcode: str | None,
     city: str | None,
 ) -> PostalAddress | None:
-    """An address from its stored parts; None when not even a postcode or city is known."""
+    """An address from its stored parts, as many as are known; None when none is."""
     street_line = " ".join(str(part) for part in (street, house_number, addition) if part) or None
     printed = _printed_postcode(postcode)
     if street_line is None and printed is None and not city:

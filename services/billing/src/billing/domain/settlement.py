@@ -520,6 +520,11 @@ def termination_fee_line(fee: TerminationFee) -> InvoiceLine:
     )
 
 
+def fee_lines(fee: TerminationFee | None) -> list[InvoiceLine]:
+    """The termination fee's line when there is a fee above zero; none otherwise."""
+    return [termination_fee_line(fee)] if fee is not None and fee.excl_vat > 0 else []
+
+
 def settlement_lines(
     *,
     uses: Sequence[RegisterUse],
@@ -535,7 +540,7 @@ def settlement_lines(
     (when any were invoiced for [start, end])."""
     if fee is not None and fee.excl_vat < 0:
         raise SettlementError("a termination fee cannot be negative")
-    lines = [termination_fee_line(fee)] if fee is not None and fee.excl_vat > 0 else []
+    lines = fee_lines(fee)
     lines.extend(energy_lines(uses, spans, profile=profile))
     if advance_count and start is not None and end is not None:
         lines.append(advances_line(advances, advance_count, start, end))

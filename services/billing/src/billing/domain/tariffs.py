@@ -8,12 +8,12 @@ period, of the product in force that day, that covers the day. Periods are half-
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from billing.domain.errors import SettlementError
+from billing.domain.errors import SettlementError, TariffError
 
 
 @dataclass(frozen=True)
@@ -65,3 +65,13 @@ def tariff_on(periods: Sequence[TariffPeriod], day: date) -> TariffPeriod | None
     """The period covering ``day``; when periods overlap, the one that started last wins."""
     covering = [p for p in periods if p.covers(day)]
     return max(covering, key=lambda p: p.valid_from) if covering else None
+
+
+def check_period_starts(product_code: str, starts: Iterable[tuple[str, date]]) -> None:
+    """Refuse a publication with two periods of one commodity from the same day: which of the
+    two prices applies would be a guess (and the read model keeps one period per day)."""
+    seen: set[tuple[str, date]] = set()
+    for commodity, valid_from in starts:
+        if (commodity, valid_from) in seen:
+            raise TariffError(f"product {product_code} has two {commodity} periods from {valid_from}")
+        seen.add((commodity, valid_from))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal, cast
+from typing import Literal
 
 from billing.db.repositories import AdvancePlans, BillingAccounts, ContractProducts, ContractViews, Tariffs
 from billing.db.tables import ContractView
@@ -24,9 +24,9 @@ from billing.domain.advances import (
     next_period_start,
     recommended_advance,
 )
-from billing.domain.billing_modes import mode_on
 from billing.domain.tariffs import product_on, tariff_on
 from billing.settings import BillingSettings
+from billing.use_cases.settlements import mode_for_period
 from portal_chassis.calendar import calendar_day
 from portal_chassis.logging import get_logger
 from portal_chassis.problems import ProblemError
@@ -104,12 +104,9 @@ async def _view(
     upcoming = advance_on(plans, next_from)
     recommended = await recommendation_on(uow, contract, next_from)
     account = await BillingAccounts(uow.session).get(contract.contract_id)
-    mode = cast(BillingMode, account.mode if account is not None else settings.default_billing_mode)
-    if account is not None:
-        mode = mode_on(mode, cast(BillingMode | None, account.next_mode), account.next_mode_from, today)
     return AdvanceView(
         contract_id=contract.contract_id,
-        billing_mode=mode,
+        billing_mode=(settings.default_billing_mode if account is None else mode_for_period(account, today)),
         current_amount=current.amount if current is not None else None,
         recommended_amount=recommended,
         bounds=customer_bounds(settings, recommended),
@@ -136,21 +133,13 @@ async def change_advance(
     (any contract, the operations bounds). Commits."""
     contract = await owned_contract(uow, contract_id, customer_number)
     today = calendar_day(now, settings.zone)
-    account = await AdvancePlans(uow.session).locked_account(contract_id)
+    account = await BillingAccounts(uow.session).lock(contract_id)
     next_from = await _next_period(uow, contract, today)
     if contract.withdrawn or (contract.end_date is not None and contract.end_date < next_from):
         raise ProblemError(
             409, "contract-ended", "The contract ends before the next billing period: no advance to change."
         )
-    if account is None or (
-        mode_on(
-            cast(BillingMode, account.mode),
-            cast(BillingMode | None, account.next_mode),
-            account.next_mode_from,
-            next_from,
-        )
-        != "monthly_advance"
-    ):
+    if account is None or mode_for_period(account, next_from) != "monthly_advance":
         raise ProblemError(
             409,
             "not-billed-by-advance",

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import cast
 
-from billing.db.repositories import AdvancePlans, BillingAccounts
+from billing.db.repositories import BillingAccounts
 from billing.db.tables import BillingAccount
 from billing.domain.advances import first_of_next_month
-from billing.domain.billing_modes import change_mode, mode_on
+from billing.domain.billing_modes import change_mode
 from billing.settings import BillingSettings
 from billing.use_cases.advances import contract_not_found, owned_contract, plan_first_advance
+from billing.use_cases.settlements import apply_due_mode, mode_for_period
 from portal_chassis.calendar import calendar_day
 from portal_chassis.logging import get_logger
 from portal_chassis.problems import ProblemError
@@ -35,11 +36,9 @@ class ModeView:
 
 
 def _view(account: BillingAccount, today: date) -> ModeView:
-    mode = cast(BillingMode, account.mode)
-    pending = cast(BillingMode | None, account.next_mode)
-    current = mode_on(mode, pending, account.next_mode_from, today)
-    if current != mode:  # the change is due: nothing waits any more
-        pending = None
+    current = mode_for_period(account, today)
+    # A change that is due is the mode in force: nothing waits any more.
+    pending = cast(BillingMode | None, account.next_mode) if current == account.mode else None
     return ModeView(
         account.contract_id, current, pending, account.next_mode_from if pending is not None else None
     )
@@ -66,7 +65,7 @@ async def request_mode(
 ) -> ModeView:
     """Bill the contract in ``requested`` from the first day of next month. Commits."""
     contract = await owned_contract(uow, contract_id, customer_number)
-    account = await AdvancePlans(uow.session).locked_account(contract_id)
+    account = await BillingAccounts(uow.session).lock(contract_id)
     if account is None:
         raise contract_not_found()
     today = calendar_day(now, settings.zone)
@@ -75,14 +74,9 @@ async def request_mode(
         raise ProblemError(
             409, "contract-ended", "The contract ends before next month: its billing mode cannot change."
         )
-    current = _view(account, today)
     # A change that fell due is the account's mode from now on (whoever reads it applies it).
-    account.mode, account.next_mode, account.next_mode_from = (
-        current.mode,
-        current.next_mode,
-        current.next_mode_from,
-    )
-    change = change_mode(current.mode, current.next_mode, requested, effective_from)
+    current = apply_due_mode(account, today)
+    change = change_mode(current, cast(BillingMode | None, account.next_mode), requested, effective_from)
     if change is not None:
         account.next_mode = change.next_mode
         account.next_mode_from = effective_from if change.next_mode is not None else None

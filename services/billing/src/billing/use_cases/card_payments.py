@@ -2,7 +2,8 @@
 
 The customer pays one open invoice at a time, its open amount. The webhook books what the
 provider says was paid through book_payment; the provider's payment id is the reference, and
-(channel, reference) is booked once, so a repeated webhook books nothing.
+(channel, reference) is booked once, so a repeated webhook books nothing. An amount other than
+the checkout's is booked as well (the money moved) and logged as a warning for operations.
 """
 
 from __future__ import annotations
@@ -13,10 +14,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from sqlalchemy import select
-
-from billing.db.repositories import CardCheckouts
-from billing.db.tables import CardCheckoutRow, InvoiceRow
+from billing.db.repositories import CardCheckouts, Invoices
+from billing.db.tables import CardCheckoutRow
 from billing.payment_provider import PaymentProvider, PaymentProviderError
 from billing.settings import BillingSettings
 from billing.use_cases.payments import book_payment
@@ -57,9 +56,7 @@ async def start_card_payment(
     now: datetime,
 ) -> Checkout:
     """Open a checkout for the invoice's open amount and record it (the caller commits)."""
-    invoice: InvoiceRow | None = await uow.session.scalar(
-        select(InvoiceRow).where(InvoiceRow.id == invoice_id, InvoiceRow.customer_number == customer_number)
-    )
+    invoice = await Invoices(uow.session).for_customer(invoice_id, customer_number)
     if invoice is None:
         # Someone else's invoice answers exactly like a missing one.
         raise ProblemError(404, "invoice-not-found", "There is no invoice with this id.")
@@ -116,6 +113,13 @@ async def record_provider_payment(
         raise ProblemError(422, "webhook-invalid", "A succeeded payment names its payment id.")
     if payment.currency != "EUR" or payment.amount <= 0:
         raise ProblemError(422, "webhook-invalid", "A succeeded payment is a euro amount above zero.")
+    if payment.amount != checkout.amount:
+        log.warning(
+            "card payment differs from its checkout",
+            checkout_id=checkout.id,
+            checkout_amount=str(checkout.amount),
+            paid_amount=str(payment.amount),
+        )
     booked = await book_payment(
         uow,
         settings,

@@ -9,10 +9,9 @@ and asks for a transfer. Rendering is CPU work: it runs in a worker thread, off 
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime
+from datetime import datetime
 
-from billing.db.repositories import Customers, InvoiceDocuments, Invoices
-from billing.db.tables import ContractView
+from billing.db.repositories import ContractViews, Customers, InvoiceDocuments
 from billing.domain.invoice_document import (
     Supplier,
     invoice_document,
@@ -23,6 +22,8 @@ from billing.domain.invoice_document import (
 from billing.rendering.facturx import render_invoice_file
 from billing.rendering.pdf import render_proof_of_address
 from billing.settings import BillingSettings
+from billing.use_cases.invoices import get_invoice
+from portal_chassis.calendar import calendar_day
 from portal_chassis.logging import get_logger
 from portal_chassis.problems import ProblemError
 from portal_chassis.sealing import Sealer, SealingError
@@ -69,13 +70,10 @@ async def invoice_pdf(
     uow: UnitOfWork, settings: BillingSettings, customer_number: str, invoice_id: str
 ) -> tuple[str, bytes]:
     """The file name and PDF of one of the customer's invoices (404 as for an unknown one)."""
-    invoice = await Invoices(uow.session).for_customer(invoice_id, customer_number)
-    if invoice is None:
-        # Someone else's invoice answers exactly like a missing one, so ids cannot be probed.
-        raise ProblemError(404, "invoice-not-found", "There is no invoice with this id.")
+    invoice = await get_invoice(uow, customer_number, invoice_id)
     customer = await Customers(uow.session).get(customer_number)
     contract = (
-        None if invoice.contract_id is None else await uow.session.get(ContractView, invoice.contract_id)
+        None if invoice.contract_id is None else await ContractViews(uow.session).get(invoice.contract_id)
     )
     documents = InvoiceDocuments(uow.session)
     credits = (
@@ -101,10 +99,11 @@ async def proof_of_address_pdf(
     customer_number: str,
     *,
     contract_id: str | None,
-    today: date,
     now: datetime,
 ) -> tuple[str, bytes]:
-    """A proof of address from the customer's latest invoice (of ``contract_id`` when given)."""
+    """A proof of address from the customer's latest invoice (of ``contract_id`` when given),
+    dated today."""
+    today = calendar_day(now, settings.zone)
     found = await InvoiceDocuments(uow.session).latest_with_contract(customer_number, contract_id)
     if found is None:
         raise ProblemError(

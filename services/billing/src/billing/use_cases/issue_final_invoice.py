@@ -29,15 +29,10 @@ from billing.db.repositories import BillingAccounts, ContractViews, Invoices, Re
 from billing.domain.errors import BillingError
 from billing.domain.estimates import Profile
 from billing.domain.invoice import ZERO, Invoice, InvoiceKind
-from billing.domain.settlement import (
-    TerminationFee,
-    read_through,
-    termination_fee_line,
-    termination_fee_of,
-)
+from billing.domain.settlement import TerminationFee, fee_lines, read_through, termination_fee_of
 from billing.settings import BillingSettings
 from billing.use_cases.issuing import issue_invoice
-from billing.use_cases.settlements import lock_contract, settle_contract
+from billing.use_cases.settlements import lock_contract, settle_locked
 from portal_chassis.logging import get_logger
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.contracts import ContractTerminated, ContractWithdrawn
@@ -96,7 +91,8 @@ async def issue_final_invoice(
             kind=KIND,
             customer_number=termination.customer_number,
             contract_id=contract_id,
-            lines=[termination_fee_line(fee)] if fee.excl_vat > 0 else [],
+            lines=fee_lines(fee),
+            period_end=termination.end_date,  # also ends the contract should it arrive later
             now=now,
         )
         log.info(
@@ -176,8 +172,8 @@ async def settle_final(
     if due is None or contract.end_date is None or (due_by is not None and due > due_by):
         return None
     fee = TerminationFee(account.final_fee_excl_vat or ZERO, account.final_fee_vat_rate or ZERO)
-    invoice = await settle_contract(
-        uow, settings, contract_id, contract.end_date, KIND, now, fee=fee, profile=profile
+    invoice = await settle_locked(
+        uow, settings, account, contract, contract.end_date, KIND, now, fee=fee, profile=profile
     )
     account.final_due_on = None
     return invoice

@@ -14,9 +14,11 @@ from billing.db.repositories import (
     ContractProducts,
     ContractViews,
     Customers,
+    Invoices,
     ReadingViews,
     Tariffs,
 )
+from billing.domain.tariffs import check_period_starts
 from billing.settings import BillingSettings
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.contracts import (
@@ -54,8 +56,18 @@ async def record_contract(uow: UnitOfWork, settings: BillingSettings, data: Cont
     )
     if not new:
         return False
+    # A termination that came first (another topic) already gave the final invoice: the contract
+    # ended then, so no advances are invoiced after it.
+    final = await Invoices(uow.session).final_settlement_of(data.contract_id)
+    if final is not None:
+        contract = await ContractViews(uow.session).get(data.contract_id)
+        assert contract is not None, "added above"
+        contract.end_date = final.period_end
     products = ContractProducts(uow.session)
-    if not await products.history(data.contract_id):  # an amendment may have arrived first
+    # An amendment may have arrived first (another topic): it replaces the first product only
+    # when it applies from the start; one from a later day leaves the start's product to add.
+    history = await products.history(data.contract_id)
+    if not any(change.effective_from <= data.start_date for change in history):
         await products.put(
             {
                 "contract_id": data.contract_id,
@@ -92,7 +104,9 @@ async def record_amendment(uow: UnitOfWork, data: ContractAmended) -> None:
 
 
 async def record_tariffs(uow: UnitOfWork, data: TariffsPublished, occurred_at: datetime) -> bool:
-    """All periods of the product, unless a later publication is already stored."""
+    """All periods of the product, unless a later publication is already stored. Raises
+    TariffError for two periods of one commodity from the same day."""
+    check_period_starts(data.product_code, ((p.commodity, p.valid_from) for p in data.periods))
     tariffs = Tariffs(uow.session)
     stored = await tariffs.product(data.product_code)
     if stored is not None and stored.published_at > occurred_at:

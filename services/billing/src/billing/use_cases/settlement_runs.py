@@ -13,16 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import cast
 
 from billing.db.repositories import AccountSnapshot, Settlements
-from billing.domain.billing_modes import mode_on
 from billing.domain.errors import BillingError
 from billing.domain.estimates import Profile
 from billing.domain.invoice import Invoice, InvoiceKind
 from billing.domain.settlement_periods import annual_through, period_start, quarter_through
 from billing.settings import BillingSettings
-from billing.use_cases.settlements import apply_due_mode, lock_contract, settle_contract
+from billing.use_cases.settlements import apply_due_mode, lock_contract, mode_for_period, settle_locked
 from portal_chassis.logging import get_logger
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.billing import BillingMode
@@ -33,10 +31,6 @@ log = get_logger(__name__)
 PeriodEnd = Callable[[date, date, date | None, date], date | None]
 
 
-def _annual(contract_start: date, first_day: date, end_date: date | None, today: date) -> date | None:
-    return annual_through(contract_start, first_day, end_date, today)
-
-
 def _quarterly(contract_start: date, first_day: date, end_date: date | None, today: date) -> date | None:
     return quarter_through(first_day, end_date, today)
 
@@ -45,7 +39,9 @@ async def annual_settlements(
     uow: UnitOfWork, settings: BillingSettings, *, today: date, now: datetime, profile: Profile | None = None
 ) -> dict[str, int]:
     """Settle every monthly-advance contract whose anniversary has come, through the day before it."""
-    return await _run(uow, settings, "monthly_advance", "annual_settlement", _annual, today, now, profile)
+    return await _run(
+        uow, settings, "monthly_advance", "annual_settlement", annual_through, today, now, profile
+    )
 
 
 async def quarterly_invoices(
@@ -57,14 +53,9 @@ async def quarterly_invoices(
 
 def _due(snapshot: AccountSnapshot, mode: BillingMode, period_end: PeriodEnd, today: date) -> bool:
     first_day = period_start(snapshot.settled_through, snapshot.start_date)
-    current = mode_on(
-        cast(BillingMode, snapshot.mode),
-        cast(BillingMode | None, snapshot.next_mode),
-        snapshot.next_mode_from,
-        first_day,
-    )
     return (
-        current == mode and period_end(snapshot.start_date, first_day, snapshot.end_date, today) is not None
+        mode_for_period(snapshot, first_day) == mode
+        and period_end(snapshot.start_date, first_day, snapshot.end_date, today) is not None
     )
 
 
@@ -125,4 +116,4 @@ async def _settle_next(
     through = period_end(contract.start_date, first_day, contract.end_date, today)
     if through is None:
         return None
-    return await settle_contract(uow, settings, contract_id, through, kind, now, profile=profile)
+    return await settle_locked(uow, settings, account, contract, through, kind, now, profile=profile)

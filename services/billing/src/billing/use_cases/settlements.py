@@ -1,10 +1,11 @@
 """Settling a contract: its consumption since the last settlement, priced with its tariffs,
 minus the advances invoiced for the period, as one invoice.
 
-``settle_contract`` is the one way every settlement is made: the annual and quarterly runs
-(use_cases/settlement_runs.py), the invoice on a reading and the correction of an estimate
-(use_cases/reading_settlements.py) and the final settlement (use_cases/issue_final_invoice.py).
-It runs inside the caller's unit of work (the caller commits):
+``settle_contract`` is the one way every settlement is made (``settle_locked`` when the caller
+holds the lock already): the annual and quarterly runs (use_cases/settlement_runs.py), the
+invoice on a reading and the correction of an estimate (use_cases/reading_settlements.py) and
+the final settlement (use_cases/issue_final_invoice.py). It runs inside the caller's unit of
+work (the caller commits):
 
 1. lock the customer, then the billing account (two settlements of one contract at once: the
    second waits and then finds the period settled). Every billing writer that takes both
@@ -27,6 +28,7 @@ from decimal import Decimal
 from typing import cast
 
 from billing.db.repositories import (
+    AccountSnapshot,
     BillingAccounts,
     ContractProducts,
     ContractViews,
@@ -43,10 +45,10 @@ from billing.domain.invoice import Invoice, InvoiceKind, InvoiceLine
 from billing.domain.settlement import (
     Index,
     TerminationFee,
+    fee_lines,
     register_uses,
     settlement_lines,
     tariff_spans,
-    termination_fee_line,
 )
 from billing.domain.settlement_periods import period_start
 from billing.domain.tariffs import ProductChange
@@ -75,14 +77,19 @@ class SettlementPlan:
     closing: list[tuple[str, str, Index]]  # (meter, register, closing index)
 
 
-def apply_due_mode(account: BillingAccount, day: date) -> BillingMode:
-    """The account's mode for a period starting on ``day``; a change due by then is applied."""
-    mode = mode_on(
+def mode_for_period(account: BillingAccount | AccountSnapshot, day: date) -> BillingMode:
+    """The account's mode for a period starting on ``day`` (a change due by then included)."""
+    return mode_on(
         cast(BillingMode, account.mode),
         cast(BillingMode | None, account.next_mode),
         account.next_mode_from,
         day,
     )
+
+
+def apply_due_mode(account: BillingAccount, day: date) -> BillingMode:
+    """The account's mode for a period starting on ``day``; a change due by then is applied."""
+    mode = mode_for_period(account, day)
     if account.next_mode is not None and mode == account.next_mode:
         account.mode, account.next_mode, account.next_mode_from = mode, None, None
     return mode
@@ -111,8 +118,7 @@ async def plan_settlement(
 ) -> SettlementPlan:
     """The lines of [start, through] (reads only; raises SettlementError when impossible)."""
     if start > through:
-        lines = [termination_fee_line(fee)] if fee is not None and fee.excl_vat > 0 else []
-        return SettlementPlan(kind, None, None, lines, False, [])
+        return SettlementPlan(kind, None, None, fee_lines(fee), False, [])
     session = uow.session
     contract_id = contract.contract_id
     history = await ContractProducts(session).history(contract_id) or [
@@ -200,6 +206,22 @@ async def settle_contract(
     if locked is None:
         return None
     account, contract = locked
+    return await settle_locked(uow, settings, account, contract, through, kind, now, fee=fee, profile=profile)
+
+
+async def settle_locked(
+    uow: UnitOfWork,
+    settings: BillingSettings,
+    account: BillingAccount,
+    contract: ContractView,
+    through: date,
+    kind: InvoiceKind,
+    now: datetime,
+    *,
+    fee: TerminationFee | None = None,
+    profile: Profile | None = None,
+) -> Invoice | None:
+    """``settle_contract`` for a contract its caller already locked (``lock_contract``)."""
     start = period_start(account.settled_through, contract.start_date)
     apply_due_mode(account, start)
     plan = await plan_settlement(
