@@ -195,9 +195,13 @@ def test_an_annual_settlement_is_split_at_a_price_change_and_issued_once(
         (after, D("0.35")),
     ]
     assert [D(u["unit_price"]) for u in used] == [D("1.10"), D("1.30")]
-    # 2200 - 1000 = 1200 m3, spread over the two spans by their days (to the thousandth).
+    # 2200 - 1000 = 1200 m3, spread over the two spans by the standard gas profile's shares of
+    # their days (to the thousandth): the winter months weigh more than the summer ones.
     assert sum(D(u["quantity"]) for u in used) == D(1200)
-    assert abs(D(used[0]["quantity"]) - D(1200) * before / (before + after)) < D("0.01")
+    gas = StandardProfile()
+    eve = start - timedelta(days=1)  # a span's share counts its days from its first one on
+    first_span = gas.share("gas", eve, change - timedelta(days=1)) / gas.share("gas", eve, last_day)
+    assert abs(D(used[0]["quantity"]) - D(1200) * first_span) < D("0.01")
     assert "meter index 1000 to 2200" in used[0]["description"]
     assert_reconciles(annual)
     assert issued_event(kafka, annual["id"])["estimated"] is False
@@ -294,3 +298,79 @@ def test_a_final_settlement_estimated_after_the_wait_is_corrected_by_a_late_read
 
     cli("billing", "settle-due-finals", "--today", (end + timedelta(days=11)).isoformat())
     assert len(invoices_of(gateway, auth, contract_id)) == 3
+
+
+def first_of_next_month(day: date) -> date:
+    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+
+
+def billed_from_next_month(gateway: httpx.Client, auth: dict[str, str], contract_id: str, mode: str) -> date:
+    """The customer picks a billing mode; it applies from the first of next month."""
+    chosen = gateway.put(
+        f"/billing/v1/contracts/{contract_id}/billing-mode", headers=auth, json={"mode": mode}
+    )
+    assert chosen.status_code == 200, chosen.text
+    assert chosen.json()["next_mode"] == mode
+    return date.fromisoformat(chosen.json()["next_mode_from"])
+
+
+def test_a_quarterly_contract_gets_one_invoice_per_ended_quarter(
+    gateway: httpx.Client, kafka: Any, cli: Any, customer: Any, helpers: Any
+) -> None:
+    auth = helpers.log_in(gateway, customer.email, customer.password)
+    start = first_of_next_month(today())
+    product = gas_product(kafka, (start - timedelta(days=30), None, "1.20", "0.25"))
+    contract_id = gas_contract(kafka, customer.customer_number, product, start)
+    assert billed_from_next_month(gateway, auth, contract_id, "quarterly") == start
+    quarter_end = date(start.year, (start.month - 1) // 3 * 3 + 3, 1)
+    quarter_end = first_of_next_month(quarter_end) - timedelta(days=1)
+    meter = f"M-{uuid.uuid4().hex[:10]}"
+    gas_reading(kafka, customer.customer_number, contract_id, meter, "500", start)
+    gas_reading(kafka, customer.customer_number, contract_id, meter, "650", quarter_end)
+
+    # While the quarter runs nothing is due; once it has ended, one invoice, however often run.
+    cli("billing", "quarterly-invoices", "--today", quarter_end.isoformat())
+    assert invoices_of(gateway, auth, contract_id) == []
+    day_after = (quarter_end + timedelta(days=1)).isoformat()
+    cli("billing", "quarterly-invoices", "--today", day_after)
+    cli("billing", "quarterly-invoices", "--today", day_after)
+    [quarterly] = invoices_of(gateway, auth, contract_id)
+    assert (quarterly["kind"], quarterly["period_start"], quarterly["period_end"]) == (
+        "quarterly",
+        start.isoformat(),
+        quarter_end.isoformat(),
+    )
+    [used] = of_kind(quarterly, "consumption")
+    assert (D(used["quantity"]), D(used["unit_price"])) == (D(150), D("1.20"))  # 650 - 500 m3
+    [fixed] = of_kind(quarterly, "fixed_costs")
+    assert D(fixed["quantity"]) == (quarter_end - start).days + 1
+    assert_reconciles(quarterly)
+    assert issued_event(kafka, quarterly["id"])["kind"] == "quarterly"
+
+
+def test_a_contract_billed_on_its_readings_gets_an_invoice_when_a_reading_arrives(
+    gateway: httpx.Client, kafka: Any, customer: Any, helpers: Any
+) -> None:
+    auth = helpers.log_in(gateway, customer.email, customer.password)
+    start = first_of_next_month(today())
+    product = gas_product(kafka, (start - timedelta(days=30), None, "1.20", "0.25"))
+    contract_id = gas_contract(kafka, customer.customer_number, product, start)
+    assert billed_from_next_month(gateway, auth, contract_id, "on_reading") == start
+    meter = f"M-{uuid.uuid4().hex[:10]}"
+    # The first index measures nothing: no invoice.
+    gas_reading(kafka, customer.customer_number, contract_id, meter, "500", start)
+    assert invoices_of(gateway, auth, contract_id) == []
+    # The customer's next reading is billed on real consumption through its day.
+    read_on = start + timedelta(days=20)
+    gas_reading(kafka, customer.customer_number, contract_id, meter, "540", read_on)
+    [periodic] = invoices_of(gateway, auth, contract_id)
+    assert (periodic["kind"], periodic["period_start"], periodic["period_end"], periodic["estimated"]) == (
+        "periodic",
+        start.isoformat(),
+        read_on.isoformat(),
+        False,
+    )
+    [used] = of_kind(periodic, "consumption")
+    assert D(used["quantity"]) == D(40)  # 540 - 500 m3
+    assert_reconciles(periodic)
+    assert issued_event(kafka, periodic["id"])["kind"] == "periodic"
