@@ -208,3 +208,37 @@ def test_advance_runs_at_once_or_killed_issue_each_month_once(
     assert numbers == list(range(1, 2 * SEEDED + 1))
     [sequence] = billing.fetch("SELECT last_number FROM invoice_sequences WHERE series = 'A' AND year = 2099")
     assert sequence["last_number"] == 2 * SEEDED
+
+
+def test_the_payment_schedule_of_a_monthly_payer(
+    gateway: httpx.Client, new_customer: Any, helpers: Any, stack: Stack
+) -> None:
+    customer = new_customer(annual_kwh="2500")  # supplied since 1 January 2026, 70 euro a month
+    auth = helpers.log_in(gateway, customer.email, customer.password)
+    url = f"/billing/v1/contracts/{customer.contract_id}/advance-schedule"
+    today = datetime.now(UTC).astimezone(AMSTERDAM).date()
+
+    def planned() -> dict[str, Any] | None:
+        response = gateway.get(url, headers=auth)
+        return (
+            response.json()
+            if response.status_code == 200 and response.json()["months"][0]["amount"]
+            else None
+        )
+
+    schedule = helpers.eventually(planned, timeout=30)
+    # The contract year runs from 1 January: twelve months, closed by the annual settlement.
+    assert (schedule["year_begins"], schedule["settlement_after"]) == (
+        date(today.year, 1, 1).isoformat(),
+        date(today.year, 12, 31).isoformat(),
+    )
+    assert [m["month"] for m in schedule["months"]] == [
+        date(today.year, n, 1).isoformat() for n in range(1, 13)
+    ]
+    assert {(m["amount"], m["status"]) for m in schedule["months"]} == {("70.00", "planned")}
+
+    # This month's advance run: the schedule shows the invoice in its month.
+    assert summary(advance_run(stack, "--month", f"{today:%Y-%m}"))["issued"] >= 1
+    this_month = gateway.get(url, headers=auth).json()["months"][today.month - 1]
+    assert (this_month["amount"], this_month["status"]) == ("70.00", "open")
+    assert this_month["invoice_number"].startswith(f"A{today.year}-")

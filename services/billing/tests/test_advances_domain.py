@@ -15,10 +15,12 @@ from billing.domain.advances import (
     advance_line,
     advance_on,
     bounds_around,
+    contract_year,
     first_of_next_month,
     last_of_month,
     next_period_start,
     recommended_advance,
+    schedule_months,
 )
 from billing.domain.billing_modes import ModeChange, change_mode, mode_on
 from billing.domain.invoice import compute_totals
@@ -177,3 +179,23 @@ def test_a_mode_request_waits_cancels_or_changes_nothing() -> None:
     assert change_mode("monthly_advance", "quarterly", "on_reading", dec) == ModeChange(
         "on_reading", "quarterly", dec, next_mode="on_reading"
     )
+
+
+def test_the_contract_year_runs_from_the_last_anniversary_to_the_day_before_the_next() -> None:
+    start = date(2026, 3, 15)
+    # Before the start and in the first year: from the start to 14 March 2027.
+    assert contract_year(start, date(2026, 1, 10)) == (start, date(2027, 3, 14))
+    assert contract_year(start, date(2027, 3, 14)) == (start, date(2027, 3, 14))
+    # On the anniversary the next year begins.
+    assert contract_year(start, date(2027, 3, 15)) == (date(2027, 3, 15), date(2028, 3, 14))
+    # A start on 29 February has its anniversary on 28 February in other years.
+    assert contract_year(date(2024, 2, 29), date(2026, 11, 24)) == (date(2026, 2, 28), date(2027, 2, 27))
+
+
+def test_the_schedule_has_the_twelve_months_the_run_invoices_and_stops_at_the_end() -> None:
+    # 15 March to 14 March: March (from the 15th) through February; March 2027 opens next year.
+    months = schedule_months(date(2026, 3, 15), date(2027, 3, 14), None)
+    assert (len(months), months[0], months[-1]) == (12, date(2026, 3, 1), date(2027, 2, 1))
+    # A contract ending on 10 October is invoiced through October.
+    ended = schedule_months(date(2026, 3, 15), date(2027, 3, 14), date(2026, 10, 10))
+    assert ended[-1] == date(2026, 10, 1) and len(ended) == 8

@@ -440,3 +440,40 @@ async def test_coming_back_to_advances_without_a_plan_gets_the_recommended_one(
     assert response.status_code == 200
     assert await plans(service) == [(date(2026, 12, 1), "70.00", "billing")]
     assert (await service.outbox("AdvanceChanged"))[-1].data["effective_from"] == "2026-12-01"
+
+
+async def test_the_schedule_shows_the_contract_years_months_invoiced_and_planned(
+    service: Harness, events: Any, tokens: TokenFactory, settings: BillingSettings, clock: Clock
+) -> None:
+    # Started 2026-01-01 at 70.00; on 24 November the customer asks 85.00 from December. The
+    # contract year runs to 31 December 2026 (the anniversary is 1 January 2027): twelve
+    # months, November invoiced by the advance run, December planned at the new amount.
+    await service.deliver(tariffs(), subject="FIXED-3Y")
+    await contract(service, events)
+    assert (await put(service, tokens, "85.00")).status_code == 200
+    await advance_run(service.runtime.new_uow, settings, month=date(2026, 11, 1), now=NOW)
+
+    response = await service.client.get("/v1/contracts/C-1/advance-schedule", headers=tokens.headers(ME))
+    assert response.status_code == 200
+    schedule = response.json()
+    assert (schedule["billing_mode"], schedule["year_begins"], schedule["settlement_after"]) == (
+        "monthly_advance",
+        "2026-01-01",
+        "2026-12-31",
+    )
+    months = schedule["months"]
+    assert [m["month"] for m in months] == [f"2026-{n:02d}-01" for n in range(1, 13)]
+    assert [(m["amount"], m["status"]) for m in months[:10]] == [("70.00", "planned")] * 10
+    november, december = months[10], months[11]
+    assert (november["amount"], november["status"], november["due_date"]) == ("70.00", "open", "2026-12-08")
+    assert november["invoice_number"].startswith("A2026-")
+    assert (december["amount"], december["status"], december["invoice_number"]) == ("85.00", "planned", None)
+
+    # Someone else's contract answers like an unknown one; quarterly billing has no advances.
+    other = await service.client.get("/v1/contracts/C-1/advance-schedule", headers=tokens.headers(OTHER))
+    assert (other.status_code, other.json()["type"]) == (404, "/problems/contract-not-found")
+    async with service.runtime.sessions() as session:
+        await session.execute(update(BillingAccount).values(mode="quarterly"))
+        await session.commit()
+    quarterly = await service.client.get("/v1/contracts/C-1/advance-schedule", headers=tokens.headers(ME))
+    assert (quarterly.json()["billing_mode"], quarterly.json()["months"]) == ("quarterly", [])

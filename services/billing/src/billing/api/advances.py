@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
-from billing.api.advances_schemas import AdvanceIn, AdvanceOut
+from billing.api.advances_schemas import AdvanceIn, AdvanceOut, AdvanceScheduleOut
 from billing.api.deps import CustomerDep, NowDep, SettingsDep, UowDep
-from billing.use_cases.advances import change_advance, view_advance
+from billing.use_cases.advances import change_advance, view_advance, view_schedule
 from portal_chassis.auth import OperatorDep
 
 router = APIRouter(prefix="/v1/contracts", tags=["advances"])
@@ -38,6 +38,19 @@ async def my_advance(
     contract_id: ContractId, customer: CustomerDep, uow: UowDep, settings: SettingsDep, now: NowDep
 ) -> AdvanceOut:
     return AdvanceOut.of(await view_advance(uow, settings, contract_id, customer.customer_number, now))
+
+
+@router.get(
+    "/{contract_id}/advance-schedule",
+    summary="My contract's payment schedule: the advances of this contract year",
+    responses=NOT_FOUND,
+)
+async def my_advance_schedule(
+    contract_id: ContractId, customer: CustomerDep, uow: UowDep, settings: SettingsDep, now: NowDep
+) -> AdvanceScheduleOut:
+    return AdvanceScheduleOut.of(
+        await view_schedule(uow, settings, contract_id, customer.customer_number, now)
+    )
 
 
 @router.put(

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from billing.use_cases.advances import AdvanceView
+from billing.use_cases.advances import AdvanceSchedule, AdvanceView
 from billing.use_cases.billing_modes import ModeView
 from portal_schemas.billing import BillingMode
 from portal_schemas.types import Money
@@ -90,3 +90,34 @@ class BillingModeOut(BaseModel):
             next_mode=view.next_mode,
             next_mode_from=view.next_mode_from,
         )
+
+
+class ScheduledMonthOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    month: date = Field(description="The month's first day")
+    amount: Money | None = Field(description="The advance for the month, VAT included; null without a plan")
+    status: str = Field(
+        description="planned (not invoiced yet), or the advance invoice's status: open, paid, credited",
+        examples=["planned"],
+    )
+    invoice_id: str | None
+    invoice_number: str | None
+    due_date: date | None
+
+
+class AdvanceScheduleOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    contract_id: str
+    billing_mode: BillingMode = Field(description="How the contract is billed today")
+    year_begins: date = Field(description="The contract year's first day: the start or the last anniversary")
+    settlement_after: date = Field(description="The annual settlement covers the year up to this day")
+    months: list[ScheduledMonthOut] = Field(
+        description="The months the advance run invoices in this contract year; empty when the contract "
+        "is not billed by monthly advances"
+    )
+
+    @classmethod
+    def of(cls, schedule: AdvanceSchedule) -> AdvanceScheduleOut:
+        return cls.model_validate(schedule)

@@ -583,6 +583,20 @@ class AdvancePlans:
                 setattr(row, key, value)
         await self.session.flush()
 
+    async def advance_invoices(self, contract_id: str, since: date, until: date) -> list[InvoiceRow]:
+        """The contract's advance invoices whose period starts in [since, until)."""
+        rows = await self.session.scalars(
+            select(InvoiceRow)
+            .where(
+                InvoiceRow.contract_id == contract_id,
+                InvoiceRow.kind == "advance",
+                InvoiceRow.period_start >= since,
+                InvoiceRow.period_start < until,
+            )
+            .order_by(InvoiceRow.period_start)
+        )
+        return list(rows)
+
     async def invoiced_months(self, contract_id: str, since: date) -> set[date]:
         """The first days of the months from ``since`` on that have an advance invoice."""
         starts = await self.session.scalars(

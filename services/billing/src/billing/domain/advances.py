@@ -24,11 +24,12 @@ from __future__ import annotations
 from calendar import monthrange
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from billing.domain.errors import BillingError
 from billing.domain.invoice import InvoiceLine
+from billing.domain.settlement_periods import anniversary, annual_period_end
 from billing.domain.tariffs import TariffPeriod
 from portal_schemas.types import to_cents
 
@@ -135,3 +136,25 @@ def advance_line(amount: Decimal, month: date) -> InvoiceLine:
         unit_price=amount,
         vat_rate=ZERO_VAT,
     )
+
+
+def contract_year(contract_start: date, today: date) -> tuple[date, date]:
+    """The contract year ``today`` falls in (the first one before the start): from the last
+    anniversary, or the start, to the day before the next anniversary, when the annual
+    settlement closes it."""
+    through = annual_period_end(contract_start, max(today, contract_start))
+    next_anniversary = through + timedelta(days=1)
+    return max(anniversary(contract_start, next_anniversary.year - 1), contract_start), through
+
+
+def schedule_months(year_begins: date, year_through: date, end_date: date | None) -> list[date]:
+    """The first days of the calendar months the advance run invoices in a contract year: from
+    the month the year begins in, up to the month before the one it closes in (that month
+    opens the next year's schedule), and not after the contract's end."""
+    months = []
+    month = first_of_month(year_begins)
+    closing = first_of_month(year_through + timedelta(days=1))
+    while month < closing and (end_date is None or month <= end_date):
+        months.append(month)
+        month = first_of_next_month(month)
+    return months

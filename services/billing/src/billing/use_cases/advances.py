@@ -14,15 +14,18 @@ from decimal import Decimal
 from typing import Literal
 
 from billing.db.repositories import AdvancePlans, BillingAccounts, ContractProducts, ContractViews, Tariffs
-from billing.db.tables import ContractView
+from billing.db.tables import ContractView, InvoiceRow
 from billing.domain.advances import (
     AdvanceBounds,
     AdvanceOutOfBounds,
     PlannedAdvance,
     advance_on,
     bounds_around,
+    contract_year,
+    first_of_next_month,
     next_period_start,
     recommended_advance,
+    schedule_months,
 )
 from billing.domain.tariffs import product_on, tariff_on
 from billing.settings import BillingSettings
@@ -117,6 +120,59 @@ async def _view(
             else None
         ),
     )
+
+
+@dataclass(frozen=True)
+class ScheduledMonth:
+    month: date  # its first day
+    amount: Decimal | None  # the advance in force for it; None without a plan
+    invoice_id: str | None  # once the advance run has invoiced it
+    invoice_number: str | None
+    status: str  # planned, or the invoice's status: open, paid, credited
+    due_date: date | None
+
+
+@dataclass(frozen=True)
+class AdvanceSchedule:
+    contract_id: str
+    billing_mode: BillingMode
+    year_begins: date
+    settlement_after: date  # the last day the annual settlement covers
+    months: list[ScheduledMonth]  # empty when the contract is not billed by advances
+
+
+async def view_schedule(
+    uow: UnitOfWork, settings: BillingSettings, contract_id: str, customer_number: str, now: datetime
+) -> AdvanceSchedule:
+    """The payment schedule of a monthly payer: each month of the current contract year with its
+    advance (invoiced, or planned at the amount in force), and the annual settlement after it."""
+    contract = await owned_contract(uow, contract_id, customer_number)
+    today = calendar_day(now, settings.zone)
+    begins, through = contract_year(contract.start_date, today)
+    account = await BillingAccounts(uow.session).get(contract.contract_id)
+    mode = settings.default_billing_mode if account is None else mode_for_period(account, today)
+    months = schedule_months(begins, through, contract.end_date) if mode == "monthly_advance" else []
+    plans = AdvancePlans(uow.session)
+    known = await plans.for_contract(contract.contract_id)
+    invoiced: dict[date, InvoiceRow] = {}
+    if months:
+        rows = await plans.advance_invoices(contract.contract_id, months[0], first_of_next_month(months[-1]))
+        invoiced = {row.period_start.replace(day=1): row for row in rows if row.period_start is not None}
+    scheduled = []
+    for month in months:
+        invoice = invoiced.get(month)
+        planned = advance_on(known, max(month, contract.start_date))
+        scheduled.append(
+            ScheduledMonth(
+                month=month,
+                amount=invoice.total_incl_vat if invoice is not None else planned.amount if planned else None,
+                invoice_id=invoice.id if invoice is not None else None,
+                invoice_number=invoice.number if invoice is not None else None,
+                status=invoice.status if invoice is not None else "planned",
+                due_date=invoice.due_date if invoice is not None else None,
+            )
+        )
+    return AdvanceSchedule(contract.contract_id, mode, begins, through, scheduled)
 
 
 async def change_advance(
