@@ -169,6 +169,8 @@ class PreferencesChanged(EventData):
     offers: bool
     news: bool
     energy_saving_advice: bool
+    # The IANA time zone the account reads dates and times in; absent: the supplier's own.
+    time_zone: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 class ContractLinked(EventData):

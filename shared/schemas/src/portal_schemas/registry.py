@@ -57,6 +57,7 @@ from portal_schemas.metering import (
     SmartMeterDataRequested,
     SmartMeterReconsentNeeded,
 )
+from portal_schemas.notifications import MarketingUnsubscribed
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,7 @@ _MODELS: tuple[type[EventData], ...] = (
     PaymentReturned,
     InvoicePaid,
     PaymentReminderDue,
+    MarketingUnsubscribed,
 )
 
 REGISTRY: dict[tuple[str, int], EventSpec] = {(m.event_type, m.schema_version): EventSpec(m) for m in _MODELS}

@@ -36,6 +36,50 @@ class Recipient(Base):
     news: Mapped[bool | None] = mapped_column(Boolean)
     energy_saving_advice: Mapped[bool | None] = mapped_column(Boolean)
     preferences_updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # of those three
+    # IANA zone dates and times are written in (PreferencesChanged); None: the supplier's own.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+
+
+class CustomerContact(Base):
+    """What contracts says about a customer: the name to greet them by (sealed, as it travels)
+    and the language of their contracts, used when no account has chosen one."""
+
+    __tablename__ = "customer_contacts"
+
+    customer_number: Mapped[str] = mapped_column(String(20), primary_key=True)
+    sealed_name: Mapped[str | None] = mapped_column(Text)
+    name_updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # of the event that set it
+    language: Mapped[str | None] = mapped_column(String(2))
+    language_updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class ParkedEvent(Base):
+    """An event about a customer nobody can be written to yet (no activated account): kept,
+    sealed, until an account is activated for the customer, then handled as if just arrived."""
+
+    __tablename__ = "parked_events"
+    __table_args__ = (UniqueConstraint("event_id", "handler", name="uq_parked_events_event_handler"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36))
+    handler: Mapped[str] = mapped_column(String(80))  # the consumer's name, to handle it again
+    customer_number: Mapped[str] = mapped_column(String(20), index=True)
+    sealed_envelope: Mapped[str] = mapped_column(Text)  # the whole envelope as it arrived
+    parked_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Campaign(Base):
+    """A newsletter operations sent to the accounts opted in to its topic; the text per language
+    is kept sealed like every delivery body."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    newsletter: Mapped[str] = mapped_column(String(30))  # offers | news | energy_saving_advice
+    sealed_content: Mapped[str] = mapped_column(Text)  # JSON: language -> subject and body
+    created_by: Mapped[str] = mapped_column(String(100))  # the operator
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Delivery(Base):
@@ -52,7 +96,9 @@ class Delivery(Base):
         Index("ix_deliveries_account_kind", "account_id", "kind"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # also the Message-ID
+    # Derived from event id and kind (domain/delivery.py), hence the Message-ID too: the same
+    # event can never queue, nor a crash re-send, a message with another Message-ID.
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(36))
     kind: Mapped[str] = mapped_column(String(40))
     customer_number: Mapped[str | None] = mapped_column(String(20), index=True)
@@ -77,6 +123,10 @@ class Delivery(Base):
     # After this moment the email is useless (a reset link that has expired): never sent.
     send_before: Mapped[datetime | None] = mapped_column(UtcDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # An operator's resend of a sent message is a delivery of its own, pointing at the original.
+    resend_of: Mapped[str | None] = mapped_column(String(36), index=True)
+    # Newsletters only: the one-click unsubscribe URL (RFC 8058) for the List-Unsubscribe header.
+    list_unsubscribe: Mapped[str | None] = mapped_column(String(500))
 
 
 class TerminationNotice(Base):

@@ -41,8 +41,23 @@ class EmailTemplates:
             language: self._env.get_template(f"{language}/_labels.txt").module for language in LANGUAGES
         }
 
-    def render(self, kind: EmailKind, language: Language, values: Mapping[str, Any]) -> RenderedEmail:
-        context: dict[str, Any] = {**values, "language": language, "labels": self._labels[language]}
+    def render(
+        self,
+        kind: EmailKind,
+        language: Language,
+        values: Mapping[str, Any],
+        recipient_name: str | None = None,
+    ) -> RenderedEmail:
+        labels = self._labels[language]
+        context: dict[str, Any] = {
+            **values,
+            "language": language,
+            "labels": labels,
+            # A plain string, so the HTML part escapes the name like any other value.
+            "greeting": (
+                labels.greeting_named.format(name=recipient_name) if recipient_name else labels.greeting_plain
+            ),
+        }
         text_template = self._env.get_template(f"{language}/{kind.value}.txt")
         subject_parts = text_template.blocks["subject"](text_template.new_context(context))
         # One line whatever the template's layout: a line break would end the header.

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from enum import StrEnum
+
+# Fixed for ever: delivery ids (and so Message-IDs) are derived from it.
+_DELIVERY_NAMESPACE = uuid.UUID("5d0c9a3e-8f8b-4f35-9a43-6f1e0a7c2b11")
 
 
 class EmailKind(StrEnum):
@@ -36,6 +40,8 @@ class EmailKind(StrEnum):
     BILLING_MODE_CHANGED = "billing_mode_changed"
     PAYMENT_REMINDER = "payment_reminder"
     PAYMENT_RETURNED = "payment_returned"
+    PAYMENT_RECEIVED = "payment_received"
+    NEWSLETTER = "newsletter"  # marketing: only to accounts opted in to its topic
 
 
 class DeliveryStatus(StrEnum):
@@ -58,3 +64,11 @@ class SkipReason(StrEnum):
     TERMINATION_UNCHANGED = "termination-as-already-mailed"
     # a provisional termination arriving after the final one was mailed for the contract
     TERMINATION_ALREADY_FINAL = "termination-already-final"
+    # parked for want of an address longer than the parking window: the portal shows it anyway
+    PARKED_TOO_LONG = "parked-too-long-before-an-account"
+
+
+def delivery_id(event_id: str, kind: str) -> str:
+    """The id (and Message-ID) of an event's email of one kind: the same however often the
+    event arrives, so a redelivery queues nothing new and a re-send carries the same id."""
+    return str(uuid.uuid5(_DELIVERY_NAMESPACE, f"{event_id}/{kind}"))

@@ -7,7 +7,6 @@ delivery row exists exactly when the event counts as handled. No SMTP here: the 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,7 +18,7 @@ from sqlalchemy.orm import Session
 from notifications.db.repositories import Deliveries
 from notifications.db.tables import Delivery
 from notifications.delivery.templates import EmailTemplates
-from notifications.domain.delivery import DeliveryStatus, EmailKind, SkipReason
+from notifications.domain.delivery import DeliveryStatus, EmailKind, SkipReason, delivery_id
 from notifications.settings import NotificationsSettings
 from portal_chassis.sealing import Sealer
 from portal_chassis.uow import UnitOfWork
@@ -42,6 +41,7 @@ class Addressee:
     email: str
     language: Language
     customer_number: str | None = None
+    name: str | None = None  # to greet them by; a neutral greeting when unknown
 
 
 @dataclass(frozen=True)
@@ -68,10 +68,10 @@ async def queue_email(
     deliveries = Deliveries(uow.session)
     if await deliveries.exists(event_id, kind):  # the inbox guards too; this also holds
         return None  # when an operator resets the consumer group and the inbox is pruned
-    rendered = room.templates.render(kind, to.language, values)
+    rendered = room.templates.render(kind, to.language, values, recipient_name=to.name)
     now = datetime.now(UTC)
     delivery = Delivery(
-        id=str(uuid.uuid4()),
+        id=delivery_id(event_id, kind.value),
         event_id=event_id,
         kind=kind.value,
         customer_number=to.customer_number,
@@ -110,7 +110,7 @@ async def skip_email(
         return
     deliveries.add(
         Delivery(
-            id=str(uuid.uuid4()),
+            id=delivery_id(event_id, kind.value),
             event_id=event_id,
             kind=kind.value,
             customer_number=customer_number,
