@@ -67,12 +67,19 @@ async def test_invalid_event_goes_to_dead_letter_and_next_is_handled(settings, r
     bad = Envelope.wrap(reading(), subject="m-1", producer="metering").model_dump(mode="json")
     bad["data"]["value"] = "-5"  # a negative index is invalid
     good = Envelope.wrap(reading(), subject="m-1", producer="metering")
+    # Data that fits the topic's event, under another event type: not this topic's event.
+    other_type = {**good.model_dump(mode="json"), "event_type": "MeterReadingDisputed"}
+    newer_version = {**good.model_dump(mode="json"), "schema_version": 2}
     async with TestKafkaBroker(runtime.broker) as broker:
         await broker.publish(bad, MeterReadingReceived.topic())
         await broker.publish(b"not json at all", MeterReadingReceived.topic())
+        await broker.publish(other_type, MeterReadingReceived.topic())
+        await broker.publish(newer_version, MeterReadingReceived.topic())
         await broker.publish(good.model_dump(mode="json"), MeterReadingReceived.topic())
     assert seen == ["r-1"]
-    assert len(dead) == 2
+    assert len(dead) == 4
+    assert "MeterReadingDisputed v1 on the topic of MeterReadingReceived v1" in dead[2].headers["dlt-error"]
+    assert "MeterReadingReceived v2 on the topic" in dead[3].headers["dlt-error"]
     assert json.loads(dead[0].body)["data"]["value"] == "-5"
     assert dead[0].headers["dlt-original-topic"] == MeterReadingReceived.topic()
     assert "data.value" in dead[0].headers["dlt-error"]

@@ -20,10 +20,11 @@ part of the inbox key and the group: never rename a handler that has run in prod
 import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
+from pydantic import model_validator
 
 from portal_chassis import inbox
 from portal_chassis.context import work_context
@@ -59,11 +60,33 @@ class EventHandlers:
         return register
 
 
+class _TopicEnvelope(Envelope):
+    """An envelope read from one event type's topic: it must say it holds that type and version.
+
+    Without this check an envelope of another type (a producer's mistake, a hand-written
+    message) whose data happens to fit would be handled as the topic's event; now it is a
+    validation error like any unreadable message, so it goes to the dead letters at once.
+    """
+
+    expected: ClassVar[type[EventData]]
+
+    @model_validator(mode="after")
+    def _of_this_topic(self) -> Self:
+        model = type(self).expected
+        if (self.event_type, self.schema_version) != (model.event_type, model.schema_version):
+            raise ValueError(
+                f"envelope of {self.event_type} v{self.schema_version} on the topic of "
+                f"{model.event_type} v{model.schema_version}"
+            )
+        return self
+
+
 @functools.cache
 def typed_envelope(model: type[EventData]) -> type[Envelope]:
-    """``Envelope`` whose ``data`` is validated as ``model`` (and documented in AsyncAPI)."""
-    namespace = {"__annotations__": {"data": model}, "__module__": __name__}
-    return type(f"{model.event_type}Envelope", (Envelope,), namespace)
+    """``Envelope`` whose ``data`` is validated as ``model`` (and documented in AsyncAPI), and
+    whose ``event_type`` and ``schema_version`` must be the model's."""
+    namespace = {"__annotations__": {"data": model}, "__module__": __name__, "expected": model}
+    return type(f"{model.event_type}Envelope", (_TopicEnvelope,), namespace)
 
 
 class Named(Protocol):
