@@ -48,12 +48,13 @@ def asyncapi_document(app: FastAPI) -> dict[str, object]:
 def run(
     *,
     create_app: Callable[[], FastAPI],
-    settings: Callable[[], ServiceSettings],
+    settings: type[ServiceSettings],
     migrations_dir: Path,
     commands: dict[str, tuple[str, Command, Callable[[argparse.ArgumentParser], None]]] | None = None,
     argv: list[str] | None = None,
 ) -> int:
-    parser = argparse.ArgumentParser(prog=settings().service_name)
+    # The class attribute: commands that need no configuration (help, previews) run without it.
+    parser = argparse.ArgumentParser(prog=settings.service_name)
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the HTTP API and the event consumers")
     serve.add_argument("--host", default="127.0.0.1")
