@@ -41,6 +41,7 @@ from identity.domain import secrets as identity_secrets
 from identity.settings import IdentitySettings
 from identity.use_cases.accounts import create_account
 from portal_chassis.logging import configure_logging
+from portal_chassis.mail_secrets import generate_key_pair
 from portal_chassis.runtime import ServiceRuntime
 from portal_chassis.sealing import Sealer
 from portal_chassis.testing import create_schema
@@ -104,7 +105,10 @@ async def log_in(client: httpx.AsyncClient, i: int, password: str, expect: int) 
 
 async def run(database_url: str, args: argparse.Namespace) -> None:
     settings = IdentitySettings(
-        database_url=database_url, event_sealing_key=Sealer.new_key(), log_level="WARNING"
+        database_url=database_url,
+        event_sealing_key=Sealer.new_key(),
+        mail_secrets_public_key=generate_key_pair()[1],
+        log_level="WARNING",
     )
     app = create_app(settings)
     runtime: ServiceRuntime = app.state.runtime

@@ -15,6 +15,12 @@ export KAFKA_BOOTSTRAP_SERVERS=kafka:9092
 EVENT_SEALING_KEY=$(uv run --frozen python -c \
   'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')
 export EVENT_SEALING_KEY
+NOTIFICATIONS_MAIL_SECRETS_PRIVATE_KEY=$(uv run --frozen python -c \
+  'from portal_chassis.mail_secrets import generate_key_pair; print(generate_key_pair()[0])')
+IDENTITY_MAIL_SECRETS_PUBLIC_KEY=$(uv run --frozen python -c \
+  'import sys; from portal_chassis.mail_secrets import public_jwk; print(public_jwk(sys.argv[1]))' \
+  "$NOTIFICATIONS_MAIL_SECRETS_PRIVATE_KEY")
+export NOTIFICATIONS_MAIL_SECRETS_PRIVATE_KEY IDENTITY_MAIL_SECRETS_PUBLIC_KEY
 export PORTAL_DATA_DIR=$(mktemp -d)
 trap 'rm -rf "$PORTAL_DATA_DIR"' EXIT
 for service in identity contracts metering billing notifications; do

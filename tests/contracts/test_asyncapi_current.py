@@ -9,6 +9,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from portal_chassis.cli import asyncapi_document
+from portal_chassis.mail_secrets import generate_key_pair
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("identity", "contracts", "metering", "billing", "notifications")
@@ -18,6 +19,9 @@ SERVICES = ("identity", "contracts", "metering", "billing", "notifications")
 def test_committed_asyncapi_is_current(service: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "kafka:9092")
     monkeypatch.setenv("EVENT_SEALING_KEY", Fernet.generate_key().decode())
+    private, public = generate_key_pair()
+    monkeypatch.setenv("NOTIFICATIONS_MAIL_SECRETS_PRIVATE_KEY", private)
+    monkeypatch.setenv("IDENTITY_MAIL_SECRETS_PUBLIC_KEY", public)
     monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path))
     app_module = __import__(f"{service}.app", fromlist=["create_app"])
     document = asyncapi_document(app_module.create_app())

@@ -73,7 +73,13 @@ def test_email_change_confirmed_by_the_link(
 
 def test_preferences_round_trip(gateway: httpx.Client, customer: Any, helpers: Any) -> None:
     headers = helpers.log_in(gateway, customer.email, customer.password)
-    wanted = {"language": "en", "offers": True, "news": False, "energy_saving_advice": True}
+    wanted = {
+        "language": "en",
+        "offers": True,
+        "news": False,
+        "energy_saving_advice": True,
+        "time_zone": "Europe/Brussels",
+    }
     put = gateway.put("/identity/v1/me/preferences", headers=headers, json=wanted)
     assert put.status_code == 200, put.text
     assert gateway.get("/identity/v1/me/preferences", headers=headers).json() == wanted

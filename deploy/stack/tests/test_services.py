@@ -1,16 +1,20 @@
 import base64
+import json
 import stat
 from pathlib import Path
 
 import pytest
 
+from portal_chassis.mail_secrets import MailSecretsDecrypter, MailSecretsEncrypter, SecretPurpose
 from portal_stack.compose import write_compose_env
 from portal_stack.docker import _detect, infrastructure_mode
 from portal_stack.postgres import env_database_urls, provisioning_sql
 from portal_stack.services import (
     SERVICE_NAMES,
     Endpoints,
+    MailSecretsKeys,
     event_sealing_key,
+    mail_secrets_keys,
     service_environment,
     service_ports,
     sqlite_url,
@@ -37,6 +41,52 @@ def test_sealing_key_is_a_fernet_key_made_once_and_kept_private(
     key_file = tmp_path / "secrets" / "event-sealing.key"
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert stat.S_IMODE(key_file.parent.stat().st_mode) == 0o700
+
+
+def test_mail_secrets_keys_are_a_pair_made_once_and_kept_private(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("NOTIFICATIONS_MAIL_SECRETS_PRIVATE_KEY", raising=False)
+
+    keys = mail_secrets_keys(tmp_path)
+
+    assert mail_secrets_keys(tmp_path) == keys
+    assert "d" in json.loads(keys.private) and "d" not in json.loads(keys.public)
+    sealed = MailSecretsEncrypter(keys.public).encrypt("042917", SecretPurpose.ACTIVATION_CODE)
+    assert MailSecretsDecrypter(keys.private).decrypt(sealed, SecretPurpose.ACTIVATION_CODE) == "042917"
+    key_file = tmp_path / "secrets" / "mail-secrets.jwk"
+    assert key_file.read_text().strip() == keys.private
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+
+    monkeypatch.setenv("NOTIFICATIONS_MAIL_SECRETS_PRIVATE_KEY", keys.private)
+    assert mail_secrets_keys(tmp_path / "elsewhere") == keys  # the environment wins, nothing written
+    assert not (tmp_path / "elsewhere").exists()
+
+
+def test_only_identity_gets_the_public_key_and_only_notifications_the_private_one(tmp_path: Path) -> None:
+    keys = MailSecretsKeys(private='{"d":"private"}', public='{"x":"public"}')
+    endpoints = Endpoints(
+        kafka_bootstrap="127.0.0.1:9092", smtp_port=1025, gateway_port=8080, identity_port=8101
+    )
+    shell = {"NOTIFICATIONS_MAIL_SECRETS_PRIVATE_KEY": keys.private}  # an override exported
+    env = {
+        name: service_environment(
+            name,
+            database_url=sqlite_url(tmp_path, name),
+            endpoints=endpoints,
+            sealing_key="k",
+            mail_keys=keys,
+            base_env=shell,
+        )
+        for name in SERVICE_NAMES
+    }
+
+    assert env["identity"]["IDENTITY_MAIL_SECRETS_PUBLIC_KEY"] == keys.public
+    assert env["notifications"]["NOTIFICATIONS_MAIL_SECRETS_PRIVATE_KEY"] == keys.private
+    for name in SERVICE_NAMES:
+        values = set(env[name].values())
+        assert (keys.private in values) == (name == "notifications"), name
+        assert (keys.public in values) == (name == "identity"), name
 
 
 def test_service_environment_carries_every_address(tmp_path: Path) -> None:
@@ -107,3 +157,23 @@ def test_compose_secrets_are_written_once_and_private(tmp_path: Path) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert write_compose_env(path) == (path, False)
     assert path.read_text() == first
+
+    values = dict(line.split("=", 1) for line in first.splitlines() if "=" in line)
+    private = values["NOTIFICATIONS_MAIL_SECRETS_PRIVATE_KEY"].strip("'")
+    public = values["IDENTITY_MAIL_SECRETS_PUBLIC_KEY"].strip("'")
+    sealed = MailSecretsEncrypter(public).encrypt("042917", SecretPurpose.PASSWORD_RESET_CODE)
+    assert MailSecretsDecrypter(private).decrypt(sealed, SecretPurpose.PASSWORD_RESET_CODE) == "042917"
+
+
+def test_a_compose_env_from_before_the_mail_keys_gets_them_appended(tmp_path: Path) -> None:
+    path = tmp_path / ".env"
+    path.write_text("POSTGRES_PASSWORD=kept\nEVENT_SEALING_KEY=kept\n")
+
+    assert write_compose_env(path) == (path, True)
+    lines = path.read_text().splitlines()
+    assert lines[:2] == ["POSTGRES_PASSWORD=kept", "EVENT_SEALING_KEY=kept"]
+    assert [line.split("=", 1)[0] for line in lines[2:]] == [
+        "NOTIFICATIONS_MAIL_SECRETS_PRIVATE_KEY",
+        "IDENTITY_MAIL_SECRETS_PUBLIC_KEY",
+    ]
+    assert write_compose_env(path) == (path, False)

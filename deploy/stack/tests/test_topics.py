@@ -27,7 +27,13 @@ def test_the_repository_topics_file_parses_with_defaults_and_overrides() -> None
     assert account.cleanup_policy == "compact"
     assert account.partitions == 3
     assert topics["metering.meter-reading-received.v1"].partitions == 6
-    assert topics["identity.password-reset-requested.v1"].retention_ms == 604_800_000
+    for secret_bearing in (  # a mail's link and code inside: kept 3 days only
+        "identity.password-reset-requested.v1",
+        "identity.activation-requested.v1",
+        "identity.email-change-requested.v1",
+        "identity.portal-access-approved.v1",
+    ):
+        assert topics[secret_bearing].retention_ms == 259_200_000, secret_bearing
     assert topics["billing.dead-letter.v1"].partitions == 1
     assert account.configs() == {"cleanup.policy": "compact", "retention.ms": "-1"}
 

@@ -10,6 +10,7 @@ from identity.app import create_app
 from identity.db.tables import Base
 from identity.settings import IdentitySettings
 from identity.use_cases.accounts import create_account
+from portal_chassis.mail_secrets import MailSecretsDecrypter, SecretPurpose, generate_key_pair
 from portal_chassis.sealing import Sealer
 from portal_chassis.testing import Harness, service_under_test
 from portal_schemas.identity import PasswordResetRequested
@@ -34,11 +35,24 @@ class MovableClock:
         self.now += timedelta(**delta)
 
 
+@pytest.fixture(scope="session")
+def mail_key_pair() -> tuple[str, str]:
+    """Notifications' key pair (private, public): identity gets the public half."""
+    return generate_key_pair()
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> IdentitySettings:
+def mail_keys(mail_key_pair: tuple[str, str]) -> MailSecretsDecrypter:
+    """Opens the secrets in identity's events as notifications does."""
+    return MailSecretsDecrypter(mail_key_pair[0])
+
+
+@pytest.fixture
+def settings(tmp_path: Path, mail_key_pair: tuple[str, str]) -> IdentitySettings:
     return IdentitySettings(
         database_url=f"sqlite+aiosqlite:///{tmp_path}/identity.sqlite3",
         event_sealing_key=Sealer.new_key(),
+        mail_secrets_public_key=mail_key_pair[1],
     )
 
 
@@ -74,14 +88,13 @@ def make_account(service: Harness) -> MakeAccount:
 
 
 @pytest.fixture
-def reset_tokens(service: Harness, settings: IdentitySettings) -> ResetTokens:
-    """The link tokens of the reset mails asked for so far (PasswordResetRequested, unsealed
-    with the service's key), oldest first."""
-    assert settings.event_sealing_key is not None
-    sealer = Sealer(settings.event_sealing_key.get_secret_value())
+def reset_tokens(service: Harness, mail_keys: MailSecretsDecrypter) -> ResetTokens:
+    """The link tokens of the reset mails asked for so far (PasswordResetRequested, opened as
+    notifications does), oldest first."""
 
     async def tokens() -> list[str]:
         events = await service.outbox("PasswordResetRequested")
-        return [sealer.open(PasswordResetRequested.model_validate(e.data).sealed_token) for e in events]
+        sealed = [PasswordResetRequested.model_validate(e.data).sealed_token for e in events]
+        return [mail_keys.decrypt(s, SecretPurpose.PASSWORD_RESET_TOKEN) for s in sealed]
 
     return tokens

@@ -15,7 +15,7 @@ from identity.domain.signing import issue_operator_token
 from identity.settings import IdentitySettings
 from identity.use_cases.signing_keys import current_key
 from portal_chassis.auth import OPERATIONS_AUDIENCE
-from portal_chassis.sealing import Sealer
+from portal_chassis.mail_secrets import MailSecretsDecrypter, SecretPurpose
 from portal_chassis.testing import Harness
 from portal_schemas.identity import (
     AccountActivated,
@@ -78,9 +78,9 @@ async def approve(service: Harness, ops: dict[str, str], request_id: str) -> Any
     return await service.client.post(f"/v1/admin/access-requests/{request_id}/approval", headers=ops)
 
 
-def invitation_token(settings: IdentitySettings, event: Any) -> str:
-    sealer = Sealer(settings.event_sealing_key.get_secret_value())  # type: ignore[union-attr]
-    return sealer.open(PortalAccessApproved.model_validate(event.data).sealed_token)
+def invitation_token(mail_keys: MailSecretsDecrypter, event: Any) -> str:
+    sealed = PortalAccessApproved.model_validate(event.data).sealed_token
+    return mail_keys.decrypt(sealed, SecretPurpose.INVITATION_TOKEN)
 
 
 async def test_request_answers_the_same_and_is_not_repeated(
@@ -115,7 +115,11 @@ async def test_bad_requests_are_refused_and_store_nothing(service: Harness) -> N
 
 
 async def test_approval_invites_and_the_invitation_signs_the_customer_in(
-    service: Harness, settings: IdentitySettings, ops: dict[str, str], clock: MovableClock
+    service: Harness,
+    settings: IdentitySettings,
+    ops: dict[str, str],
+    clock: MovableClock,
+    mail_keys: MailSecretsDecrypter,
 ) -> None:
     await facts(service)
     request_id = await open_request(service)
@@ -131,7 +135,7 @@ async def test_approval_invites_and_the_invitation_signs_the_customer_in(
     [event] = await service.outbox("PortalAccessApproved")
     data = PortalAccessApproved.model_validate(event.data)
     assert data.expires_at == clock.now + timedelta(days=settings.invitation_days)
-    token = invitation_token(settings, event)
+    token = invitation_token(mail_keys, event)
     assert token not in event.model_dump_json()
     async with service.runtime.sessions() as session:
         account = await session.get(Account, data.account_id)
@@ -179,10 +183,14 @@ async def test_approval_invites_and_the_invitation_signs_the_customer_in(
 
 
 async def test_expired_or_unknown_invitation_is_invalid(
-    service: Harness, settings: IdentitySettings, ops: dict[str, str], clock: MovableClock
+    service: Harness,
+    settings: IdentitySettings,
+    ops: dict[str, str],
+    clock: MovableClock,
+    mail_keys: MailSecretsDecrypter,
 ) -> None:
     await approve(service, ops, await open_request(service))
-    token = invitation_token(settings, (await service.outbox("PortalAccessApproved"))[0])
+    token = invitation_token(mail_keys, (await service.outbox("PortalAccessApproved"))[0])
     unknown = await service.client.post(
         "/v1/invitations/accept", json={"token": "z" * 43, "password": PASSWORD}
     )

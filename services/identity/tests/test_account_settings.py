@@ -44,7 +44,13 @@ async def test_my_profile(service: Harness, make_account: MakeAccount) -> None:
         "email": EMAIL,
         "customer_number": "100200300",
         "status": "active",
-        "preferences": {"language": "fr", "offers": False, "news": False, "energy_saving_advice": False},
+        "preferences": {
+            "language": "fr",
+            "offers": False,
+            "news": False,
+            "energy_saving_advice": False,
+            "time_zone": None,
+        },
         "pending_email_change": None,
     }
     anonymous = await service.client.get("/v1/me")
@@ -206,8 +212,20 @@ async def test_preferences_round_trip_and_announce_only_changes(
     account_id = await make_account()
     headers = bearer(await log_in(service))
     current = await service.client.get("/v1/me/preferences", headers=headers)
-    assert current.json() == {"language": "nl", "offers": False, "news": False, "energy_saving_advice": False}
-    wanted = {"language": "en", "offers": False, "news": True, "energy_saving_advice": True}
+    assert current.json() == {
+        "language": "nl",
+        "offers": False,
+        "news": False,
+        "energy_saving_advice": False,
+        "time_zone": None,
+    }
+    wanted = {
+        "language": "en",
+        "offers": False,
+        "news": True,
+        "energy_saving_advice": True,
+        "time_zone": None,
+    }
     put = await service.client.put("/v1/me/preferences", headers=headers, json=wanted)
     assert put.status_code == 200
     assert put.json() == wanted
@@ -217,6 +235,52 @@ async def test_preferences_round_trip_and_announce_only_changes(
     [event] = await service.outbox("PreferencesChanged")
     assert event.subject == account_id
     assert PreferencesChanged.model_validate(event.data).model_dump() == {"account_id": account_id, **wanted}
+
+
+async def test_a_time_zone_is_chosen_kept_when_left_out_and_reset_with_null(
+    service: Harness, make_account: MakeAccount
+) -> None:
+    account_id = await make_account()
+    headers = bearer(await log_in(service))
+    base = {"language": "nl", "offers": False, "news": False, "energy_saving_advice": False}
+
+    chosen = await service.client.put(
+        "/v1/me/preferences", headers=headers, json={**base, "time_zone": "America/New_York"}
+    )
+    assert chosen.status_code == 200 and chosen.json()["time_zone"] == "America/New_York"
+    # A client that knows nothing of time zones changes the rest and leaves the zone alone.
+    kept = await service.client.put("/v1/me/preferences", headers=headers, json={**base, "news": True})
+    assert kept.json() == {**base, "news": True, "time_zone": "America/New_York"}
+    assert (await service.client.get("/v1/me", headers=headers)).json()["preferences"]["time_zone"] == (
+        "America/New_York"
+    )
+    reset = await service.client.put("/v1/me/preferences", headers=headers, json={**base, "time_zone": None})
+    assert reset.json()["time_zone"] is None
+    assert (await account_row(service, account_id)).time_zone is None
+
+    events = [PreferencesChanged.model_validate(e.data) for e in await service.outbox("PreferencesChanged")]
+    assert [(e.news, e.time_zone) for e in events] == [
+        (False, "America/New_York"),
+        (True, "America/New_York"),
+        (False, None),
+    ]
+
+
+async def test_an_unknown_time_zone_is_refused_and_changes_nothing(
+    service: Harness, make_account: MakeAccount
+) -> None:
+    account_id = await make_account()
+    headers = bearer(await log_in(service))
+    base = {"language": "nl", "offers": False, "news": False, "energy_saving_advice": False}
+    for zone in ("Mars/Olympus_Mons", "", "../../etc/passwd", "CEST", 2):
+        answer = await service.client.put(
+            "/v1/me/preferences", headers=headers, json={**base, "time_zone": zone}
+        )
+        assert answer.status_code == 422, zone
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert [e["field"] for e in answer.json()["errors"]] == ["time_zone"]
+    assert await service.outbox("PreferencesChanged") == []
+    assert (await account_row(service, account_id)).time_zone is None
 
 
 async def test_bad_preferences_are_refused_and_change_nothing(

@@ -29,10 +29,11 @@ class MovableClock(Protocol):  # the clock fixture (conftest)
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> IdentitySettings:
+def settings(tmp_path: Path, mail_key_pair: tuple[str, str]) -> IdentitySettings:
     return IdentitySettings(
         database_url=f"sqlite+aiosqlite:///{tmp_path}/identity.sqlite3",
         event_sealing_key=Sealer.new_key(),
+        mail_secrets_public_key=mail_key_pair[1],
         max_client_failures=4,
         client_failure_window_minutes=15,
     )

@@ -15,6 +15,7 @@ from identity.db.tables import Account, ContractLink, RegistrationCode
 from identity.settings import IdentitySettings
 from identity.use_cases.accounts import create_account
 from identity.use_cases.legacy_import import import_legacy_accounts
+from portal_chassis.mail_secrets import MailSecretsDecrypter, SecretPurpose
 from portal_chassis.sealing import Sealer
 from portal_chassis.testing import Harness
 from portal_schemas.billing import InvoiceIssued
@@ -147,9 +148,10 @@ async def stored_code(service: Harness, number: str = NUMBER) -> RegistrationCod
     return row
 
 
-async def activate(service: Harness, settings: IdentitySettings) -> None:
+async def activate(service: Harness, mail_keys: MailSecretsDecrypter) -> None:
     event = (await service.outbox("ActivationRequested"))[-1]
-    token = sealer(settings).open(ActivationRequested.model_validate(event.data).sealed_token)
+    sealed = ActivationRequested.model_validate(event.data).sealed_token
+    token = mail_keys.decrypt(sealed, SecretPurpose.ACTIVATION_TOKEN)
     response = await service.client.post("/v1/activations", json={"token": token})
     assert response.status_code == 204, response.text
 
@@ -161,7 +163,7 @@ async def bearer(service: Harness, email: str = EMAIL, password: str = PASSWORD)
 
 
 async def test_register_with_a_letter_code_activate_and_see_the_contract(
-    service: Harness, settings: IdentitySettings, known: None
+    service: Harness, mail_keys: MailSecretsDecrypter, known: None
 ) -> None:
     response = await register(service, email="An@Example.nl", language="en")
     assert response.status_code == 202, response.text
@@ -181,7 +183,7 @@ async def test_register_with_a_letter_code_activate_and_see_the_contract(
     assert AccountRegistered.model_validate(registered.data).method == "contract_code"
     assert await service.outbox("ContractLinked") == []  # announced once the address is confirmed
 
-    await activate(service, settings)
+    await activate(service, mail_keys)
     [linked] = await service.outbox("ContractLinked")
     data = ContractLinked.model_validate(linked.data)
     assert (data.account_id, data.contract_number, data.contract_id, data.role) == (
@@ -373,7 +375,11 @@ async def test_a_pending_address_follows_the_registration_rules(
 
 
 async def test_register_with_the_latest_invoice(
-    service: Harness, settings: IdentitySettings, clock: MovableClock, known: None
+    service: Harness,
+    settings: IdentitySettings,
+    clock: MovableClock,
+    known: None,
+    mail_keys: MailSecretsDecrypter,
 ) -> None:
     await invoice(service, "F-2026-0001", "98.00", clock.now - timedelta(days=60))
     await invoice(service, "F-2026-0002", "98.00", clock.now - timedelta(days=30))
@@ -421,7 +427,7 @@ async def test_register_with_the_latest_invoice(
     [registered] = await service.outbox("AccountRegistered")
     assert AccountRegistered.model_validate(registered.data).method == "invoice"
 
-    await activate(service, settings)
+    await activate(service, mail_keys)
     await contract(service, "c-2", "100000002")
     await invoice(service, "F-2026-0003", "12.34", clock.now, contract_id="c-2")
     # The same customer's second contract is already the account's own.

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from identity.db.tables import Account, EmailChange
 from identity.domain.secrets import token_digest
 from identity.settings import IdentitySettings
-from portal_chassis.sealing import Sealer
+from portal_chassis.mail_secrets import MailSecretsDecrypter, SecretPurpose
 from portal_chassis.testing import Harness
 from portal_schemas.identity import EmailChanged, EmailChangeRequested
 
@@ -43,10 +43,12 @@ async def ask(
     )
 
 
-def secrets_of(settings: IdentitySettings, event: Any) -> tuple[str, str]:
+def secrets_of(mail_keys: MailSecretsDecrypter, event: Any) -> tuple[str, str]:
     data = EmailChangeRequested.model_validate(event.data)
-    sealer = Sealer(settings.event_sealing_key.get_secret_value())  # type: ignore[union-attr]
-    return sealer.open(data.sealed_token), sealer.open(data.sealed_code)
+    return (
+        mail_keys.decrypt(data.sealed_token, SecretPurpose.EMAIL_CHANGE_TOKEN),
+        mail_keys.decrypt(data.sealed_code, SecretPurpose.EMAIL_CHANGE_CODE),
+    )
 
 
 async def login_email(service: Harness, account_id: str) -> str:
@@ -57,7 +59,11 @@ async def login_email(service: Harness, account_id: str) -> str:
 
 
 async def test_confirm_by_link_switches_the_login_address(
-    service: Harness, make_account: MakeAccount, settings: IdentitySettings, clock: MovableClock
+    service: Harness,
+    make_account: MakeAccount,
+    settings: IdentitySettings,
+    clock: MovableClock,
+    mail_keys: MailSecretsDecrypter,
 ) -> None:
     account_id = await make_account()
     headers = await bearer(service)
@@ -67,7 +73,7 @@ async def test_confirm_by_link_switches_the_login_address(
     data = EmailChangeRequested.model_validate(event.data)
     assert (data.old_email, data.new_email, event.subject) == (EMAIL, NEW_EMAIL, account_id)
     assert data.expires_at == clock.now + settings.email_change_ttl
-    token, code = secrets_of(settings, event)
+    token, code = secrets_of(mail_keys, event)
     assert token not in event.model_dump_json() and len(code) == 6
     async with service.runtime.sessions() as session:
         [stored] = await session.scalars(select(EmailChange))
@@ -97,13 +103,13 @@ async def test_confirm_by_link_switches_the_login_address(
 
 
 async def test_confirm_by_code_needs_the_accounts_token(
-    service: Harness, make_account: MakeAccount, settings: IdentitySettings
+    service: Harness, make_account: MakeAccount, mail_keys: MailSecretsDecrypter
 ) -> None:
     account_id = await make_account()
     await make_account(email="piet@example.nl")
     headers = await bearer(service)
     await ask(service, headers)
-    _, code = secrets_of(settings, (await service.outbox("EmailChangeRequested"))[0])
+    _, code = secrets_of(mail_keys, (await service.outbox("EmailChangeRequested"))[0])
 
     anonymous = await service.client.post("/v1/email-changes/confirm", json={"code": code})
     assert anonymous.status_code == 401
@@ -119,12 +125,12 @@ async def test_confirm_by_code_needs_the_accounts_token(
 
 
 async def test_the_fifth_wrong_code_ends_the_request(
-    service: Harness, make_account: MakeAccount, settings: IdentitySettings
+    service: Harness, make_account: MakeAccount, mail_keys: MailSecretsDecrypter
 ) -> None:
     account_id = await make_account()
     headers = await bearer(service)
     await ask(service, headers)
-    token, code = secrets_of(settings, (await service.outbox("EmailChangeRequested"))[0])
+    token, code = secrets_of(mail_keys, (await service.outbox("EmailChangeRequested"))[0])
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     lefts = []
     for _ in range(5):
@@ -141,15 +147,19 @@ async def test_the_fifth_wrong_code_ends_the_request(
 
 
 async def test_a_newer_request_replaces_the_older_and_requests_expire(
-    service: Harness, make_account: MakeAccount, settings: IdentitySettings, clock: MovableClock
+    service: Harness,
+    make_account: MakeAccount,
+    settings: IdentitySettings,
+    clock: MovableClock,
+    mail_keys: MailSecretsDecrypter,
 ) -> None:
     account_id = await make_account()
     headers = await bearer(service)
     await ask(service, headers, new_email="first@example.nl")
     await ask(service, headers, new_email="second@example.nl")
     first, second = await service.outbox("EmailChangeRequested")
-    first_token, _ = secrets_of(settings, first)
-    second_token, _ = secrets_of(settings, second)
+    first_token, _ = secrets_of(mail_keys, first)
+    second_token, _ = secrets_of(mail_keys, second)
     replaced = await service.client.post("/v1/email-changes/confirm", json={"token": first_token})
     assert replaced.status_code == 400
     async with service.runtime.sessions() as session:
@@ -175,12 +185,12 @@ async def test_same_answer_whatever_the_new_address(service: Harness, make_accou
 
 
 async def test_address_taken_meanwhile_is_409_and_changes_nothing(
-    service: Harness, make_account: MakeAccount, settings: IdentitySettings
+    service: Harness, make_account: MakeAccount, mail_keys: MailSecretsDecrypter
 ) -> None:
     account_id = await make_account()
     headers = await bearer(service)
     await ask(service, headers)
-    token, _ = secrets_of(settings, (await service.outbox("EmailChangeRequested"))[0])
+    token, _ = secrets_of(mail_keys, (await service.outbox("EmailChangeRequested"))[0])
     await make_account(email=NEW_EMAIL)  # someone else got the address first
     taken = await service.client.post("/v1/email-changes/confirm", json={"token": token})
     assert taken.status_code == 409

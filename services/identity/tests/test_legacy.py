@@ -16,12 +16,11 @@ from sqlalchemy import create_engine, func, select
 from identity.__main__ import MIGRATIONS, main
 from identity.db.tables import Account, LegacyMigration
 from identity.domain.legacy_hash import LegacyHashError, parse_legacy_hash, verify_legacy_password
-from identity.settings import IdentitySettings
 from identity.use_cases.accounts import create_account
 from identity.use_cases.legacy_import import import_legacy_accounts
 from portal_chassis import tables
+from portal_chassis.mail_secrets import MailSecretsDecrypter, SecretPurpose
 from portal_chassis.migrations import upgrade
-from portal_chassis.sealing import Sealer
 from portal_chassis.testing import Harness
 from portal_schemas.identity import (
     AccountActivated,
@@ -229,7 +228,7 @@ async def account(service: Harness) -> Account:
 
 
 async def test_first_log_in_leads_through_a_new_password_and_activation_to_a_session(
-    service: Harness, settings: IdentitySettings, piet: str
+    service: Harness, mail_keys: MailSecretsDecrypter, piet: str
 ) -> None:
     first = await log_in(service, OLD_PASSWORD)
     assert first.status_code == 403
@@ -271,8 +270,8 @@ async def test_first_log_in_leads_through_a_new_password_and_activation_to_a_ses
     assert not_yet.status_code == 403
     assert not_yet.json()["type"] == "/problems/account-not-activated"
 
-    sealer = Sealer(settings.event_sealing_key.get_secret_value())  # type: ignore[union-attr]
-    activated = await service.client.post("/v1/activations", json={"token": sealer.open(data.sealed_token)})
+    activation_token = mail_keys.decrypt(data.sealed_token, SecretPurpose.ACTIVATION_TOKEN)
+    activated = await service.client.post("/v1/activations", json={"token": activation_token})
     assert activated.status_code == 204
     [created] = await service.outbox("AccountActivated")
     assert AccountActivated.model_validate(created.data).account_id == piet

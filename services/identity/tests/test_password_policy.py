@@ -13,12 +13,11 @@ from sqlalchemy import create_engine, func, select
 from identity.__main__ import MIGRATIONS, main
 from identity.db.tables import Account
 from identity.domain.password_policy import check_password, password_failures
-from identity.settings import IdentitySettings
 from identity.use_cases.accounts import create_account
 from portal_chassis import tables
+from portal_chassis.mail_secrets import MailSecretsDecrypter, SecretPurpose
 from portal_chassis.migrations import upgrade
 from portal_chassis.problems import ProblemError
-from portal_chassis.sealing import Sealer
 from portal_chassis.testing import Harness
 from portal_schemas.contracts import CustomerRegistered
 
@@ -127,14 +126,13 @@ async def test_registration_refuses_a_bad_password_naming_every_rule(
 
 
 async def test_password_reset_refuses_a_bad_password_and_the_token_still_works(
-    service: Harness, settings: IdentitySettings
+    service: Harness, mail_keys: MailSecretsDecrypter
 ) -> None:
     async with service.runtime.new_uow() as uow:
         await create_account(uow, email=EMAIL, password=GOOD, customer_number=CUSTOMER, language="nl")
     await service.client.post("/v1/password-resets", json={"email": EMAIL})
     [event] = await service.outbox("PasswordResetRequested")
-    sealer = Sealer(settings.event_sealing_key.get_secret_value())  # type: ignore[union-attr]
-    token = sealer.open(event.data["sealed_token"])
+    token = mail_keys.decrypt(event.data["sealed_token"], SecretPurpose.PASSWORD_RESET_TOKEN)
 
     refused = await service.client.post(
         "/v1/password-resets/confirm", json={"token": token, "new_password": "314159265!"}

@@ -10,12 +10,19 @@ import pytest
 from httpx import Response
 from sqlalchemy import func, select, update
 
+from identity.app import create_app
 from identity.db.tables import Account, PasswordReset
 from identity.domain.secrets import token_digest
 from identity.settings import IdentitySettings
 from identity.use_cases import password_reset
 from identity.use_cases.accounts import create_account
-from portal_chassis.sealing import Sealer
+from portal_chassis.mail_secrets import (
+    MailSecretsDecrypter,
+    MailSecretsEncrypter,
+    MailSecretsError,
+    SecretPurpose,
+)
+from portal_chassis.sealing import Sealer, SealingError
 from portal_chassis.testing import Harness
 from portal_schemas.identity import PasswordChanged, PasswordResetRequested
 
@@ -48,14 +55,16 @@ async def test_same_answer_whether_or_not_the_account_exists(service: Harness) -
     assert len(events) == 1  # only the existing account got a token
 
 
-async def test_reset_event_carries_the_token_sealed(service: Harness, settings) -> None:
+async def test_reset_event_carries_the_token_sealed(
+    service: Harness, mail_keys: MailSecretsDecrypter
+) -> None:
     account_id = await make_account(service)
     await service.client.post("/v1/password-resets", json={"email": "JAN@example.nl "})
     [event] = await service.outbox("PasswordResetRequested")
     data = PasswordResetRequested.model_validate(event.data)
     assert event.subject == account_id
     assert data.email == "jan@example.nl"
-    token = Sealer(settings.event_sealing_key.get_secret_value()).open(data.sealed_token)
+    token = mail_keys.decrypt(data.sealed_token, SecretPurpose.PASSWORD_RESET_TOKEN)
     assert token not in event.model_dump_json()  # readers of the topic cannot see it
 
     new_password = "a brand new secret"
@@ -130,13 +139,10 @@ CODE = "042137"
 CUSTOMER = "100200300"  # make_account's customer number
 
 
-def open_sealed(settings: IdentitySettings, sealed: str) -> str:
-    return Sealer(settings.event_sealing_key.get_secret_value()).open(sealed)  # type: ignore[union-attr]
-
-
-async def latest_token(service: Harness, settings: IdentitySettings) -> str:
+async def latest_token(service: Harness, mail_keys: MailSecretsDecrypter) -> str:
     events = await service.outbox("PasswordResetRequested")
-    return open_sealed(settings, PasswordResetRequested.model_validate(events[-1].data).sealed_token)
+    sealed = PasswordResetRequested.model_validate(events[-1].data).sealed_token
+    return mail_keys.decrypt(sealed, SecretPurpose.PASSWORD_RESET_TOKEN)
 
 
 @pytest.fixture
@@ -199,15 +205,15 @@ async def test_the_app_form_needs_user_name_and_email_of_one_account(service: Ha
 
 
 async def test_a_new_request_ends_the_older_link_and_code(
-    service: Harness, settings: IdentitySettings, monkeypatch: pytest.MonkeyPatch
+    service: Harness, mail_keys: MailSecretsDecrypter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await make_account(service)
     codes = iter(["111111", "222222"])
     monkeypatch.setattr(password_reset, "new_code", lambda: next(codes))
     await service.client.post("/v1/password-resets", json={"email": EMAIL})
-    first = await latest_token(service, settings)
+    first = await latest_token(service, mail_keys)
     await service.client.post("/v1/password-resets", json={"email": EMAIL})
-    second = await latest_token(service, settings)
+    second = await latest_token(service, mail_keys)
     older, newer = await reset_rows(service)
     assert (older.end_reason, newer.end_reason) == ("replaced", None)
     assert older.used_at is not None and newer.used_at is None
@@ -221,17 +227,21 @@ async def test_a_new_request_ends_the_older_link_and_code(
 
 
 async def test_the_reset_code_is_stored_as_argon2_and_sealed_ready_for_the_event(
-    service: Harness, settings: IdentitySettings, clock: MovableClock
+    service: Harness, settings: IdentitySettings, clock: MovableClock, mail_keys: MailSecretsDecrypter
 ) -> None:
     await make_account(service)
     async with service.runtime.new_uow() as uow:
         issued = await password_reset.request_password_reset(
-            uow, settings, service_sealer(settings), EMAIL, now=clock.now
+            uow, settings, encrypter(settings), EMAIL, now=clock.now
         )
     assert issued is not None
     assert len(issued.code) == 6 and issued.code.isdigit()
-    assert open_sealed(settings, issued.sealed_code) == issued.code
-    assert open_sealed(settings, issued.sealed_token) == issued.token
+    assert mail_keys.decrypt(issued.sealed_code, SecretPurpose.PASSWORD_RESET_CODE) == issued.code
+    assert mail_keys.decrypt(issued.sealed_token, SecretPurpose.PASSWORD_RESET_TOKEN) == issued.token
+    with pytest.raises(MailSecretsError):  # each opens only as what it is
+        mail_keys.decrypt(issued.sealed_code, SecretPurpose.ACTIVATION_CODE)
+    with pytest.raises(SealingError):  # the key every service holds does not open them
+        Sealer(settings.event_sealing_key.get_secret_value()).open(issued.sealed_code)  # type: ignore[union-attr]
     [row] = await reset_rows(service)
     assert row.code_hash.startswith("$argon2id$") and issued.code not in row.code_hash
     assert row.token_hash == token_digest(issued.token)
@@ -242,22 +252,23 @@ async def test_the_reset_code_is_stored_as_argon2_and_sealed_ready_for_the_event
 
     async with service.runtime.new_uow() as uow:
         nothing = await password_reset.request_password_reset(
-            uow, settings, service_sealer(settings), "nobody@example.nl", now=clock.now
+            uow, settings, encrypter(settings), "nobody@example.nl", now=clock.now
         )
     assert nothing is None
 
 
-def service_sealer(settings: IdentitySettings) -> Sealer:
-    return Sealer(settings.event_sealing_key.get_secret_value())  # type: ignore[union-attr]
+def encrypter(settings: IdentitySettings) -> MailSecretsEncrypter:
+    assert settings.mail_secrets_public_key is not None
+    return MailSecretsEncrypter(settings.mail_secrets_public_key)
 
 
 async def test_the_code_sets_the_password_signs_in_and_tells_the_owner(
-    service: Harness, settings: IdentitySettings, clock: MovableClock, fixed_code: str
+    service: Harness, mail_keys: MailSecretsDecrypter, clock: MovableClock, fixed_code: str
 ) -> None:
     account_id = await make_account(service)
     before = await log_in_with(service, PASSWORD)
     await service.client.post("/v1/password-resets", json={"email": EMAIL})
-    token = await latest_token(service, settings)
+    token = await latest_token(service, mail_keys)
 
     done = await by_code(service, f"{fixed_code[:3]} {fixed_code[3:]}")  # typed with a space
     assert done.status_code == 200, done.text
@@ -282,11 +293,11 @@ async def test_the_code_sets_the_password_signs_in_and_tells_the_owner(
 
 
 async def test_five_wrong_codes_kill_the_code_but_not_the_link(
-    service: Harness, settings: IdentitySettings, fixed_code: str
+    service: Harness, mail_keys: MailSecretsDecrypter, fixed_code: str
 ) -> None:
     await make_account(service)
     await service.client.post("/v1/password-resets", json={"email": EMAIL})
-    token = await latest_token(service, settings)
+    token = await latest_token(service, mail_keys)
     unknown = await by_code(service, "999999", email="nobody@example.nl")
     wrong = [await by_code(service, f"99999{i}") for i in range(5)]
     assert {w.status_code for w in wrong} == {400}
@@ -311,11 +322,11 @@ async def test_four_wrong_codes_leave_the_right_one_working(service: Harness, fi
 
 
 async def test_the_code_lives_15_minutes_and_the_link_24_hours(
-    service: Harness, settings: IdentitySettings, clock: MovableClock, fixed_code: str
+    service: Harness, mail_keys: MailSecretsDecrypter, clock: MovableClock, fixed_code: str
 ) -> None:
     await make_account(service)
     await service.client.post("/v1/password-resets", json={"email": EMAIL})
-    token = await latest_token(service, settings)
+    token = await latest_token(service, mail_keys)
     clock.advance(minutes=15)
     assert (await by_code(service, fixed_code)).status_code == 400
     clock.advance(hours=23, minutes=44)
@@ -323,11 +334,11 @@ async def test_the_code_lives_15_minutes_and_the_link_24_hours(
 
 
 async def test_the_link_expires_after_24_hours(
-    service: Harness, settings: IdentitySettings, clock: MovableClock
+    service: Harness, mail_keys: MailSecretsDecrypter, clock: MovableClock
 ) -> None:
     await make_account(service)
     await service.client.post("/v1/password-resets", json={"email": EMAIL})
-    token = await latest_token(service, settings)
+    token = await latest_token(service, mail_keys)
     clock.advance(hours=24)
     expired = await confirm(service, token)
     assert expired.status_code == 400
@@ -373,10 +384,10 @@ async def test_confirm_takes_a_token_or_email_and_code(service: Harness, fixed_c
     assert (await log_in_with(service, PASSWORD)).status_code == 201
 
 
-async def test_stay_signed_in_after_a_reset(service: Harness, settings: IdentitySettings) -> None:
+async def test_stay_signed_in_after_a_reset(service: Harness, mail_keys: MailSecretsDecrypter) -> None:
     await make_account(service)
     await service.client.post("/v1/password-resets", json={"email": EMAIL})
-    token = await latest_token(service, settings)
+    token = await latest_token(service, mail_keys)
     done = await service.client.post(
         "/v1/password-resets/confirm",
         json={"token": token, "new_password": NEW_PASSWORD, "stay_signed_in": True},
@@ -403,3 +414,12 @@ async def confirm(service: Harness, token: str, new_password: str = NEW_PASSWORD
 
 async def refresh(service: Harness, refresh_token: str) -> Response:
     return await service.client.post("/v1/sessions/refresh", json={"refresh_token": refresh_token})
+
+
+def test_the_service_needs_notifications_public_key_and_only_that(
+    settings: IdentitySettings, mail_key_pair: tuple[str, str]
+) -> None:
+    with pytest.raises(RuntimeError, match="IDENTITY_MAIL_SECRETS_PUBLIC_KEY"):
+        create_app(settings.model_copy(update={"mail_secrets_public_key": None}))
+    with pytest.raises(MailSecretsError, match="private half"):  # identity must not open them
+        create_app(settings.model_copy(update={"mail_secrets_public_key": mail_key_pair[0]}))

@@ -12,8 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from identity.db.tables import Account, Activation
-from identity.settings import IdentitySettings
-from portal_chassis.sealing import Sealer
+from portal_chassis.mail_secrets import MailSecretsDecrypter, SecretPurpose
 from portal_chassis.testing import Harness
 from portal_schemas.contracts import CustomerRegistered
 from portal_schemas.identity import AccountActivated, ActivationRequested
@@ -62,13 +61,15 @@ async def register(service: Harness, **changes: Any) -> httpx.Response:
 
 
 async def activation_secrets(
-    service: Harness, settings: IdentitySettings, index: int = -1
+    service: Harness, mail_keys: MailSecretsDecrypter, index: int = -1
 ) -> tuple[str, str]:
     """The token and code of the index-th ActivationRequested event, opened as notifications does."""
     events = await service.outbox("ActivationRequested")
     data = ActivationRequested.model_validate(events[index].data)
-    sealer = Sealer(settings.event_sealing_key.get_secret_value())  # type: ignore[union-attr]
-    return sealer.open(data.sealed_token), sealer.open(data.sealed_code)
+    return (
+        mail_keys.decrypt(data.sealed_token, SecretPurpose.ACTIVATION_TOKEN),
+        mail_keys.decrypt(data.sealed_code, SecretPurpose.ACTIVATION_CODE),
+    )
 
 
 async def accounts(service: Harness) -> list[Account]:
@@ -88,7 +89,7 @@ async def activate(service: Harness, **body: str) -> httpx.Response:
 
 
 async def test_registration_creates_a_pending_account_and_mails_link_and_code(
-    service: Harness, customer: CustomerRegistered, settings: IdentitySettings, clock: MovableClock
+    service: Harness, customer: CustomerRegistered, mail_keys: MailSecretsDecrypter, clock: MovableClock
 ) -> None:
     response = await register(service, email="An@Example.nl ")
     assert response.status_code == 202
@@ -108,7 +109,7 @@ async def test_registration_creates_a_pending_account_and_mails_link_and_code(
     data = ActivationRequested.model_validate(event.data)
     assert (event.subject, data.email, data.language) == (account.id, EMAIL, "en")
     assert data.expires_at == clock.now + timedelta(hours=24)
-    token, code = await activation_secrets(service, settings)
+    token, code = await activation_secrets(service, mail_keys)
     assert re.fullmatch(r"[A-Za-z0-9_-]{43}", token)  # safe in a URL, even pasted as plain text
     assert re.fullmatch(r"[0-9]{6}", code)
     payload = event.model_dump_json()
@@ -221,12 +222,12 @@ async def test_a_pending_account_cannot_log_in(service: Harness, customer: Custo
 
 
 async def test_a_reset_of_a_pending_account_proves_the_mailbox_and_activates_it(
-    service: Harness, customer: CustomerRegistered, settings: IdentitySettings, reset_tokens: Any
+    service: Harness, customer: CustomerRegistered, mail_keys: MailSecretsDecrypter, reset_tokens: Any
 ) -> None:
     """Forgot the password typed at registration: the reset mail proves the address as the
     activation mail would, so the account works with the password chosen from the mailbox."""
     await register(service)
-    activation_token, _ = await activation_secrets(service, settings)
+    activation_token, _ = await activation_secrets(service, mail_keys)
     assert (await service.client.post("/v1/password-resets", json={"email": EMAIL})).status_code == 202
     [reset_token] = await reset_tokens()
     chosen = "chosen from the mailbox"
@@ -247,10 +248,10 @@ async def test_a_reset_of_a_pending_account_proves_the_mailbox_and_activates_it(
 
 
 async def test_the_token_activates_once_and_announces_the_account(
-    service: Harness, customer: CustomerRegistered, settings: IdentitySettings
+    service: Harness, customer: CustomerRegistered, mail_keys: MailSecretsDecrypter
 ) -> None:
     await register(service)
-    token, _ = await activation_secrets(service, settings)
+    token, _ = await activation_secrets(service, mail_keys)
     response = await activate(service, token=token)
     assert response.status_code == 204
 
@@ -273,19 +274,19 @@ async def test_the_token_activates_once_and_announces_the_account(
 
 
 async def test_a_token_pasted_with_a_line_break_still_works(
-    service: Harness, customer: CustomerRegistered, settings: IdentitySettings
+    service: Harness, customer: CustomerRegistered, mail_keys: MailSecretsDecrypter
 ) -> None:
     await register(service)
-    token, _ = await activation_secrets(service, settings)
+    token, _ = await activation_secrets(service, mail_keys)
     pasted = f" {token[:20]}\r\n{token[20:]} "
     assert (await activate(service, token=pasted)).status_code == 204
 
 
 async def test_the_code_activates_and_then_the_link_is_dead(
-    service: Harness, customer: CustomerRegistered, settings: IdentitySettings
+    service: Harness, customer: CustomerRegistered, mail_keys: MailSecretsDecrypter
 ) -> None:
     await register(service)
-    token, code = await activation_secrets(service, settings)
+    token, code = await activation_secrets(service, mail_keys)
     response = await activate(service, email="AN@example.nl", code=f"{code[:3]} {code[3:]}")
     assert response.status_code == 204
     assert len(await service.outbox("AccountActivated")) == 1
@@ -295,10 +296,10 @@ async def test_the_code_activates_and_then_the_link_is_dead(
 
 
 async def test_link_and_code_expire_after_24_hours(
-    service: Harness, customer: CustomerRegistered, settings: IdentitySettings, clock: MovableClock
+    service: Harness, customer: CustomerRegistered, mail_keys: MailSecretsDecrypter, clock: MovableClock
 ) -> None:
     await register(service)
-    token, code = await activation_secrets(service, settings)
+    token, code = await activation_secrets(service, mail_keys)
     clock.advance(hours=24)
     assert (await activate(service, token=token)).status_code == 400
     assert (await activate(service, email=EMAIL, code=code)).status_code == 400
@@ -307,10 +308,10 @@ async def test_link_and_code_expire_after_24_hours(
 
 
 async def test_five_wrong_codes_cancel_the_activation(
-    service: Harness, customer: CustomerRegistered, settings: IdentitySettings
+    service: Harness, customer: CustomerRegistered, mail_keys: MailSecretsDecrypter
 ) -> None:
     await register(service)
-    token, code = await activation_secrets(service, settings)
+    token, code = await activation_secrets(service, mail_keys)
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     nobody = await activate(service, email="nobody@example.nl", code=wrong)
     for _ in range(5):
@@ -359,10 +360,10 @@ async def test_bad_activation_input_is_a_problem(
 
 
 async def test_resend_is_throttled_and_replaces_the_old_link_and_code(
-    service: Harness, customer: CustomerRegistered, settings: IdentitySettings, clock: MovableClock
+    service: Harness, customer: CustomerRegistered, mail_keys: MailSecretsDecrypter, clock: MovableClock
 ) -> None:
     await register(service)
-    old_token, old_code = await activation_secrets(service, settings)
+    old_token, old_code = await activation_secrets(service, mail_keys)
 
     soon = await service.client.post("/v1/activations/resend", json={"email": EMAIL})
     unknown = await service.client.post("/v1/activations/resend", json={"email": "nobody@example.nl"})
@@ -378,7 +379,7 @@ async def test_resend_is_throttled_and_replaces_the_old_link_and_code(
     assert later.json() == soon.json()
     assert len(await service.outbox("ActivationRequested")) == 2
 
-    new_token, _ = await activation_secrets(service, settings)
+    new_token, _ = await activation_secrets(service, mail_keys)
     assert (await activate(service, token=old_token)).status_code == 400
     assert (await activate(service, email=EMAIL, code=old_code)).status_code == 400
     assert (await activate(service, token=new_token)).status_code == 204
@@ -395,10 +396,10 @@ async def test_resend_sends_nothing_to_an_active_account(
 
 
 async def test_registering_again_while_pending_sends_a_fresh_activation_after_the_interval(
-    service: Harness, customer: CustomerRegistered, settings: IdentitySettings, clock: MovableClock
+    service: Harness, customer: CustomerRegistered, mail_keys: MailSecretsDecrypter, clock: MovableClock
 ) -> None:
     await register(service)
-    old_token, _ = await activation_secrets(service, settings)
+    old_token, _ = await activation_secrets(service, mail_keys)
     again = await register(service, password="a different secret")
     assert again.status_code == 202
     assert len(await service.outbox("ActivationRequested")) == 1  # throttled: nothing changed
@@ -407,7 +408,7 @@ async def test_registering_again_while_pending_sends_a_fresh_activation_after_th
     clock.advance(minutes=15)
     await register(service, password="a different secret", postcode="9012 EF")
     assert len(await service.outbox("ActivationRequested")) == 2
-    new_token, _ = await activation_secrets(service, settings)
+    new_token, _ = await activation_secrets(service, mail_keys)
     assert (await activate(service, token=old_token)).status_code == 400
     assert (await activate(service, token=new_token)).status_code == 204
     assert (await log_in(service, "a different secret")).status_code == 201

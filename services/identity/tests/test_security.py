@@ -26,6 +26,7 @@ from identity.settings import IdentitySettings
 from identity.use_cases.signing_keys import current_key
 from portal_chassis.api_fuzzing import fuzz_openapi
 from portal_chassis.auth import OPERATIONS_AUDIENCE
+from portal_chassis.mail_secrets import MailSecretsDecrypter, SecretPurpose, generate_key_pair
 from portal_chassis.sealing import Sealer
 from portal_chassis.testing import Harness
 from portal_schemas.contracts import ContractCreated, CustomerRegistered, RegistrationCodeIssued
@@ -69,21 +70,24 @@ def sealer_of(settings: IdentitySettings) -> Sealer:
     return Sealer(settings.event_sealing_key.get_secret_value())
 
 
-async def reset_tokens(service: Harness, settings: IdentitySettings) -> list[str]:
+async def reset_tokens(service: Harness, mail_keys: MailSecretsDecrypter) -> list[str]:
     """Every reset token identity has mailed, oldest first, opened as notifications does."""
-    sealer = sealer_of(settings)
     return [
-        sealer.open(PasswordResetRequested.model_validate(event.data).sealed_token)
+        mail_keys.decrypt(
+            PasswordResetRequested.model_validate(event.data).sealed_token, SecretPurpose.PASSWORD_RESET_TOKEN
+        )
         for event in await service.outbox("PasswordResetRequested")
     ]
 
 
-async def activation_secrets(service: Harness, settings: IdentitySettings) -> tuple[str, str]:
+async def activation_secrets(service: Harness, mail_keys: MailSecretsDecrypter) -> tuple[str, str]:
     """The token and code of the latest activation mail."""
     events = await service.outbox("ActivationRequested")
     data = ActivationRequested.model_validate(events[-1].data)
-    sealer = sealer_of(settings)
-    return sealer.open(data.sealed_token), sealer.open(data.sealed_code)
+    return (
+        mail_keys.decrypt(data.sealed_token, SecretPurpose.ACTIVATION_TOKEN),
+        mail_keys.decrypt(data.sealed_code, SecretPurpose.ACTIVATION_CODE),
+    )
 
 
 async def account_status(service: Harness, email: str) -> str | None:
@@ -164,11 +168,11 @@ async def test_log_in_does_not_reveal_the_account(service: Harness, make_account
 
 
 async def test_a_reset_token_works_once(
-    service: Harness, settings: IdentitySettings, make_account: MakeAccount
+    service: Harness, mail_keys: MailSecretsDecrypter, make_account: MakeAccount
 ) -> None:
     await make_account("jan@example.nl")
     await service.client.post("/v1/password-resets", json={"email": "jan@example.nl"})
-    [token] = await reset_tokens(service, settings)
+    [token] = await reset_tokens(service, mail_keys)
     assert (await confirm(service, token)).is_success
 
     reused = await confirm(service, token, "an attacker's own phrase")
@@ -179,11 +183,15 @@ async def test_a_reset_token_works_once(
 
 
 async def test_an_expired_reset_token_is_refused(
-    service: Harness, settings: IdentitySettings, clock: MovableClock, make_account: MakeAccount
+    service: Harness,
+    settings: IdentitySettings,
+    clock: MovableClock,
+    make_account: MakeAccount,
+    mail_keys: MailSecretsDecrypter,
 ) -> None:
     await make_account("jan@example.nl")
     await service.client.post("/v1/password-resets", json={"email": "jan@example.nl"})
-    [token] = await reset_tokens(service, settings)
+    [token] = await reset_tokens(service, mail_keys)
 
     clock.advance(hours=settings.reset_token_hours)  # to the second its lifetime ends
     expired = await confirm(service, token)
@@ -193,25 +201,29 @@ async def test_an_expired_reset_token_is_refused(
 
 
 async def test_a_reset_token_still_works_one_second_before_it_expires(
-    service: Harness, settings: IdentitySettings, clock: MovableClock, make_account: MakeAccount
+    service: Harness,
+    settings: IdentitySettings,
+    clock: MovableClock,
+    make_account: MakeAccount,
+    mail_keys: MailSecretsDecrypter,
 ) -> None:
     await make_account("jan@example.nl")
     await service.client.post("/v1/password-resets", json={"email": "jan@example.nl"})
-    [token] = await reset_tokens(service, settings)
+    [token] = await reset_tokens(service, mail_keys)
     clock.advance(hours=settings.reset_token_hours, seconds=-1)
     assert (await confirm(service, token)).is_success
     assert (await log_in(service, "jan@example.nl", NEW_PASSWORD)).status_code == 201
 
 
 async def test_a_newer_reset_request_ends_the_older_token(
-    service: Harness, settings: IdentitySettings, clock: MovableClock, make_account: MakeAccount
+    service: Harness, clock: MovableClock, make_account: MakeAccount, mail_keys: MailSecretsDecrypter
 ) -> None:
     await make_account("jan@example.nl")
     await make_account("piet@example.nl")
     for email in ("piet@example.nl", "jan@example.nl", "jan@example.nl"):
         await service.client.post("/v1/password-resets", json={"email": email})
         clock.advance(minutes=1)
-    other_account, older, newer = await reset_tokens(service, settings)
+    other_account, older, newer = await reset_tokens(service, mail_keys)
 
     stale = await confirm(service, older, "an attacker's own phrase")
     assert stale.status_code == 400
@@ -225,11 +237,14 @@ async def test_a_newer_reset_request_ends_the_older_token(
 
 
 async def test_five_wrong_codes_kill_the_activation_even_for_the_right_code_and_link(
-    service: Harness, customer: CustomerRegistered, settings: IdentitySettings
+    service: Harness,
+    customer: CustomerRegistered,
+    settings: IdentitySettings,
+    mail_keys: MailSecretsDecrypter,
 ) -> None:
     email = "new@example.nl"
     assert (await service.client.post("/v1/registrations", json=registration(email))).status_code == 202
-    token, code = await activation_secrets(service, settings)
+    token, code = await activation_secrets(service, mail_keys)
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
 
     answers = [
@@ -303,7 +318,7 @@ def service_logs(service: Harness) -> Iterator[LogCapture]:
 async def test_passwords_tokens_and_codes_never_reach_the_logs(
     service: Harness,
     customer: CustomerRegistered,
-    settings: IdentitySettings,
+    mail_keys: MailSecretsDecrypter,
     service_logs: LogCapture,
 ) -> None:
     email = "secret.keeper@example.nl"
@@ -315,7 +330,7 @@ async def test_passwords_tokens_and_codes_never_reach_the_logs(
     rejected = await service.client.post("/v1/registrations", json=registration(email, rejected_password))
     assert rejected.status_code == 422
     assert (await service.client.post("/v1/registrations", json=registration(email))).status_code == 202
-    activation_token, code = await activation_secrets(service, settings)
+    activation_token, code = await activation_secrets(service, mail_keys)
     wrong_code = f"{(int(code) + 1) % 1_000_000:06d}"
     bad = await service.client.post("/v1/activations", json={"email": email, "code": wrong_code})
     assert bad.status_code == 400
@@ -335,7 +350,7 @@ async def test_passwords_tokens_and_codes_never_reach_the_logs(
     assert refreshed.status_code == 200
 
     await service.client.post("/v1/password-resets", json={"email": email})
-    [reset_token] = await reset_tokens(service, settings)
+    [reset_token] = await reset_tokens(service, mail_keys)
     weak = await confirm(service, reset_token, wrong_code_password[:8])
     assert weak.status_code == 422
     completed = await confirm(service, reset_token)
@@ -369,6 +384,7 @@ async def test_the_account_flows_keep_secrets_and_addresses_out_of_the_logs(
     service: Harness,
     customer: CustomerRegistered,
     settings: IdentitySettings,
+    mail_keys: MailSecretsDecrypter,
     service_logs: LogCapture,
     clock: MovableClock,
 ) -> None:
@@ -409,7 +425,7 @@ async def test_the_account_flows_keep_secrets_and_addresses_out_of_the_logs(
         "/v1/registrations/contract-code", json={**by_code, "registration_code": letter_code}
     )
     assert registered.status_code == 202, registered.text
-    activation_token, activation_code = await activation_secrets(service, settings)
+    activation_token, activation_code = await activation_secrets(service, mail_keys)
     assert (await service.client.post("/v1/activations", json={"token": activation_token})).status_code == 204
 
     session = await log_in(service, email, REG_PASSWORD)
@@ -425,7 +441,8 @@ async def test_the_account_flows_keep_secrets_and_addresses_out_of_the_logs(
     assert asked.status_code == 202
     [requested] = await service.outbox("EmailChangeRequested")
     change_data = EmailChangeRequested.model_validate(requested.data)
-    change_token, change_code = sealer.open(change_data.sealed_token), sealer.open(change_data.sealed_code)
+    change_token = mail_keys.decrypt(change_data.sealed_token, SecretPurpose.EMAIL_CHANGE_TOKEN)
+    change_code = mail_keys.decrypt(change_data.sealed_code, SecretPurpose.EMAIL_CHANGE_CODE)
     wrong_change_code = f"{(int(change_code) + 1) % 1_000_000:06d}"
     refused = await service.client.post(
         "/v1/email-changes/confirm", headers=headers, json={"code": wrong_change_code}
@@ -451,7 +468,9 @@ async def test_the_account_flows_keep_secrets_and_addresses_out_of_the_logs(
     approved = await service.client.post(f"/v1/admin/access-requests/{request_id}/approval", headers=ops)
     assert approved.status_code == 200, approved.text
     [approval] = await service.outbox("PortalAccessApproved")
-    invitation = sealer.open(PortalAccessApproved.model_validate(approval.data).sealed_token)
+    invitation = mail_keys.decrypt(
+        PortalAccessApproved.model_validate(approval.data).sealed_token, SecretPurpose.INVITATION_TOKEN
+    )
     accepted = await service.client.post(
         "/v1/invitations/accept", json={"token": invitation, "password": NEW_PASSWORD}
     )
@@ -492,6 +511,7 @@ def test_api_answers_no_5xx_and_as_documented(tmp_path: Path) -> None:
     settings = IdentitySettings(
         database_url=f"sqlite+aiosqlite:///{tmp_path}/identity.sqlite3",
         event_sealing_key=Sealer.new_key(),
+        mail_secrets_public_key=generate_key_pair()[1],
     )
     operations, failures = fuzz_openapi(create_app(settings), IdentityBase.metadata)
     assert operations >= 10  # the document was read, every route is there

@@ -378,6 +378,10 @@ class MailCatcherClient:
         response.raise_for_status()
         return response.content
 
+    def delete(self, message_id: str) -> None:
+        response = self._http.delete(f"/api/messages/{message_id}")
+        response.raise_for_status()
+
     def clear(self) -> int:
         response = self._http.delete("/api/messages")
         response.raise_for_status()

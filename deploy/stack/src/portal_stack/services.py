@@ -5,12 +5,13 @@ from __future__ import annotations
 import base64
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
+from portal_chassis.mail_secrets import generate_key_pair, public_jwk
 from portal_stack.ports import LOOPBACK
 from portal_stack.processes import ManagedProcess, run_logged
 
@@ -51,7 +52,36 @@ def payment_webhook_secret(run_dir: Path) -> str:
     return _run_secret(run_dir, "BILLING_PAYMENT_WEBHOOK_SECRET", "payment-webhook.secret")
 
 
-def _run_secret(run_dir: Path, env_name: str, file_name: str) -> str:
+MAIL_SECRETS_PRIVATE_KEY_ENV = "NOTIFICATIONS_MAIL_SECRETS_PRIVATE_KEY"
+MAIL_SECRETS_PUBLIC_KEY_ENV = "IDENTITY_MAIL_SECRETS_PUBLIC_KEY"
+
+
+@dataclass(frozen=True)
+class MailSecretsKeys:
+    """Notifications' key pair for the tokens and codes in identity's events (JWK JSON):
+    identity gets only the public half, so only notifications can open them."""
+
+    private: str
+    public: str
+
+
+def mail_secrets_keys(run_dir: Path) -> MailSecretsKeys:
+    """`NOTIFICATIONS_MAIL_SECRETS_PRIVATE_KEY` if set, else generated once per run dir into
+    `secrets/mail-secrets.jwk` (mode 600, like the sealing key); the public half is derived."""
+    private = _run_secret(
+        run_dir,
+        MAIL_SECRETS_PRIVATE_KEY_ENV,
+        "mail-secrets.jwk",
+        make=lambda: generate_key_pair()[0],
+    )
+    return MailSecretsKeys(private=private, public=public_jwk(private))
+
+
+def _random_key() -> str:
+    return base64.urlsafe_b64encode(os.urandom(32)).decode()
+
+
+def _run_secret(run_dir: Path, env_name: str, file_name: str, make: Callable[[], str] = _random_key) -> str:
     from_env = os.environ.get(env_name)
     if from_env:
         return from_env
@@ -59,7 +89,7 @@ def _run_secret(run_dir: Path, env_name: str, file_name: str) -> str:
     secrets_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     key_file = secrets_dir / file_name
     if not key_file.exists():
-        key = base64.urlsafe_b64encode(os.urandom(32)).decode()
+        key = make()
         # O_EXCL: two stacks starting at once must not each write a different key.
         try:
             fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -88,13 +118,23 @@ def service_environment(
     database_url: str,
     endpoints: Endpoints,
     sealing_key: str,
+    mail_keys: MailSecretsKeys | None = None,
     log_level: str | None = None,
     base_env: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """The process environment of one service: the caller's, plus what the service reads."""
+    """The process environment of one service: the caller's, plus what the service reads.
+    Of the mail secrets keys, identity gets the public one and notifications the private one."""
     base = dict(os.environ if base_env is None else base_env)
+    if service != "notifications":
+        base.pop(MAIL_SECRETS_PRIVATE_KEY_ENV, None)  # an override in the caller's shell
+    mail_env: dict[str, str] = {}
+    if mail_keys is not None and service == "identity":
+        mail_env[MAIL_SECRETS_PUBLIC_KEY_ENV] = mail_keys.public
+    if mail_keys is not None and service == "notifications":
+        mail_env[MAIL_SECRETS_PRIVATE_KEY_ENV] = mail_keys.private
     return {
         **base,
+        **mail_env,
         database_url_env(service): database_url,
         "KAFKA_BOOTSTRAP_SERVERS": endpoints.kafka_bootstrap,
         "SMTP_HOST": endpoints.smtp_host,

@@ -35,6 +35,7 @@ from portal_stack.services import (
     database_url_env,
     event_sealing_key,
     http_ready,
+    mail_secrets_keys,
     payment_webhook_secret,
     service_environment,
     service_ports,
@@ -315,12 +316,14 @@ class Stack:
             identity_port=config.service_ports["identity"],
         )
         key = event_sealing_key(config.run_dir)
+        mail_keys = mail_secrets_keys(config.run_dir)
         for name in config.services:
             env = service_environment(
                 name,
                 database_url=self.database_urls[name],
                 endpoints=endpoints,
                 sealing_key=key,
+                mail_keys=mail_keys,
                 log_level=config.log_level,
             )
             if name == "billing":

@@ -24,6 +24,7 @@ from identity.settings import IdentitySettings
 from identity.use_cases.signing_keys import ensure_signing_key, public_jwks
 from portal_chassis.app import build_service
 from portal_chassis.auth import JwksCache
+from portal_chassis.mail_secrets import MailSecretsEncrypter
 from portal_chassis.runtime import ServiceRuntime
 from portal_chassis.sealing import Sealer
 
@@ -32,8 +33,14 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
     settings = settings or IdentitySettings()
     if settings.event_sealing_key is None:
         raise RuntimeError(
-            "EVENT_SEALING_KEY is required: reset and activation secrets travel sealed in events"
+            "EVENT_SEALING_KEY is required: registration codes arrive sealed in contracts' events"
         )
+    if settings.mail_secrets_public_key is None:
+        raise RuntimeError(
+            "IDENTITY_MAIL_SECRETS_PUBLIC_KEY is required: reset and activation secrets travel in "
+            "events encrypted for notifications"
+        )
+    mail_secrets = MailSecretsEncrypter(settings.mail_secrets_public_key)  # a bad key fails here
 
     async def signing_key(runtime: ServiceRuntime) -> None:
         async with runtime.new_uow() as uow:
@@ -90,6 +97,6 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
             return await public_jwks(uow)
 
     app.state.jwks = JwksCache(settings.jwks_url, loader=own_keys)  # no HTTP call to itself
-    app.state.sealer = sealer
+    app.state.mail_secrets = mail_secrets
     app.state.clock = lambda: datetime.now(UTC)  # tests move it
     return app

@@ -6,6 +6,7 @@ Sealer (``event_handlers``)."""
 
 # No `from __future__ import annotations`: FastStream reads the handlers' annotations at runtime.
 
+from identity.use_cases.newsletter_unsubscribe import unsubscribe_from_newsletter
 from identity.use_cases.read_models import (
     record_contract,
     record_customer,
@@ -18,6 +19,7 @@ from portal_chassis.uow import UnitOfWork
 from portal_schemas import Envelope
 from portal_schemas.billing import InvoiceIssued
 from portal_schemas.contracts import ContractCreated, CustomerRegistered, RegistrationCodeIssued
+from portal_schemas.notifications import MarketingUnsubscribed
 
 
 def event_handlers(sealer: Sealer) -> EventHandlers:
@@ -38,5 +40,9 @@ def event_handlers(sealer: Sealer) -> EventHandlers:
     @handlers.on(InvoiceIssued, name="latest-invoices")
     async def keep_latest_invoice(uow: UnitOfWork, event: Envelope, data: InvoiceIssued) -> None:
         await record_invoice(uow, data)
+
+    @handlers.on(MarketingUnsubscribed, name="marketing-unsubscribed")
+    async def unsubscribe(uow: UnitOfWork, event: Envelope, data: MarketingUnsubscribed) -> None:
+        await unsubscribe_from_newsletter(uow, data)
 
     return handlers

@@ -63,6 +63,10 @@ class IdentitySettings(ServiceSettings):
     # An approved portal access request: the set-password link in the mail lives a week.
     invitation_days: int = Field(7, ge=1, le=30)
 
+    # Notifications' public key (EC P-256 JWK JSON): the links' tokens and codes travel in the
+    # events encrypted with it, so only notifications can open them. Required by create_app.
+    mail_secrets_public_key: str | None = None
+
     @property
     def email_change_ttl(self) -> timedelta:
         return timedelta(hours=self.email_change_hours)

@@ -46,7 +46,8 @@ class AccountActivated(EventData):
 
 
 class PasswordResetRequested(EventData):
-    """The reset token travels sealed: only holders of the event sealing key can open it."""
+    """The reset token travels sealed: encrypted for notifications alone (a compact JWE to its
+    public key, see portal_chassis.mail_secrets), so no other reader of the topic can use it."""
 
     event_type: ClassVar[str] = "PasswordResetRequested"
     domain: ClassVar[str] = "identity"
@@ -86,7 +87,8 @@ class AccountLocked(EventData):
 class ActivationRequested(EventData):
     """A new account must confirm its email address: by the link or by the 6-digit code.
 
-    Both travel sealed. A newer request for the same account replaces the older one.
+    Both travel sealed for notifications alone, like PasswordResetRequested's. A newer request
+    for the same account replaces the older one.
     """
 
     event_type: ClassVar[str] = "ActivationRequested"
@@ -127,8 +129,9 @@ class AccountUnlocked(EventData):
 
 
 class EmailChangeRequested(EventData):
-    """The owner asked to log in with another address. The new address gets the sealed link and
-    code to confirm it; the old one gets a notice. Nothing changes until it is confirmed."""
+    """The owner asked to log in with another address. The new address gets the link and code
+    to confirm it (sealed for notifications alone, like PasswordResetRequested's); the old one
+    gets a notice. Nothing changes until it is confirmed."""
 
     event_type: ClassVar[str] = "EmailChangeRequested"
     domain: ClassVar[str] = "identity"
@@ -216,8 +219,9 @@ class PortalAccessRequested(EventData):
 
 
 class PortalAccessApproved(EventData):
-    """Operations approved a request: an account exists and the link (sealed) lets its owner
-    choose a password, which also confirms the address."""
+    """Operations approved a request: an account exists and the link (its token sealed for
+    notifications alone, like PasswordResetRequested's) lets its owner choose a password, which
+    also confirms the address."""
 
     event_type: ClassVar[str] = "PortalAccessApproved"
     domain: ClassVar[str] = "identity"

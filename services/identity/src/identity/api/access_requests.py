@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, status
 
-from identity.api.deps import NowDep, SealerDep, SettingsDep
+from identity.api.deps import MailSecretsDep, NowDep, SettingsDep
 from identity.api.schemas import (
     Accepted,
     AccessRefusal,
@@ -123,10 +123,10 @@ async def approve(
     operator: OperatorDep,
     uow: UowDep,
     settings: SettingsDep,
-    sealer: SealerDep,
+    mail_secrets: MailSecretsDep,
     now: NowDep,
 ) -> AccessRequestOut:
-    request = await approve_access_request(uow, settings, sealer, operator, request_id, now=now)
+    request = await approve_access_request(uow, settings, mail_secrets, operator, request_id, now=now)
     return AccessRequestOut.model_validate(request)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, status
 
-from identity.api.deps import NowDep, SealerDep, SettingsDep
+from identity.api.deps import MailSecretsDep, NowDep, SettingsDep
 from identity.api.schemas import (
     Accepted,
     EmailChangeConfirmation,
@@ -68,6 +68,7 @@ def _preferences(prefs: account_settings.Preferences) -> Preferences:
         offers=prefs.offers,
         news=prefs.news,
         energy_saving_advice=prefs.energy_saving_advice,
+        time_zone=prefs.time_zone,
     )
 
 
@@ -126,11 +127,11 @@ async def ask_email_change(
     customer: CustomerDep,
     uow: UowDep,
     settings: SettingsDep,
-    sealer: SealerDep,
+    mail_secrets: MailSecretsDep,
     now: NowDep,
 ) -> Accepted:
     await request_email_change(
-        uow, settings, sealer, customer, password=body.password, new_email=str(body.new_email), now=now
+        uow, settings, mail_secrets, customer, password=body.password, new_email=str(body.new_email), now=now
     )
     return EMAIL_CHANGE_REQUESTED  # also when the address has an account: that is not revealed
 
@@ -161,14 +162,22 @@ async def get_preferences(customer: CustomerDep, uow: UowDep) -> Preferences:
 
 @router.put(
     "/v1/me/preferences",
-    summary="Set my language and what I want to hear about (service mails always come)",
-    responses=_SIGNED_IN,
+    summary="Set my language, time zone and what I want to hear about (service mails always come)",
+    responses={
+        **_SIGNED_IN,
+        422: {"description": "`validation`: e.g. an unknown language or time zone.", **_PROBLEM},
+    },
 )
-async def put_preferences(body: Preferences, customer: CustomerDep, uow: UowDep) -> Preferences:
+async def put_preferences(body: Preferences, customer: CustomerDep, uow: UowDep, now: NowDep) -> Preferences:
     wanted = account_settings.Preferences(
         language=body.language,
         offers=body.offers,
         news=body.news,
         energy_saving_advice=body.energy_saving_advice,
+        time_zone=body.time_zone,
     )
-    return _preferences(await account_settings.change_preferences(uow, customer, wanted))
+    # Left out, the time zone stays; null is a choice too: the supplier's.
+    keep = "time_zone" not in body.model_fields_set
+    return _preferences(
+        await account_settings.change_preferences(uow, customer, wanted, now=now, keep_time_zone=keep)
+    )

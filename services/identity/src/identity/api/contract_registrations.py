@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
-from identity.api.deps import ClientKeyDep, NowDep, SealerDep, SettingsDep
+from identity.api.deps import ClientKeyDep, MailSecretsDep, NowDep, SettingsDep
 from identity.api.registrations import REGISTERED
 from identity.api.schemas import Accepted, ContractCodeRegistration, ContractOut, InvoiceRegistration
 from identity.use_cases.client_limits import counting_failures
@@ -58,7 +58,7 @@ def contract_out(access: ContractAccess) -> ContractOut:
 async def _register(
     uow: UowDep,
     settings: SettingsDep,
-    sealer: SealerDep,
+    mail_secrets: MailSecretsDep,
     now: NowDep,
     client: ClientKeyDep,
     response: Response,
@@ -73,7 +73,7 @@ async def _register(
         outcome = await register_with_proof(
             uow,
             settings,
-            sealer,
+            mail_secrets,
             proof,
             method=method,
             email=email,
@@ -97,13 +97,13 @@ async def register_with_contract_code(
     body: ContractCodeRegistration,
     uow: UowDep,
     settings: SettingsDep,
-    sealer: SealerDep,
+    mail_secrets: MailSecretsDep,
     now: NowDep,
     client: ClientKeyDep,
     response: Response,
 ) -> Accepted | ContractOut:
     return await _register(
-        uow, settings, sealer, now, client, response,
+        uow, settings, mail_secrets, now, client, response,
         by_code(body.contract_number, body.registration_code),
         method="contract_code", email=str(body.email), password=body.password, language=body.language,
     )  # fmt: skip
@@ -119,13 +119,13 @@ async def register_with_invoice(
     body: InvoiceRegistration,
     uow: UowDep,
     settings: SettingsDep,
-    sealer: SealerDep,
+    mail_secrets: MailSecretsDep,
     now: NowDep,
     client: ClientKeyDep,
     response: Response,
 ) -> Accepted | ContractOut:
     return await _register(
-        uow, settings, sealer, now, client, response,
+        uow, settings, mail_secrets, now, client, response,
         by_invoice(body.contract_number, body.invoice_number, body.amount),
         method="invoice", email=str(body.email), password=body.password, language=body.language,
     )  # fmt: skip

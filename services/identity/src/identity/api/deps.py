@@ -11,14 +11,14 @@ from fastapi import Depends, Request
 from identity.settings import IdentitySettings
 from identity.use_cases.client_limits import client_key
 from portal_chassis.deps import service_settings
-from portal_chassis.sealing import Sealer
+from portal_chassis.mail_secrets import MailSecretsEncrypter
 
 Clock = Callable[[], datetime]
 
 
-def get_sealer(request: Request) -> Sealer:
-    sealer: Sealer = request.app.state.sealer
-    return sealer
+def get_mail_secrets(request: Request) -> MailSecretsEncrypter:
+    mail_secrets: MailSecretsEncrypter = request.app.state.mail_secrets
+    return mail_secrets
 
 
 def get_now(request: Request) -> datetime:
@@ -28,7 +28,7 @@ def get_now(request: Request) -> datetime:
 
 
 SettingsDep = Annotated[IdentitySettings, Depends(service_settings(IdentitySettings))]
-SealerDep = Annotated[Sealer, Depends(get_sealer)]
+MailSecretsDep = Annotated[MailSecretsEncrypter, Depends(get_mail_secrets)]
 NowDep = Annotated[datetime, Depends(get_now)]
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, status
 
-from identity.api.deps import NowDep, SealerDep, SettingsDep
+from identity.api.deps import MailSecretsDep, NowDep, SettingsDep
 from identity.api.schemas import Accepted, LegacyPasswordBody
 from identity.use_cases.legacy import set_legacy_password
 from portal_chassis.deps import UowDep
@@ -40,7 +40,7 @@ PASSWORD_SET = Accepted(
     responses=_ERRORS,
 )
 async def set_password(
-    body: LegacyPasswordBody, uow: UowDep, settings: SettingsDep, sealer: SealerDep, now: NowDep
+    body: LegacyPasswordBody, uow: UowDep, settings: SettingsDep, mail_secrets: MailSecretsDep, now: NowDep
 ) -> Accepted:
-    await set_legacy_password(uow, settings, sealer, body.migration_token, body.new_password, now=now)
+    await set_legacy_password(uow, settings, mail_secrets, body.migration_token, body.new_password, now=now)
     return PASSWORD_SET

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, status
 
-from identity.api.deps import NowDep, SealerDep, SettingsDep
+from identity.api.deps import MailSecretsDep, NowDep, SettingsDep
 from identity.api.schemas import Accepted, PasswordResetConfirmation, PasswordResetRequest, SessionTokens
 from identity.api.sessions import session_body
 from identity.use_cases.password_reset import (
@@ -40,9 +40,11 @@ _CONFIRM_ERRORS: dict[int | str, dict[str, Any]] = {
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, summary="Ask for a reset mail (link and code)")
 async def request_reset(
-    body: PasswordResetRequest, uow: UowDep, settings: SettingsDep, sealer: SealerDep, now: NowDep
+    body: PasswordResetRequest, uow: UowDep, settings: SettingsDep, mail_secrets: MailSecretsDep, now: NowDep
 ) -> Accepted:
-    await request_password_reset(uow, settings, sealer, str(body.email), username=body.username, now=now)
+    await request_password_reset(
+        uow, settings, mail_secrets, str(body.email), username=body.username, now=now
+    )
     # The same answer whether the account exists, whether the user name fits, and whether it
     # is throttled.
     return ACCEPTED

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, status
 
-from identity.api.deps import ClientKeyDep, NowDep, SealerDep, SettingsDep
+from identity.api.deps import ClientKeyDep, MailSecretsDep, NowDep, SettingsDep
 from identity.api.schemas import Accepted, ActivationBody, Registration, ResendActivation
 from identity.use_cases.client_limits import counting_failures
 from identity.use_cases.registration import (
@@ -61,7 +61,7 @@ async def create_registration(
     body: Registration,
     uow: UowDep,
     settings: SettingsDep,
-    sealer: SealerDep,
+    mail_secrets: MailSecretsDep,
     now: NowDep,
     client: ClientKeyDep,
 ) -> Accepted:
@@ -69,7 +69,7 @@ async def create_registration(
         await register(
             uow,
             settings,
-            sealer,
+            mail_secrets,
             customer_number=body.customer_number,
             postcode=body.postcode,
             email=str(body.email),
@@ -100,7 +100,7 @@ async def activate(body: ActivationBody, uow: UowDep, settings: SettingsDep, now
     summary="Send a new activation link and code (the old ones stop working)",
 )
 async def resend(
-    body: ResendActivation, uow: UowDep, settings: SettingsDep, sealer: SealerDep, now: NowDep
+    body: ResendActivation, uow: UowDep, settings: SettingsDep, mail_secrets: MailSecretsDep, now: NowDep
 ) -> Accepted:
-    await resend_activation(uow, settings, sealer, str(body.email), now=now)
+    await resend_activation(uow, settings, mail_secrets, str(body.email), now=now)
     return RESENT  # the same answer whatever the address, and when throttled

@@ -24,6 +24,7 @@ from identity.domain.contract_proof import (
     parse_amount,
 )
 from identity.domain.registration import without_whitespace
+from identity.domain.time_zones import known_time_zone
 from portal_schemas.identity import AccessRefusalReason, ContractRole
 from portal_schemas.types import Language
 
@@ -190,6 +191,13 @@ class Preferences(BaseModel):
     offers: bool = Field(description="Offers and promotions by email.")
     news: bool = Field(description="The newsletter.")
     energy_saving_advice: bool = Field(description="Tips to use less energy.")
+    time_zone: Annotated[str, AfterValidator(known_time_zone)] | None = Field(
+        None,
+        max_length=64,
+        description="The IANA time zone emails write dates and times in, e.g. `America/New_York`; "
+        "null: the supplier's (Europe/Amsterdam). Left out of a change: stays as it is.",
+        examples=["Europe/Amsterdam"],
+    )
 
 
 class PendingEmailChange(BaseModel):

@@ -46,6 +46,11 @@ class Account(Base):
     offers: Mapped[bool] = mapped_column(Boolean, default=False)
     news: Mapped[bool] = mapped_column(Boolean, default=False)
     energy_saving_advice: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When the customer last changed those three in the settings: a newsletter's unsubscribe
+    # link clicked before that choice does not undo it.
+    preferences_chosen_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    # The IANA zone the customer reads dates and times in (mails); None: the supplier's.
+    time_zone: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class LegacyMigration(Base):

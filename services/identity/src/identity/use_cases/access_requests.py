@@ -6,7 +6,7 @@ made twice, and nothing tells whether the address or the customer number is know
 opens an ``invited`` account (no password, so it cannot log in, and a password reset does
 nothing for it) with the request's customer number, and an invitation: a link token stored as
 its SHA-256, single use, valid ``invitation_days``; AccountRegistered (``access_request``)
-announces the account and PortalAccessApproved carries the link's token sealed.
+announces the account and PortalAccessApproved carries the link's token encrypted for notifications.
 Accepting it sets the password (the password rules apply), which also confirms the address:
 the account becomes active (AccountActivated) and the customer is signed in.
 """
@@ -29,8 +29,8 @@ from identity.use_cases.registration import activate_account
 from identity.use_cases.sessions import IssuedTokens, open_session
 from portal_chassis.auth import Operator
 from portal_chassis.logging import get_logger
+from portal_chassis.mail_secrets import MailSecretsEncrypter, SecretPurpose
 from portal_chassis.problems import ProblemError
-from portal_chassis.sealing import Sealer
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.identity import (
     AccessRefusalReason,
@@ -119,7 +119,7 @@ async def _open_request(uow: UnitOfWork, request_id: str) -> AccessRequest:
 async def approve_access_request(
     uow: UnitOfWork,
     settings: IdentitySettings,
-    sealer: Sealer,
+    mail_secrets: MailSecretsEncrypter,
     operator: Operator,
     request_id: str,
     *,
@@ -188,7 +188,7 @@ async def approve_access_request(
             account_id=account.id,
             email=account.email,
             language=account.language,
-            sealed_token=sealer.seal(token),
+            sealed_token=mail_secrets.encrypt(token, SecretPurpose.INVITATION_TOKEN),
             expires_at=invitation.expires_at,
         ),
         subject=request.id,

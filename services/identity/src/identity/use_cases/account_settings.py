@@ -9,7 +9,7 @@ something actually changed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from identity.db.repositories import EmailChanges, Sessions
@@ -34,6 +34,7 @@ class Preferences:
     offers: bool
     news: bool
     energy_saving_advice: bool
+    time_zone: str | None = None  # IANA name (validated by the API); None: the supplier's zone
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ def preferences_of(account: Account) -> Preferences:
         offers=account.offers,
         news=account.news,
         energy_saving_advice=account.energy_saving_advice,
+        time_zone=account.time_zone,
     )
 
 
@@ -78,26 +80,46 @@ async def my_preferences(uow: UnitOfWork, principal: Principal) -> Preferences:
     return preferences_of(await signed_in_account(uow, principal))
 
 
-async def change_preferences(uow: UnitOfWork, principal: Principal, wanted: Preferences) -> Preferences:
+async def change_preferences(
+    uow: UnitOfWork, principal: Principal, wanted: Preferences, *, now: datetime, keep_time_zone: bool = False
+) -> Preferences:
+    """Set the account's preferences; with ``keep_time_zone`` (a client that sends none) its
+    time zone stays as it is."""
     account = await signed_in_account(uow, principal)
-    if preferences_of(account) == wanted:
+    if keep_time_zone:
+        wanted = replace(wanted, time_zone=account.time_zone)
+    current = preferences_of(account)
+    if current == wanted:
         return wanted  # nothing to announce
+    if (current.offers, current.news, current.energy_saving_advice) != (
+        wanted.offers,
+        wanted.news,
+        wanted.energy_saving_advice,
+    ):
+        account.preferences_chosen_at = now
     account.language = wanted.language
     account.offers = wanted.offers
     account.news = wanted.news
     account.energy_saving_advice = wanted.energy_saving_advice
+    account.time_zone = wanted.time_zone
+    announce_preferences(uow, account)
+    await uow.commit()
+    return wanted
+
+
+def announce_preferences(uow: UnitOfWork, account: Account) -> None:
+    """PreferencesChanged with the account's whole set, as every read model expects it."""
     uow.emit(
         PreferencesChanged(
             account_id=account.id,
-            language=wanted.language,
-            offers=wanted.offers,
-            news=wanted.news,
-            energy_saving_advice=wanted.energy_saving_advice,
+            language=account.language,
+            offers=account.offers,
+            news=account.news,
+            energy_saving_advice=account.energy_saving_advice,
+            time_zone=account.time_zone,
         ),
         subject=account.id,
     )
-    await uow.commit()
-    return wanted
 
 
 async def change_password(

@@ -48,8 +48,8 @@ from identity.use_cases.contract_links import (
 from identity.use_cases.failed_passwords import count_wrong_password, locked_meanwhile, lockout_policy
 from identity.use_cases.registration import mailed_recently, start_activation
 from portal_chassis.logging import get_logger
+from portal_chassis.mail_secrets import MailSecretsEncrypter
 from portal_chassis.problems import ProblemError
-from portal_chassis.sealing import Sealer
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.identity import AccountRegistered, RegistrationMethod
 from portal_schemas.types import Language
@@ -164,7 +164,7 @@ class Registered:
 async def register_with_proof(
     uow: UnitOfWork,
     settings: IdentitySettings,
-    sealer: Sealer,
+    mail_secrets: MailSecretsEncrypter,
     prove: Proof,
     *,
     method: RegistrationMethod,
@@ -231,7 +231,7 @@ async def register_with_proof(
         ),
         subject=account.id,
     )
-    await start_activation(uow, settings, sealer, account, now)
+    await start_activation(uow, settings, mail_secrets, account, now)
     await _use(uow, proof, now)
     await uow.commit()
     return Registered(None)

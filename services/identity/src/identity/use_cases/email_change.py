@@ -3,10 +3,10 @@ from the new mailbox by the link's token or by the 6-digit code.
 
 A request makes a link token (stored as its SHA-256) and a code (salted argon2id) for the new
 address and ends the account's older open requests ("replaced"); EmailChangeRequested carries
-both sealed (notifications mails the new address, and a notice to the old one). Nothing changes
-until the new address is confirmed. The answer is the same whatever the new address: when it
-already belongs to another account, nothing is sent, so the form cannot tell which addresses
-have accounts.
+both encrypted for notifications (which mails the new address, and a notice to the old one).
+Nothing changes until the new address is confirmed. The answer is the same whatever the new
+address: when it already belongs to another account, nothing is sent, so the form cannot tell
+which addresses have accounts.
 
 Confirming by link needs no log-in (the link may be opened on another device); confirming by
 code needs the account's own access token, and the 5th wrong code ends the request. If the new
@@ -31,8 +31,8 @@ from identity.settings import IdentitySettings
 from identity.use_cases.reauthentication import confirm_password, signed_in_account
 from portal_chassis.auth import Principal
 from portal_chassis.logging import get_logger
+from portal_chassis.mail_secrets import MailSecretsEncrypter, SecretPurpose
 from portal_chassis.problems import ProblemError
-from portal_chassis.sealing import Sealer
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.identity import EmailChanged, EmailChangeRequested
 
@@ -60,7 +60,7 @@ def _taken() -> ProblemError:
 async def request_email_change(
     uow: UnitOfWork,
     settings: IdentitySettings,
-    sealer: Sealer,
+    mail_secrets: MailSecretsEncrypter,
     principal: Principal,
     *,
     password: str,
@@ -72,10 +72,11 @@ async def request_email_change(
     address = new_email.strip().lower()
     if address == account.email:
         raise ProblemError(422, "email-unchanged", "This is already your login address.", field="new_email")
-    # Made and sealed whether or not anything is sent: the same work on every path.
+    # Made and encrypted whether or not anything is sent: the same work on every path.
     token, code = new_token(), new_code()
     code_hash = await off_loop(hash_code, code)
-    sealed_token, sealed_code = sealer.seal(token), sealer.seal(code)
+    sealed_token = mail_secrets.encrypt(token, SecretPurpose.EMAIL_CHANGE_TOKEN)
+    sealed_code = mail_secrets.encrypt(code, SecretPurpose.EMAIL_CHANGE_CODE)
     if await Accounts(uow.session).by_email(address) is not None:
         await uow.commit()  # the right password reset the failure count
         log.info("email change to an address with an account; nothing sent", account_id=account.id)

@@ -25,8 +25,8 @@ from identity.domain.secrets import hash_password, new_token, token_digest
 from identity.settings import IdentitySettings
 from identity.use_cases.accounts import check_new_password
 from identity.use_cases.registration import start_activation
+from portal_chassis.mail_secrets import MailSecretsEncrypter
 from portal_chassis.problems import ProblemError
-from portal_chassis.sealing import Sealer
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.identity import PasswordChanged
 
@@ -71,7 +71,7 @@ def _invalid() -> ProblemError:
 async def set_legacy_password(
     uow: UnitOfWork,
     settings: IdentitySettings,
-    sealer: Sealer,
+    mail_secrets: MailSecretsEncrypter,
     token: str,
     new_password: str,
     *,
@@ -104,5 +104,5 @@ async def set_legacy_password(
         ),
         subject=account.id,
     )
-    await start_activation(uow, settings, sealer, account, now)
+    await start_activation(uow, settings, mail_secrets, account, now)
     await uow.commit()

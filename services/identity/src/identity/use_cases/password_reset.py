@@ -45,8 +45,8 @@ from identity.use_cases.accounts import check_new_password
 from identity.use_cases.registration import activate_account
 from identity.use_cases.sessions import IssuedTokens, open_session
 from portal_chassis.logging import get_logger
+from portal_chassis.mail_secrets import MailSecretsEncrypter, SecretPurpose
 from portal_chassis.problems import ProblemError
-from portal_chassis.sealing import Sealer
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.identity import AccountUnlocked, PasswordChanged, PasswordResetRequested
 
@@ -94,7 +94,7 @@ def _matches_username(account: Account, username: str) -> bool:
 async def request_password_reset(
     uow: UnitOfWork,
     settings: IdentitySettings,
-    sealer: Sealer,
+    mail_secrets: MailSecretsEncrypter,
     email: str,
     *,
     now: datetime,
@@ -102,13 +102,14 @@ async def request_password_reset(
 ) -> IssuedReset | None:
     """Issue a reset for the account of ``email`` (and ``username``, when given); None when
     nothing was issued (unknown, not active, user name of another account, or throttled)."""
-    # The secrets are made, digested and sealed before we know whether the address has an
+    # The secrets are made, digested and encrypted before we know whether the address has an
     # account, and thrown away when it has none (or is throttled): every path does the same
     # cryptographic work, so the answer's timing says less about whether the account exists.
     token, code = new_token(), new_code()
     digest = token_digest(token)
     code_hash = await off_loop(hash_code, code)
-    sealed_token, sealed_code = sealer.seal(token), sealer.seal(code)
+    sealed_token = mail_secrets.encrypt(token, SecretPurpose.PASSWORD_RESET_TOKEN)
+    sealed_code = mail_secrets.encrypt(code, SecretPurpose.PASSWORD_RESET_CODE)
 
     # Row lock on the account: two requests at the same moment count one after the other, so
     # both cannot see "2 this hour" and send a 4th email.

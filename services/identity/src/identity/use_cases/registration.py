@@ -28,8 +28,8 @@ from identity.domain.secrets import hash_code, hash_password, new_code, new_toke
 from identity.settings import IdentitySettings
 from identity.use_cases.contract_links import announce
 from portal_chassis.logging import get_logger
+from portal_chassis.mail_secrets import MailSecretsEncrypter, SecretPurpose
 from portal_chassis.problems import ProblemError
-from portal_chassis.sealing import Sealer
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.identity import AccountActivated, AccountRegistered, ActivationRequested
 from portal_schemas.types import Language
@@ -45,15 +45,15 @@ class _ActivationSecrets:
     sealed_code: str
 
 
-async def _new_secrets(sealer: Sealer) -> _ActivationSecrets:
+async def _new_secrets(mail_secrets: MailSecretsEncrypter) -> _ActivationSecrets:
     """Made before we know whether anything will be sent, and thrown away when nothing is:
     every path does the same work, so the answer's timing says less about the address."""
     token, code = new_token(), new_code()
     return _ActivationSecrets(
         token_hash=token_digest(token),
         code_hash=await off_loop(hash_code, code),
-        sealed_token=sealer.seal(token),
-        sealed_code=sealer.seal(code),
+        sealed_token=mail_secrets.encrypt(token, SecretPurpose.ACTIVATION_TOKEN),
+        sealed_code=mail_secrets.encrypt(code, SecretPurpose.ACTIVATION_CODE),
     )
 
 
@@ -80,7 +80,7 @@ def _invalid() -> ProblemError:
 async def register(
     uow: UnitOfWork,
     settings: IdentitySettings,
-    sealer: Sealer,
+    mail_secrets: MailSecretsEncrypter,
     *,
     customer_number: str,
     postcode: str,
@@ -92,7 +92,7 @@ async def register(
     # First: it needs nothing from the database and says nothing about the customer number.
     check_password(password, email=email, customer_number=without_whitespace(customer_number))
     password_hash = await off_loop(hash_password, password)
-    secrets = await _new_secrets(sealer)
+    secrets = await _new_secrets(mail_secrets)
     facts = await RegistrationFactsRepository(uow.session).get(without_whitespace(customer_number))
     if facts is None or not postcode_matches(facts.postcodes, postcode):
         raise _not_matched()
@@ -150,9 +150,14 @@ async def register(
 
 
 async def resend_activation(
-    uow: UnitOfWork, settings: IdentitySettings, sealer: Sealer, email: str, *, now: datetime
+    uow: UnitOfWork,
+    settings: IdentitySettings,
+    mail_secrets: MailSecretsEncrypter,
+    email: str,
+    *,
+    now: datetime,
 ) -> None:
-    secrets = await _new_secrets(sealer)
+    secrets = await _new_secrets(mail_secrets)
     account = await Accounts(uow.session).by_email_for_update(email)
     if account is None or account.status != PENDING:
         return
@@ -236,11 +241,15 @@ async def mailed_recently(
 
 
 async def start_activation(
-    uow: UnitOfWork, settings: IdentitySettings, sealer: Sealer, account: Account, now: datetime
+    uow: UnitOfWork,
+    settings: IdentitySettings,
+    mail_secrets: MailSecretsEncrypter,
+    account: Account,
+    now: datetime,
 ) -> None:
     """Send an account (made pending by someone else, e.g. the legacy migration) a link and a
     code exactly as a registration does; the caller commits."""
-    await _issue_activation(uow, settings, await _new_secrets(sealer), account, now)
+    await _issue_activation(uow, settings, await _new_secrets(mail_secrets), account, now)
 
 
 async def _issue_activation(

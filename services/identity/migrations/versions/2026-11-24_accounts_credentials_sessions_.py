@@ -1,8 +1,8 @@
 """accounts, credentials, sessions, registration read models, contract links, access requests, email changes
 
-Revision ID: 785b63dcd0e3
+Revision ID: a9e2275cbf93
 Revises: 
-Create Date: 2026-11-23 19:15:57.245407
+Create Date: 2026-11-24 02:44:52.703753
 """
 from collections.abc import Sequence
 
@@ -11,7 +11,7 @@ from alembic import op
 import portal_chassis.columns
 from portal_chassis.migrations import create_outbox_and_inbox_v1, drop_outbox_and_inbox_v1
 
-revision: str = '785b63dcd0e3'
+revision: str = 'a9e2275cbf93'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -53,6 +53,8 @@ def upgrade() -> None:
     sa.Column('offers', sa.Boolean(), nullable=False),
     sa.Column('news', sa.Boolean(), nullable=False),
     sa.Column('energy_saving_advice', sa.Boolean(), nullable=False),
+    sa.Column('preferences_chosen_at', portal_chassis.columns.UtcDateTime(), nullable=True),
+    sa.Column('time_zone', sa.String(length=64), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('email'),
     sa.UniqueConstraint('legacy_username')
