@@ -290,22 +290,48 @@ NewCustomer = Callable[..., Customer]  # what the new_customer fixture returns
 
 
 @pytest.fixture
-def new_customer(cli: Cli, kafka: Kafka) -> NewCustomer:
+def new_customer(
+    cli: Cli, kafka: Kafka, databases: dict[str, Database], mail: MailCatcherClient
+) -> NewCustomer:
     """Makes a customer with a contract (``cli.create_contract``'s defaults, changed by the
-    options given) and a portal account, known to every service."""
+    options given) and a portal account, known to every service, with an empty mailbox."""
 
     def make(**contract_options: str | None) -> Customer:
         number = new_customer_number()
         email = f"klant{number}@example.nl"
         contract_id = cli.create_contract(number, **contract_options)
+        # The contract's confirmation and its three documents wait (parked) for an account.
+        [created] = kafka.keyed("contracts.contract-created.v1", contract_id)
+        kafka.wait_for_group("notifications.contract-confirmation-email", created)
+        documents = kafka.keyed("contracts.document-available.v1", number, count=3)
+        kafka.wait_for_group("notifications.document-available-email", documents[-1])
         account_id = cli.create_account(email, number, PASSWORD)
         # Notifications learns the customer's address from AccountActivated: wait until its
         # consumer group has committed past that event before the test makes emails happen.
         [record] = kafka.keyed("identity.account-activated.v1", account_id)
         kafka.wait_for_group("notifications.recipients", record)
+        _discard_welcome_mails(databases["notifications"], mail, number, email)
         return Customer(number, email, PASSWORD, account_id, contract_id, contract_options.get("ean"))
 
     return make
+
+
+def _discard_welcome_mails(notifications: Database, mail: MailCatcherClient, number: str, email: str) -> None:
+    """The contract's confirmation and documents, parked until the account existed, are mailed
+    once it does: wait for them and delete them, so tests see only the mails they cause."""
+    released = notifications.fetch(
+        "SELECT count(*) AS n FROM deliveries WHERE customer_number = $1 AND status IN ('pending', 'sent')",
+        number,
+    )[0]["n"]
+    if not released:
+        return
+
+    def arrived() -> list[Any]:
+        found = [m for m in mail.list() if email in m.to]
+        return found if len(found) >= released else []
+
+    for message in eventually(arrived, timeout=30):
+        mail.delete(message.id)
 
 
 @pytest.fixture

@@ -18,9 +18,10 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from notifications.app import create_app
-from notifications.db.tables import Base, Delivery
+from notifications.db.tables import Base, Delivery, ParkedEvent
 from notifications.delivery.sender import DeliverySender
 from notifications.settings import NotificationsSettings
+from portal_chassis.mail_secrets import MailSecretsEncrypter, generate_key_pair
 from portal_chassis.sealing import Sealer
 from portal_chassis.testing import Harness, service_under_test
 from portal_schemas.identity import AccountActivated
@@ -131,15 +132,31 @@ def sealing_key() -> str:
 
 @pytest.fixture
 def sealer(sealing_key: str) -> Sealer:
-    """Seals as identity does: the same key the service under test opens with."""
+    """The suite-wide key the service under test holds (stored bodies, contracts' sealed names,
+    and mail secrets in events written before they were encrypted for notifications)."""
     return Sealer(sealing_key)
 
 
+@pytest.fixture(scope="session")
+def mail_key_pair() -> tuple[str, str]:
+    """The service's mail secrets key pair (private, public)."""
+    return generate_key_pair()
+
+
 @pytest.fixture
-def settings(tmp_path: Path, smtp_port: int, sealing_key: str) -> NotificationsSettings:
+def mail_secrets(mail_key_pair: tuple[str, str]) -> MailSecretsEncrypter:
+    """Encrypts tokens and codes as identity does: with the service's public key."""
+    return MailSecretsEncrypter(mail_key_pair[1])
+
+
+@pytest.fixture
+def settings(
+    tmp_path: Path, smtp_port: int, sealing_key: str, mail_key_pair: tuple[str, str]
+) -> NotificationsSettings:
     return NotificationsSettings(
         database_url=f"sqlite+aiosqlite:///{tmp_path}/notifications.sqlite3",
         event_sealing_key=sealing_key,
+        mail_secrets_private_key=mail_key_pair[0],
         public_url="https://portal.example.test/",
         smtp_host="127.0.0.1",
         smtp_port=smtp_port,
@@ -183,6 +200,12 @@ class Probe:
     async def delivery(self) -> Delivery:
         [only] = await self.deliveries()
         return only
+
+    async def parked(self) -> list[ParkedEvent]:
+        """Events waiting for their customer's first account."""
+        async with self.service.runtime.sessions() as session:
+            rows = await session.scalars(select(ParkedEvent).order_by(ParkedEvent.parked_at))
+            return list(rows)
 
     async def eventually(self, check: Callable[[], Awaitable[bool]], within: float = 5.0) -> None:
         deadline = time.monotonic() + within

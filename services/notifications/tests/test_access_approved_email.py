@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
-from portal_chassis.sealing import Sealer
+from portal_chassis.mail_secrets import MailSecretsEncrypter, SecretPurpose, generate_key_pair
 from portal_chassis.testing import Harness
 from portal_schemas.identity import PortalAccessApproved
 
@@ -17,14 +17,18 @@ EXPIRY = datetime(2099, 12, 3, 15, 45, tzinfo=UTC)
 
 
 def approved(
-    sealer: Sealer, *, language: str = "nl", expires_at: datetime = EXPIRY, request_id: str = "request-1"
+    mail_secrets: MailSecretsEncrypter,
+    *,
+    language: str = "nl",
+    expires_at: datetime = EXPIRY,
+    request_id: str = "request-1",
 ) -> PortalAccessApproved:
     return PortalAccessApproved(
         request_id=request_id,
         account_id=f"account-{request_id}",
         email=f"{request_id}@example.nl",
         language=language,  # type: ignore[arg-type]
-        sealed_token=sealer.seal(TOKEN),
+        sealed_token=mail_secrets.encrypt(TOKEN, SecretPurpose.INVITATION_TOKEN),
         expires_at=expires_at,
     )
 
@@ -34,9 +38,9 @@ def link() -> str:
 
 
 async def test_an_approval_becomes_one_email_with_the_link(
-    service: Harness, probe, mail, sealer: Sealer
+    service: Harness, probe, mail, mail_secrets: MailSecretsEncrypter
 ) -> None:
-    await service.deliver(approved(sealer), subject="request-1", producer="identity")
+    await service.deliver(approved(mail_secrets), subject="request-1", producer="identity")
 
     [message] = await probe.received(mail, 1)
     delivery = await probe.delivery()
@@ -50,13 +54,15 @@ async def test_an_approval_becomes_one_email_with_the_link(
     assert line == link() and len(line) > 78
     assert parse_qs(urlsplit(line).query)["token"] == [TOKEN]
     assert f'href="{link()}"' in html
-    assert "3 december 2099 om 16:45" in text and "3 december 2099 om 16:45" in html
+    assert "3 december 2099, 16:45" in text and "3 december 2099, 16:45" in html
 
 
-async def test_each_language_is_its_own(service: Harness, probe, mail, sealer: Sealer) -> None:
+async def test_each_language_is_its_own(
+    service: Harness, probe, mail, mail_secrets: MailSecretsEncrypter
+) -> None:
     for language in ("en", "fr", "de"):
         await service.deliver(
-            approved(sealer, language=language, request_id=f"r-{language}"),
+            approved(mail_secrets, language=language, request_id=f"r-{language}"),
             subject=language,
             producer="identity",
         )
@@ -69,15 +75,17 @@ async def test_each_language_is_its_own(service: Harness, probe, mail, sealer: S
         "de": "Ihr Zugang zum Kundenportal ist eingerichtet",
     }
     texts = {m["Content-Language"]: text_and_html(m)[0] for m in messages}
-    assert "3 December 2099 at 16:45" in texts["en"]
-    assert "3 décembre 2099 à 16h45" in texts["fr"]
-    assert "3. Dezember 2099 um 16:45 Uhr" in texts["de"]
+    assert "3 December 2099, 16:45" in texts["en"]
+    assert "3 décembre 2099, 16:45" in texts["fr"]
+    assert "3. Dezember 2099, 16:45" in texts["de"]
     for text in texts.values():
         assert link() in text.splitlines()
 
 
-async def test_the_same_event_twice_sends_once(service: Harness, probe, mail, sender, sealer: Sealer) -> None:
-    envelope = await service.deliver(approved(sealer), subject="request-1", producer="identity")
+async def test_the_same_event_twice_sends_once(
+    service: Harness, probe, mail, sender, mail_secrets: MailSecretsEncrypter
+) -> None:
+    envelope = await service.deliver(approved(mail_secrets), subject="request-1", producer="identity")
     await probe.received(mail, 1)
 
     await service.redeliver(envelope, PortalAccessApproved.topic())
@@ -88,10 +96,12 @@ async def test_the_same_event_twice_sends_once(service: Harness, probe, mail, se
 
 
 async def test_an_expired_approval_sends_nothing_and_says_why(
-    service: Harness, probe, mail, sender, sealer: Sealer
+    service: Harness, probe, mail, sender, mail_secrets: MailSecretsEncrypter
 ) -> None:
     expired = datetime.now(UTC) - timedelta(minutes=1)
-    await service.deliver(approved(sealer, expires_at=expired), subject="request-1", producer="identity")
+    await service.deliver(
+        approved(mail_secrets, expires_at=expired), subject="request-1", producer="identity"
+    )
     await probe.eventually(lambda: _count(probe, 1))
     await sender.send_due()
 
@@ -102,7 +112,7 @@ async def test_an_expired_approval_sends_nothing_and_says_why(
 
 
 async def test_a_token_sealed_with_another_key_is_refused(service: Harness, probe, mail, sender) -> None:
-    stranger = Sealer(Sealer.new_key())
+    stranger = MailSecretsEncrypter(generate_key_pair()[1])
     await service.deliver(approved(stranger), subject="request-1", producer="identity")
     await sender.send_due()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
-from portal_chassis.sealing import Sealer
+from portal_chassis.mail_secrets import MailSecretsEncrypter, SecretPurpose, generate_key_pair
 from portal_chassis.testing import Harness
 from portal_schemas import Envelope
 from portal_schemas.identity import ActivationRequested
@@ -21,7 +21,7 @@ TOPIC = ActivationRequested.topic()
 
 
 def activation_requested(
-    sealer: Sealer,
+    mail_secrets: MailSecretsEncrypter,
     *,
     language: str = "nl",
     token: str = TOKEN,
@@ -34,8 +34,8 @@ def activation_requested(
         account_id=account_id,
         email=email,
         language=language,  # type: ignore[arg-type]
-        sealed_token=sealer.seal(token),
-        sealed_code=sealer.seal(code),
+        sealed_token=mail_secrets.encrypt(token, SecretPurpose.ACTIVATION_TOKEN),
+        sealed_code=mail_secrets.encrypt(code, SecretPurpose.ACTIVATION_CODE),
         expires_at=expires_at,
     )
 
@@ -55,9 +55,9 @@ def test_the_topic_is_identitys() -> None:
 
 
 async def test_an_activation_request_becomes_one_email_with_link_and_code(
-    service: Harness, probe, mail, sealer: Sealer
+    service: Harness, probe, mail, mail_secrets: MailSecretsEncrypter
 ) -> None:
-    await service.deliver(activation_requested(sealer), subject="account-7", producer="identity")
+    await service.deliver(activation_requested(mail_secrets), subject="account-7", producer="identity")
 
     [message] = await probe.received(mail, 1)
     delivery = await probe.delivery()
@@ -75,7 +75,7 @@ async def test_an_activation_request_becomes_one_email_with_link_and_code(
     assert len(line) > 78  # would have been folded had the body not been quoted-printable
     assert parse_qs(urlsplit(line).query)["token"] == [TOKEN]
     assert CODE in text.splitlines()  # the code on its own line, leading zero kept
-    assert "1 juli 2099 om 12:00" in text  # Amsterdam time, not UTC
+    assert "1 juli 2099, 12:00" in text  # Amsterdam time, not UTC
     assert f'href="{link()}"' in html
     assert f">{CODE}</p>" in html
     assert '<html lang="nl">' in html
@@ -84,12 +84,14 @@ async def test_an_activation_request_becomes_one_email_with_link_and_code(
     assert TOKEN not in stored and CODE not in stored
 
 
-async def test_each_language_is_its_own(service: Harness, probe, mail, sealer: Sealer) -> None:
+async def test_each_language_is_its_own(
+    service: Harness, probe, mail, mail_secrets: MailSecretsEncrypter
+) -> None:
     now = datetime.now(UTC)
     for n, language in enumerate(("en", "fr", "de")):
         # One account re-requesting in three languages: each newer request supersedes the one
         # before if still pending, so different accounts keep all three.
-        data = activation_requested(sealer, language=language, account_id=f"account-{language}")
+        data = activation_requested(mail_secrets, language=language, account_id=f"account-{language}")
         await publish(service, data, now + timedelta(seconds=n))
     messages = await probe.received(mail, 3)
     subjects = {m["Content-Language"]: m["Subject"] for m in messages}
@@ -103,13 +105,17 @@ async def test_each_language_is_its_own(service: Harness, probe, mail, sealer: S
         assert link() in text.splitlines() and CODE in text.splitlines()
         assert f'href="{link()}"' in html and f">{CODE}</p>" in html
     texts = {m["Content-Language"]: text_and_html(m)[0] for m in messages}
-    assert "1 July 2099 at 12:00" in texts["en"]
-    assert "1er juillet 2099 à 12h00" in texts["fr"]
-    assert "1. Juli 2099 um 12:00 Uhr" in texts["de"]
+    assert "1 July 2099, 12:00" in texts["en"]
+    assert "1 juillet 2099, 12:00" in texts["fr"]
+    assert "1. Juli 2099, 12:00" in texts["de"]
 
 
-async def test_the_same_event_twice_sends_once(service: Harness, probe, mail, sender, sealer: Sealer) -> None:
-    envelope = await service.deliver(activation_requested(sealer), subject="account-7", producer="identity")
+async def test_the_same_event_twice_sends_once(
+    service: Harness, probe, mail, sender, mail_secrets: MailSecretsEncrypter
+) -> None:
+    envelope = await service.deliver(
+        activation_requested(mail_secrets), subject="account-7", producer="identity"
+    )
     await probe.received(mail, 1)
 
     await service.redeliver(envelope, TOPIC)
@@ -121,11 +127,11 @@ async def test_the_same_event_twice_sends_once(service: Harness, probe, mail, se
 
 
 async def test_an_expired_request_sends_nothing_and_says_why(
-    service: Harness, probe, mail, sender, sealer: Sealer
+    service: Harness, probe, mail, sender, mail_secrets: MailSecretsEncrypter
 ) -> None:
     expired = datetime.now(UTC) - timedelta(minutes=1)
     await service.deliver(
-        activation_requested(sealer, expires_at=expired), subject="account-7", producer="identity"
+        activation_requested(mail_secrets, expires_at=expired), subject="account-7", producer="identity"
     )
     await sender.send_due()
 
@@ -137,11 +143,11 @@ async def test_an_expired_request_sends_nothing_and_says_why(
 
 
 async def test_the_email_is_not_sent_after_the_request_expired(
-    service: Harness, probe, mail_down, sender, sealer: Sealer
+    service: Harness, probe, mail_down, sender, mail_secrets: MailSecretsEncrypter
 ) -> None:
     # Queued while valid, but the relay is down until after the expiry: send_before holds it back.
     soon = datetime.now(UTC) + timedelta(seconds=1)
-    await publish(service, activation_requested(sealer, expires_at=soon), datetime.now(UTC))
+    await publish(service, activation_requested(mail_secrets, expires_at=soon), datetime.now(UTC))
     await probe.eventually(lambda: _has_pending(probe))
     delivery = await probe.delivery()
     assert delivery.send_before == soon
@@ -154,14 +160,14 @@ async def test_the_email_is_not_sent_after_the_request_expired(
 
 
 async def test_a_newer_request_supersedes_the_older_unsent_one(
-    service: Harness, probe, mail_down, sender, sealer: Sealer
+    service: Harness, probe, mail_down, sender, mail_secrets: MailSecretsEncrypter
 ) -> None:
     # The relay is down, so the first email is still waiting when the second request comes.
     now = datetime.now(UTC)
-    first = await publish(service, activation_requested(sealer, token="old-token-" + "a" * 40), now)
+    first = await publish(service, activation_requested(mail_secrets, token="old-token-" + "a" * 40), now)
     await probe.eventually(lambda: _has_pending(probe))
     second = await publish(
-        service, activation_requested(sealer, token=TOKEN, code="771204"), now + timedelta(minutes=2)
+        service, activation_requested(mail_secrets, token=TOKEN, code="771204"), now + timedelta(minutes=2)
     )
     await probe.eventually(lambda: _count(probe, 2))
 
@@ -179,13 +185,13 @@ async def test_a_newer_request_supersedes_the_older_unsent_one(
 
 
 async def test_an_older_request_arriving_late_is_not_sent(
-    service: Harness, probe, mail, sender, sealer: Sealer
+    service: Harness, probe, mail, sender, mail_secrets: MailSecretsEncrypter
 ) -> None:
     now = datetime.now(UTC)
-    newer = await publish(service, activation_requested(sealer), now)
+    newer = await publish(service, activation_requested(mail_secrets), now)
     await probe.received(mail, 1)
     older = await publish(
-        service, activation_requested(sealer, token="old-token-" + "b" * 40), now - timedelta(minutes=5)
+        service, activation_requested(mail_secrets, token="old-token-" + "b" * 40), now - timedelta(minutes=5)
     )
     await probe.eventually(lambda: _count(probe, 2))
     await sender.send_due()
@@ -198,11 +204,11 @@ async def test_an_older_request_arriving_late_is_not_sent(
 
 
 async def test_other_accounts_are_not_superseded(
-    service: Harness, probe, mail_down, sender, sealer: Sealer
+    service: Harness, probe, mail_down, sender, mail_secrets: MailSecretsEncrypter
 ) -> None:
     now = datetime.now(UTC)
-    await publish(service, activation_requested(sealer), now)
-    other = activation_requested(sealer, email="ander@example.nl", account_id="account-8")
+    await publish(service, activation_requested(mail_secrets), now)
+    other = activation_requested(mail_secrets, email="ander@example.nl", account_id="account-8")
     await publish(service, other, now + timedelta(minutes=1))
     await probe.eventually(lambda: _count(probe, 2))
 
@@ -212,7 +218,7 @@ async def test_other_accounts_are_not_superseded(
 
 
 async def test_a_token_sealed_with_another_key_is_refused(service: Harness, probe, mail, sender) -> None:
-    stranger = Sealer(Sealer.new_key())
+    stranger = MailSecretsEncrypter(generate_key_pair()[1])
     await service.deliver(activation_requested(stranger), subject="account-7", producer="identity")
     await sender.send_due()
 
@@ -221,9 +227,9 @@ async def test_a_token_sealed_with_another_key_is_refused(service: Harness, prob
 
 
 async def test_a_code_that_is_not_six_digits_is_refused(
-    service: Harness, probe, mail, sender, sealer: Sealer
+    service: Harness, probe, mail, sender, mail_secrets: MailSecretsEncrypter
 ) -> None:
-    await publish(service, activation_requested(sealer, code="12345"), datetime.now(UTC))
+    await publish(service, activation_requested(mail_secrets, code="12345"), datetime.now(UTC))
     await sender.send_due()
 
     assert await probe.deliveries() == []

@@ -40,7 +40,7 @@ CONFIRMATIONS = {
     "nl": ("Je voorschot is aangepast: € 1.234,50 per maand vanaf 1 maart 2026", "Was: €\u00a095,00"),
     "en": ("Your advance has changed: €1,234.50 a month from 1 March 2026", "Previously: €95.00"),
     "fr": (
-        "Votre acompte a été modifié : 1 234,50 € par mois à partir du 1er mars 2026",
+        "Votre acompte a été modifié : 1 234,50 € par mois à partir du 1 mars 2026",
         "Auparavant : 95,00\u00a0€",
     ),
     "de": ("Ihr Abschlag wurde geändert: 1.234,50 € pro Monat ab dem 1. März 2026", "Bisher: 95,00\u00a0€"),
@@ -123,11 +123,10 @@ async def test_redelivery_sends_nothing_new(service: Harness, probe, mail, sende
     assert len(await probe.deliveries()) == 1
 
 
-async def test_no_known_recipient_records_a_skipped_delivery(service: Harness, probe, mail, sender) -> None:
+async def test_no_known_recipient_parks_the_event(service: Harness, probe, mail, sender) -> None:
     await service.deliver(changed("999000111"), subject="contract-1", producer="billing")
     await sender.send_due()
 
-    delivery = await probe.delivery()
-    assert (delivery.kind, delivery.status) == ("advance_changed", "skipped")
-    assert delivery.skip_reason == "no-recipient-known-for-customer"
-    assert mail.messages == []
+    # Nobody to write to yet: no delivery; the event waits for the customer's first account.
+    assert await probe.deliveries() == [] and mail.messages == []
+    assert len(await probe.parked()) == 1

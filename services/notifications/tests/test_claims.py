@@ -12,6 +12,7 @@ import pytest
 
 from notifications.delivery.sender import DeliverySender
 from notifications.settings import NotificationsSettings
+from portal_chassis.mail_secrets import MailSecretsEncrypter, SecretPurpose
 from portal_chassis.sealing import Sealer
 from portal_chassis.testing import Harness
 from portal_schemas.identity import PasswordResetRequested
@@ -19,12 +20,14 @@ from portal_schemas.identity import PasswordResetRequested
 LEASE = timedelta(seconds=0.2)
 
 
-def reset_requested(sealer: Sealer) -> PasswordResetRequested:
+def reset_requested(mail_secrets: MailSecretsEncrypter) -> PasswordResetRequested:
     return PasswordResetRequested(
         account_id="account-1",
         email="klant@example.nl",
         language="nl",
-        sealed_token=sealer.seal("a-token-that-is-long-enough-to-be-real-0009"),
+        sealed_token=mail_secrets.encrypt(
+            "a-token-that-is-long-enough-to-be-real-0009", SecretPurpose.PASSWORD_RESET_TOKEN
+        ),
         expires_at=datetime.now(UTC) + timedelta(hours=1),
     )
 
@@ -62,9 +65,9 @@ def taken_over(caplog: pytest.LogCaptureFixture) -> int:
 
 
 async def test_a_late_outcome_changes_nothing_once_another_sender_took_over(
-    service: Harness, probe, mail, sealer: Sealer, short_lease: None, senders, caplog
+    service: Harness, probe, mail, mail_secrets: MailSecretsEncrypter, short_lease: None, senders, caplog
 ) -> None:
-    await service.deliver(reset_requested(sealer), subject="account-1", producer="identity")
+    await service.deliver(reset_requested(mail_secrets), subject="account-1", producer="identity")
     delivery = await probe.delivery()
     first, second = senders(), senders()
 
@@ -91,9 +94,9 @@ async def test_a_late_outcome_changes_nothing_once_another_sender_took_over(
 
 
 async def test_after_the_lease_a_second_sender_sends_and_the_first_cannot_undo_it(
-    service: Harness, probe, mail, sealer: Sealer, short_lease: None, senders, caplog
+    service: Harness, probe, mail, mail_secrets: MailSecretsEncrypter, short_lease: None, senders, caplog
 ) -> None:
-    await service.deliver(reset_requested(sealer), subject="account-1", producer="identity")
+    await service.deliver(reset_requested(mail_secrets), subject="account-1", producer="identity")
     delivery = await probe.delivery()
     first, second = senders(), senders()
 
@@ -120,9 +123,9 @@ async def test_after_the_lease_a_second_sender_sends_and_the_first_cannot_undo_i
 
 
 async def test_a_late_outcome_counts_when_nobody_took_over(
-    service: Harness, probe, mail, sealer: Sealer, short_lease: None, senders
+    service: Harness, probe, mail, mail_secrets: MailSecretsEncrypter, short_lease: None, senders
 ) -> None:
-    await service.deliver(reset_requested(sealer), subject="account-1", producer="identity")
+    await service.deliver(reset_requested(mail_secrets), subject="account-1", producer="identity")
     delivery = await probe.delivery()
     first = senders()
 
@@ -135,13 +138,13 @@ async def test_a_late_outcome_counts_when_nobody_took_over(
 
 
 async def test_a_send_that_would_outlast_the_lease_is_cut_short(
-    service: Harness, probe, mail, sealer: Sealer, monkeypatch: pytest.MonkeyPatch
+    service: Harness, probe, mail, mail_secrets: MailSecretsEncrypter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(
         NotificationsSettings, "send_time_limit", property(lambda self: timedelta(seconds=0.3))
     )
     mail.stall_data = 1.0  # under the SMTP timeout (2 s), over the send's time limit
-    await service.deliver(reset_requested(sealer), subject="account-1", producer="identity")
+    await service.deliver(reset_requested(mail_secrets), subject="account-1", producer="identity")
 
     async def cut_short() -> bool:
         return "TimeoutError" in ((await probe.delivery()).last_error or "")

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from notifications.domain.addresses import mask_email
-from portal_chassis.sealing import Sealer
+from portal_chassis.mail_secrets import MailSecretsEncrypter, SecretPurpose, generate_key_pair
 from portal_chassis.testing import Harness
 from portal_schemas import Envelope
 from portal_schemas.identity import EmailChangeRequested
@@ -31,7 +31,7 @@ NEW = "jansen.thuis@voorbeeld.nl"
 
 
 def change_requested(
-    sealer: Sealer,
+    mail_secrets: MailSecretsEncrypter,
     *,
     language: str = "nl",
     token: str = TOKEN,
@@ -45,8 +45,8 @@ def change_requested(
         old_email=OLD,
         new_email=new_email,
         language=language,  # type: ignore[arg-type]
-        sealed_token=sealer.seal(token),
-        sealed_code=sealer.seal(code),
+        sealed_token=mail_secrets.encrypt(token, SecretPurpose.EMAIL_CHANGE_TOKEN),
+        sealed_code=mail_secrets.encrypt(code, SecretPurpose.EMAIL_CHANGE_CODE),
         expires_at=expires_at,
     )
 
@@ -78,10 +78,10 @@ def test_an_address_is_shown_masked(address: str, masked: str) -> None:
 
 
 async def test_a_request_mails_the_new_and_the_old_address(
-    service: Harness, probe, mail, sealer: Sealer
+    service: Harness, probe, mail, mail_secrets: MailSecretsEncrypter
 ) -> None:
     await probe.register(customer_number="100200300", email=OLD, account_id="account-7")
-    await publish(service, change_requested(sealer), ASKED_AT)
+    await publish(service, change_requested(mail_secrets), ASKED_AT)
 
     messages = by_recipient(await probe.received(mail, 2))
     assert set(messages) == {NEW, OLD}
@@ -97,7 +97,7 @@ async def test_a_request_mails_the_new_and_the_old_address(
     assert line == link() and len(line) > 78  # alone on its line, never wrapped
     assert parse_qs(urlsplit(line).query)["token"] == [TOKEN]
     assert CODE in text.splitlines()  # leading zero kept
-    assert "1 juli 2099 om 12:00" in text and "1 juli 2099 om 12:00" in html  # Amsterdam time
+    assert "1 juli 2099, 12:00" in text and "1 juli 2099, 12:00" in html  # Amsterdam time
     assert f'href="{link()}"' in html and f">{CODE}</p>" in html
     stored = (kinds[NEW].sealed_text or "") + (kinds[NEW].sealed_html or "")
     assert TOKEN not in stored and CODE not in stored
@@ -108,15 +108,20 @@ async def test_a_request_mails_the_new_and_the_old_address(
     assert "j***@voorbeeld.nl" in text and "j***@voorbeeld.nl" in html
     assert NEW not in text and NEW not in html  # the new address only masked
     assert TOKEN not in text + html and CODE not in text.splitlines()  # no way to confirm from here
-    assert "15 januari 2026 om 09:05" in text
+    assert "15 januari 2026, 09:05" in text
     assert FORGOT_PASSWORD in text.splitlines() and f'href="{FORGOT_PASSWORD}"' in html
     assert "klantenservice" in text
 
 
-async def test_each_language_is_its_own(service: Harness, probe, mail, sealer: Sealer) -> None:
+async def test_each_language_is_its_own(
+    service: Harness, probe, mail, mail_secrets: MailSecretsEncrypter
+) -> None:
     for n, language in enumerate(("en", "fr", "de")):
         data = change_requested(
-            sealer, language=language, account_id=f"account-{language}", new_email=f"{language}@example.org"
+            mail_secrets,
+            language=language,
+            account_id=f"account-{language}",
+            new_email=f"{language}@example.org",
         )
         await publish(service, data, ASKED_AT + timedelta(seconds=n))
     received = await probe.received(mail, 6)
@@ -128,9 +133,9 @@ async def test_each_language_is_its_own(service: Harness, probe, mail, sealer: S
         "de": "Bestätigen Sie Ihre neue E-Mail-Adresse für das Kundenportal",
     }
     texts = {language: text_and_html(m)[0] for language, m in confirmations.items()}
-    assert "1 July 2099 at 12:00" in texts["en"]
-    assert "1er juillet 2099 à 12h00" in texts["fr"]
-    assert "1. Juli 2099 um 12:00 Uhr" in texts["de"]
+    assert "1 July 2099, 12:00" in texts["en"]
+    assert "1 juillet 2099, 12:00" in texts["fr"]
+    assert "1. Juli 2099, 12:00" in texts["de"]
     for text in texts.values():
         assert link() in text.splitlines() and CODE in text.splitlines()
 
@@ -143,9 +148,9 @@ async def test_each_language_is_its_own(service: Harness, probe, mail, sealer: S
 
 
 async def test_the_same_event_twice_sends_nothing_new(
-    service: Harness, probe, mail, sender, sealer: Sealer
+    service: Harness, probe, mail, sender, mail_secrets: MailSecretsEncrypter
 ) -> None:
-    envelope = await publish(service, change_requested(sealer), ASKED_AT)
+    envelope = await publish(service, change_requested(mail_secrets), ASKED_AT)
     await probe.received(mail, 2)
 
     await service.redeliver(envelope, TOPIC)
@@ -156,11 +161,11 @@ async def test_the_same_event_twice_sends_nothing_new(
 
 
 async def test_an_expired_request_sends_only_the_notice(
-    service: Harness, probe, mail, sender, sealer: Sealer
+    service: Harness, probe, mail, sender, mail_secrets: MailSecretsEncrypter
 ) -> None:
     # A dead link helps nobody; that someone asked is still worth telling the owner.
     expired = datetime.now(UTC) - timedelta(minutes=1)
-    await publish(service, change_requested(sealer, expires_at=expired), ASKED_AT)
+    await publish(service, change_requested(mail_secrets, expires_at=expired), ASKED_AT)
 
     [message] = await probe.received(mail, 1)
     assert message["To"] == OLD
@@ -171,13 +176,13 @@ async def test_an_expired_request_sends_only_the_notice(
 
 
 async def test_a_newer_request_supersedes_the_older_unsent_confirmation(
-    service: Harness, probe, mail_down, sender, sealer: Sealer
+    service: Harness, probe, mail_down, sender, mail_secrets: MailSecretsEncrypter
 ) -> None:
     # The relay is down, so the first confirmation is still waiting when the second request comes.
     now = datetime.now(UTC)
-    first = await publish(service, change_requested(sealer, token="old-token-" + "a" * 40), now)
+    first = await publish(service, change_requested(mail_secrets, token="old-token-" + "a" * 40), now)
     await probe.eventually(lambda: _count(probe, 2))
-    second = await publish(service, change_requested(sealer, code="771204"), now + timedelta(minutes=2))
+    second = await publish(service, change_requested(mail_secrets, code="771204"), now + timedelta(minutes=2))
     await probe.eventually(lambda: _count(probe, 4))
 
     mail_down.start()
@@ -195,13 +200,13 @@ async def test_a_newer_request_supersedes_the_older_unsent_confirmation(
 
 
 async def test_an_older_request_arriving_late_sends_no_confirmation(
-    service: Harness, probe, mail, sender, sealer: Sealer
+    service: Harness, probe, mail, sender, mail_secrets: MailSecretsEncrypter
 ) -> None:
     now = datetime.now(UTC)
-    await publish(service, change_requested(sealer), now)
+    await publish(service, change_requested(mail_secrets), now)
     await probe.received(mail, 2)
     older = await publish(
-        service, change_requested(sealer, token="old-token-" + "b" * 40), now - timedelta(minutes=5)
+        service, change_requested(mail_secrets, token="old-token-" + "b" * 40), now - timedelta(minutes=5)
     )
     await probe.eventually(lambda: _count(probe, 4))
     await sender.send_due()
@@ -212,7 +217,7 @@ async def test_an_older_request_arriving_late_sends_no_confirmation(
 
 
 async def test_a_token_sealed_with_another_key_is_refused(service: Harness, probe, mail, sender) -> None:
-    stranger = Sealer(Sealer.new_key())
+    stranger = MailSecretsEncrypter(generate_key_pair()[1])
     await publish(service, change_requested(stranger), ASKED_AT)
     await sender.send_due()
 
@@ -221,9 +226,9 @@ async def test_a_token_sealed_with_another_key_is_refused(service: Harness, prob
 
 
 async def test_a_code_that_is_not_six_digits_is_refused(
-    service: Harness, probe, mail, sender, sealer: Sealer
+    service: Harness, probe, mail, sender, mail_secrets: MailSecretsEncrypter
 ) -> None:
-    await publish(service, change_requested(sealer, code="12345"), ASKED_AT)
+    await publish(service, change_requested(mail_secrets, code="12345"), ASKED_AT)
     await sender.send_due()
 
     assert await probe.deliveries() == []

@@ -12,7 +12,7 @@ import pytest
 
 from notifications.delivery.smtp import about_the_message, refused_for_good
 from notifications.settings import NotificationsSettings
-from portal_chassis.sealing import Sealer
+from portal_chassis.mail_secrets import MailSecretsEncrypter, SecretPurpose
 from portal_chassis.testing import Harness
 from portal_schemas.identity import PasswordResetRequested
 
@@ -24,19 +24,21 @@ def settings(settings: NotificationsSettings) -> NotificationsSettings:
     return settings
 
 
-def reset_requested(sealer: Sealer, n: int) -> PasswordResetRequested:
+def reset_requested(mail_secrets: MailSecretsEncrypter, n: int) -> PasswordResetRequested:
     return PasswordResetRequested(
         account_id=f"account-{n}",
         email=f"klant{n}@example.nl",
         language="nl",
-        sealed_token=sealer.seal(f"a-token-that-is-long-enough-to-be-real-{n:04}"),
+        sealed_token=mail_secrets.encrypt(
+            f"a-token-that-is-long-enough-to-be-real-{n:04}", SecretPurpose.PASSWORD_RESET_TOKEN
+        ),
         expires_at=datetime.now(UTC) + timedelta(hours=1),
     )
 
 
-async def request_resets(service: Harness, sealer: Sealer, count: int) -> None:
+async def request_resets(service: Harness, mail_secrets: MailSecretsEncrypter, count: int) -> None:
     for n in range(1, count + 1):
-        await service.deliver(reset_requested(sealer, n), subject=f"account-{n}", producer="identity")
+        await service.deliver(reset_requested(mail_secrets, n), subject=f"account-{n}", producer="identity")
 
 
 def logged(caplog: pytest.LogCaptureFixture, event: str) -> int:
@@ -69,9 +71,9 @@ class DroppingRelay:
 
 
 async def test_pending_deliveries_outlast_an_outage_longer_than_their_attempts(
-    service: Harness, probe, mail_down, sealer: Sealer, caplog: pytest.LogCaptureFixture
+    service: Harness, probe, mail_down, mail_secrets: MailSecretsEncrypter, caplog: pytest.LogCaptureFixture
 ) -> None:
-    await request_resets(service, sealer, 3)
+    await request_resets(service, mail_secrets, 3)
 
     async def all_tried() -> bool:
         deliveries = await probe.deliveries()
@@ -94,10 +96,10 @@ async def test_pending_deliveries_outlast_an_outage_longer_than_their_attempts(
 
 
 async def test_the_sender_backs_off_as_a_whole_while_connections_drop(
-    service: Harness, probe, mail_down, smtp_port: int, sealer: Sealer
+    service: Harness, probe, mail_down, smtp_port: int, mail_secrets: MailSecretsEncrypter
 ) -> None:
     async with DroppingRelay(smtp_port) as relay:
-        await request_resets(service, sealer, 5)  # each commit wakes the sender: no new try
+        await request_resets(service, mail_secrets, 5)  # each commit wakes the sender: no new try
         await asyncio.sleep(1.2)
         # Pauses of 0.05, 0.1, then 0.2 s (the cap here): about eight tries. Without the
         # backoff every poll (0.05 s) and every wake-up would try, one email each.
@@ -112,10 +114,10 @@ async def test_the_sender_backs_off_as_a_whole_while_connections_drop(
 
 
 async def test_a_relay_closing_down_with_421_is_an_outage_too(
-    service: Harness, probe, mail, sealer: Sealer
+    service: Harness, probe, mail, mail_secrets: MailSecretsEncrypter
 ) -> None:
     mail.rcpt_reply = "421 4.3.2 service shutting down"
-    await request_resets(service, sealer, 1)
+    await request_resets(service, mail_secrets, 1)
 
     async def tried() -> bool:
         return "421" in ((await probe.delivery()).last_error or "")

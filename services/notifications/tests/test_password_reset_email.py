@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
-from portal_chassis.sealing import Sealer
+from portal_chassis.mail_secrets import MailSecretsEncrypter, SecretPurpose, generate_key_pair
 from portal_chassis.testing import Harness
 from portal_schemas.identity import PasswordResetRequested
 
@@ -15,13 +15,13 @@ FAR_EXPIRY = datetime(2099, 7, 1, 10, 0, tzinfo=UTC)
 
 
 def reset_requested(
-    sealer: Sealer, *, language: str = "de", expires_at: datetime = FAR_EXPIRY
+    mail_secrets: MailSecretsEncrypter, *, language: str = "de", expires_at: datetime = FAR_EXPIRY
 ) -> PasswordResetRequested:
     return PasswordResetRequested(
         account_id="account-1",
         email="kunde@example.de",
         language=language,  # type: ignore[arg-type]
-        sealed_token=sealer.seal(TOKEN),
+        sealed_token=mail_secrets.encrypt(TOKEN, SecretPurpose.PASSWORD_RESET_TOKEN),
         expires_at=expires_at,
     )
 
@@ -31,9 +31,9 @@ def link_lines(text: str) -> list[str]:
 
 
 async def test_reset_request_becomes_one_email_with_a_working_link(
-    service: Harness, probe, mail, sealer: Sealer
+    service: Harness, probe, mail, mail_secrets: MailSecretsEncrypter
 ) -> None:
-    await service.deliver(reset_requested(sealer), subject="account-1", producer="identity")
+    await service.deliver(reset_requested(mail_secrets), subject="account-1", producer="identity")
 
     [message] = await probe.received(mail, 1)
     delivery = await probe.delivery()
@@ -53,16 +53,18 @@ async def test_reset_request_becomes_one_email_with_a_working_link(
     assert line == expected
     assert parse_qs(urlsplit(line).query)["token"] == [TOKEN]
     assert f'href="{expected}"' in html
-    assert "1. Juli 2099 um 12:00 Uhr" in text  # local time, not UTC
+    assert "1. Juli 2099, 12:00" in text  # local time, not UTC
     assert '<html lang="de">' in html
     # Stored sealed: the live token is nowhere in the database in clear.
     assert TOKEN not in (delivery.sealed_text or "") + (delivery.sealed_html or "")
 
 
-async def test_each_language_is_its_own(service: Harness, probe, mail, sealer: Sealer) -> None:
+async def test_each_language_is_its_own(
+    service: Harness, probe, mail, mail_secrets: MailSecretsEncrypter
+) -> None:
     for language in ("nl", "en", "fr"):
         await service.deliver(
-            reset_requested(sealer, language=language), subject="account-1", producer="identity"
+            reset_requested(mail_secrets, language=language), subject="account-1", producer="identity"
         )
     messages = await probe.received(mail, 3)
     subjects = {m["Content-Language"]: m["Subject"] for m in messages}
@@ -72,13 +74,15 @@ async def test_each_language_is_its_own(service: Harness, probe, mail, sealer: S
         "fr": "Choisissez un nouveau mot de passe pour le portail client",
     }
     texts = {m["Content-Language"]: m.get_body(("plain",)).get_content() for m in messages}
-    assert "1 juli 2099 om 12:00" in texts["nl"]
-    assert "1 July 2099 at 12:00" in texts["en"]
-    assert "1er juillet 2099 à 12h00" in texts["fr"]
+    assert "1 juli 2099, 12:00" in texts["nl"]
+    assert "1 July 2099, 12:00" in texts["en"]
+    assert "1 juillet 2099, 12:00" in texts["fr"]
 
 
-async def test_the_same_event_twice_sends_once(service: Harness, probe, mail, sender, sealer: Sealer) -> None:
-    envelope = await service.deliver(reset_requested(sealer), subject="account-1", producer="identity")
+async def test_the_same_event_twice_sends_once(
+    service: Harness, probe, mail, sender, mail_secrets: MailSecretsEncrypter
+) -> None:
+    envelope = await service.deliver(reset_requested(mail_secrets), subject="account-1", producer="identity")
     await probe.received(mail, 1)
 
     await service.redeliver(envelope, PasswordResetRequested.topic())
@@ -89,11 +93,11 @@ async def test_the_same_event_twice_sends_once(service: Harness, probe, mail, se
 
 
 async def test_an_expired_token_sends_nothing_and_says_why(
-    service: Harness, probe, mail, sender, sealer: Sealer
+    service: Harness, probe, mail, sender, mail_secrets: MailSecretsEncrypter
 ) -> None:
     expired = datetime.now(UTC) - timedelta(minutes=1)
     await service.deliver(
-        reset_requested(sealer, expires_at=expired), subject="account-1", producer="identity"
+        reset_requested(mail_secrets, expires_at=expired), subject="account-1", producer="identity"
     )
     await sender.send_due()
 
@@ -105,7 +109,7 @@ async def test_an_expired_token_sends_nothing_and_says_why(
 
 
 async def test_a_token_sealed_with_another_key_is_refused(service: Harness, probe, mail, sender) -> None:
-    stranger = Sealer(Sealer.new_key())
+    stranger = MailSecretsEncrypter(generate_key_pair()[1])
     await service.deliver(reset_requested(stranger), subject="account-1", producer="identity")
     await sender.send_due()
 
@@ -114,11 +118,11 @@ async def test_a_token_sealed_with_another_key_is_refused(service: Harness, prob
 
 
 async def test_the_apps_code_is_shown_on_its_own_line_when_the_event_has_one(
-    service: Harness, probe, mail, sealer: Sealer
+    service: Harness, probe, mail, mail_secrets: MailSecretsEncrypter
 ) -> None:
-    event = reset_requested(sealer).model_copy(
+    event = reset_requested(mail_secrets).model_copy(
         update={
-            "sealed_code": sealer.seal("042917"),
+            "sealed_code": mail_secrets.encrypt("042917", SecretPurpose.PASSWORD_RESET_CODE),
             # 1 July 2099 10:15 UTC is 12:15 in Berlin/Amsterdam summer time
             "code_expires_at": datetime(2099, 7, 1, 10, 15, tzinfo=UTC),
         }
@@ -129,15 +133,15 @@ async def test_the_apps_code_is_shown_on_its_own_line_when_the_event_has_one(
     html = message.get_body(("html",)).get_content()
     assert "042917" in text.splitlines()  # alone on its line, leading zero kept
     assert "042917" in html
-    assert "12:15 Uhr" in text
+    assert "1. Juli 2099, 12:15" in text
     delivery = await probe.delivery()
     assert "042917" not in (delivery.sealed_text or "") + (delivery.sealed_html or "")
 
 
 async def test_without_a_code_the_email_shows_only_the_link(
-    service: Harness, probe, mail, sealer: Sealer
+    service: Harness, probe, mail, mail_secrets: MailSecretsEncrypter
 ) -> None:
-    await service.deliver(reset_requested(sealer), subject="account-1", producer="identity")
+    await service.deliver(reset_requested(mail_secrets), subject="account-1", producer="identity")
     [message] = await probe.received(mail, 1)
     text = message.get_body(("plain",)).get_content()
     assert "Code" not in text

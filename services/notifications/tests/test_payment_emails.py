@@ -1,6 +1,6 @@
 """PaymentReminderDue and PaymentReturned → a reminder for an overdue invoice (firmer from the
-second step), and a request to pay by transfer when a direct debit came back. Payments received
-and invoices paid send nothing."""
+second step), and a request to pay by transfer when a direct debit came back. Direct debits
+collected and invoices paid send nothing (receipts for other payments: test_payment_received_email.py)."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ REMINDERS = {
     "fr": (
         "Rappel : la facture A2026-000042 reste à payer",
         "Relance : la facture A2026-000042 n'est toujours pas payée",
-        "Montant restant dû : 1\u202f087,65\u00a0€ Échéance initiale : 1er avril 2026 "
+        "Montant restant dû : 1\u202f087,65\u00a0€ Échéance initiale : 1 avril 2026 "
         "À payer au plus tard le : 29 avril 2026",
     ),
     "de": (
@@ -122,7 +122,7 @@ RETURNS = {
     "en": ("Your direct debit of €87.60 was returned", "On 1 May 2026", "insufficient funds"),
     "fr": (
         "Votre prélèvement de 87,60 € a été rejeté",
-        "Le 1er mai 2026",
+        "Le 1 mai 2026",
         "solde du compte était insuffisant",
     ),
     "de": (
@@ -162,19 +162,18 @@ async def test_an_unexplained_reason_code_gets_the_general_text(service: Harness
 
 
 @pytest.mark.parametrize("event", [reminder("999"), returned("999")], ids=["reminder", "returned"])
-async def test_no_known_recipient_records_a_skipped_delivery(
+async def test_no_known_recipient_parks_the_event(
     service: Harness, probe, mail, sender, event: EventData
 ) -> None:
     await service.deliver(event, subject="x", producer="billing")
     await sender.send_due()
 
-    delivery = await probe.delivery()
-    assert delivery.status == "skipped"
-    assert delivery.skip_reason == "no-recipient-known-for-customer"
-    assert mail.messages == []
+    # Nobody to write to yet: no delivery; the event waits for the customer's first account.
+    assert await probe.deliveries() == [] and mail.messages == []
+    assert len(await probe.parked()) == 1
 
 
-async def test_payments_received_and_invoices_paid_send_nothing(
+async def test_direct_debits_collected_and_invoices_paid_send_nothing(
     service: Harness, probe, mail, sender
 ) -> None:
     await probe.register(customer_number="100200300", email="klant@example.nl")
@@ -183,7 +182,7 @@ async def test_payments_received_and_invoices_paid_send_nothing(
         PaymentReceived(
             payment_id="pay-2",
             customer_number="100200300",
-            channel="card",
+            channel="direct_debit",
             amount=Decimal("87.60"),
             received_at=at,
             unallocated=Decimal("0"),

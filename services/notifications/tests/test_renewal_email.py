@@ -33,7 +33,7 @@ async def test_proposal_in_english_and_french(service: Harness, probe, mail) -> 
     english = messages["a@example.com"]
     french = messages["b@example.fr"]
     assert english["Subject"] == "Your fixed term ends on 1 July 2026: our proposal"
-    assert french["Subject"] == "Votre durée fixe prend fin le 1er juillet 2026 : notre proposition"
+    assert french["Subject"] == "Votre durée fixe prend fin le 1 juillet 2026 : notre proposition"
     text = " ".join(english.get_body(("plain",)).get_content().split())
     assert "gas contract 123456789 (VAST-1J)" in text
     assert "continues for an indefinite period at variable prices" in text
@@ -57,11 +57,10 @@ async def test_redelivery_sends_nothing_new(service: Harness, probe, mail, sende
     assert len(await probe.deliveries()) == 1
 
 
-async def test_no_known_recipient_records_a_skipped_delivery(service: Harness, probe, mail, sender) -> None:
+async def test_no_known_recipient_parks_the_event(service: Harness, probe, mail, sender) -> None:
     await service.deliver(proposal("999000111"), subject="contract-1", producer="contracts")
     await sender.send_due()
 
-    delivery = await probe.delivery()
-    assert delivery.kind == "renewal_proposal" and delivery.status == "skipped"
-    assert delivery.skip_reason == "no-recipient-known-for-customer"
-    assert mail.messages == []
+    # Nobody to write to yet: no delivery; the event waits for the customer's first account.
+    assert await probe.deliveries() == [] and mail.messages == []
+    assert len(await probe.parked()) == 1

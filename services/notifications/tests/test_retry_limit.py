@@ -10,7 +10,7 @@ import pytest
 
 from notifications.settings import NotificationsSettings
 from notifications.use_cases.operations import delivery_report, requeue_failed
-from portal_chassis.sealing import Sealer
+from portal_chassis.mail_secrets import MailSecretsEncrypter, SecretPurpose
 from portal_chassis.testing import Harness
 from portal_schemas.identity import PasswordResetRequested
 
@@ -22,7 +22,7 @@ def settings(settings: NotificationsSettings) -> NotificationsSettings:
 
 
 async def test_the_sender_gives_up_after_the_last_attempt(
-    service: Harness, probe, mail, sender, sealer: Sealer
+    service: Harness, probe, mail, sender, mail_secrets: MailSecretsEncrypter
 ) -> None:
     mail.rcpt_reply = "450 4.2.1 mailbox busy, try again later"
     await service.deliver(
@@ -30,7 +30,9 @@ async def test_the_sender_gives_up_after_the_last_attempt(
             account_id="account-1",
             email="klant@example.nl",
             language="nl",
-            sealed_token=sealer.seal("a-token-that-is-long-enough-to-be-real-0002"),
+            sealed_token=mail_secrets.encrypt(
+                "a-token-that-is-long-enough-to-be-real-0002", SecretPurpose.PASSWORD_RESET_TOKEN
+            ),
             expires_at=datetime.now(UTC) + timedelta(hours=1),
         ),
         subject="account-1",

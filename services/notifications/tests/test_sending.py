@@ -6,27 +6,29 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from portal_chassis.sealing import Sealer
+from portal_chassis.mail_secrets import MailSecretsEncrypter, SecretPurpose
 from portal_chassis.testing import Harness
 from portal_schemas.identity import PasswordResetRequested
 
 
 def reset_requested(
-    sealer: Sealer, *, email: str = "klant@example.nl", expires_at: datetime | None = None
+    mail_secrets: MailSecretsEncrypter, *, email: str = "klant@example.nl", expires_at: datetime | None = None
 ) -> PasswordResetRequested:
     return PasswordResetRequested(
         account_id="account-1",
         email=email,
         language="nl",
-        sealed_token=sealer.seal("a-token-that-is-long-enough-to-be-real-0001"),
+        sealed_token=mail_secrets.encrypt(
+            "a-token-that-is-long-enough-to-be-real-0001", SecretPurpose.PASSWORD_RESET_TOKEN
+        ),
         expires_at=expires_at or datetime.now(UTC) + timedelta(hours=1),
     )
 
 
 async def test_an_outage_keeps_the_delivery_pending_until_the_relay_is_back(
-    service: Harness, probe, mail_down, sealer: Sealer
+    service: Harness, probe, mail_down, mail_secrets: MailSecretsEncrypter
 ) -> None:
-    await service.deliver(reset_requested(sealer), subject="account-1", producer="identity")
+    await service.deliver(reset_requested(mail_secrets), subject="account-1", producer="identity")
 
     async def tried() -> bool:
         return (await probe.delivery()).last_error is not None
@@ -46,10 +48,12 @@ async def test_an_outage_keeps_the_delivery_pending_until_the_relay_is_back(
 
 
 async def test_a_link_that_expired_during_an_outage_is_never_sent(
-    service: Harness, probe, mail_down, sealer: Sealer
+    service: Harness, probe, mail_down, mail_secrets: MailSecretsEncrypter
 ) -> None:
     soon = datetime.now(UTC) + timedelta(seconds=0.5)
-    await service.deliver(reset_requested(sealer, expires_at=soon), subject="account-1", producer="identity")
+    await service.deliver(
+        reset_requested(mail_secrets, expires_at=soon), subject="account-1", producer="identity"
+    )
 
     async def tried() -> bool:
         return (await probe.delivery()).last_error is not None
@@ -69,10 +73,10 @@ async def test_a_link_that_expired_during_an_outage_is_never_sent(
 
 
 async def test_a_permanent_refusal_fails_at_once_and_stays_for_operators(
-    service: Harness, probe, mail, sealer: Sealer
+    service: Harness, probe, mail, mail_secrets: MailSecretsEncrypter
 ) -> None:
     await service.deliver(
-        reset_requested(sealer, email="nobody@example.nl"), subject="account-1", producer="identity"
+        reset_requested(mail_secrets, email="nobody@example.nl"), subject="account-1", producer="identity"
     )
 
     async def settled() -> bool:

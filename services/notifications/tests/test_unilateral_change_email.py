@@ -69,11 +69,10 @@ async def test_redelivery_sends_nothing_new(service: Harness, probe, mail, sende
     assert len(await probe.deliveries()) == 1
 
 
-async def test_no_known_recipient_records_a_skipped_delivery(service: Harness, probe, mail, sender) -> None:
+async def test_no_known_recipient_parks_the_event(service: Harness, probe, mail, sender) -> None:
     await service.deliver(change("999000111"), subject="contract-1", producer="contracts")
     await sender.send_due()
 
-    delivery = await probe.delivery()
-    assert delivery.kind == "unilateral_change" and delivery.status == "skipped"
-    assert delivery.skip_reason == "no-recipient-known-for-customer"
-    assert mail.messages == []
+    # Nobody to write to yet: no delivery; the event waits for the customer's first account.
+    assert await probe.deliveries() == [] and mail.messages == []
+    assert len(await probe.parked()) == 1

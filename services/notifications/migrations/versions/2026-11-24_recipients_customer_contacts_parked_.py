@@ -1,8 +1,8 @@
 """recipients, customer contacts, parked events, campaigns and deliveries
 
-Revision ID: 13f010998165
+Revision ID: 54c92c3ee30d
 Revises: 
-Create Date: 2026-11-24 02:31:10.277510
+Create Date: 2026-11-24 02:38:22.530417
 """
 from collections.abc import Sequence
 
@@ -11,7 +11,7 @@ from alembic import op
 import portal_chassis.columns
 from portal_chassis.migrations import create_outbox_and_inbox_v1, drop_outbox_and_inbox_v1
 
-revision: str = '13f010998165'
+revision: str = '54c92c3ee30d'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -58,11 +58,13 @@ def upgrade() -> None:
     sa.Column('sent_at', portal_chassis.columns.UtcDateTime(), nullable=True),
     sa.Column('resend_of', sa.String(length=36), nullable=True),
     sa.Column('list_unsubscribe', sa.String(length=500), nullable=True),
+    sa.Column('campaign_id', sa.String(length=36), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('event_id', 'kind', name='uq_deliveries_event_kind')
     )
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
         batch_op.create_index('ix_deliveries_account_kind', ['account_id', 'kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_deliveries_campaign_id'), ['campaign_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_deliveries_customer_number'), ['customer_number'], unique=False)
         batch_op.create_index('ix_deliveries_due', ['status', 'next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_deliveries_resend_of'), ['resend_of'], unique=False)
@@ -125,6 +127,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_deliveries_resend_of'))
         batch_op.drop_index('ix_deliveries_due')
         batch_op.drop_index(batch_op.f('ix_deliveries_customer_number'))
+        batch_op.drop_index(batch_op.f('ix_deliveries_campaign_id'))
         batch_op.drop_index('ix_deliveries_account_kind')
 
     op.drop_table('deliveries')

@@ -1,4 +1,4 @@
-"""``python -m notifications serve | migrate | asyncapi | deliveries | requeue-failed``."""
+"""``python -m notifications serve | migrate | asyncapi | deliveries | requeue-failed | preview``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from notifications.app import create_app
+from notifications.preview import preview, preview_args
 from notifications.settings import NotificationsSettings
 from notifications.use_cases.operations import delivery_report, requeue_failed
 from portal_chassis.cli import run, run_in_unit_of_work
@@ -32,6 +33,7 @@ def _report(args: argparse.Namespace) -> int:
                 f"failed {failed.id} {failed.kind} attempts={failed.attempts} "
                 f"created={failed.created_at.isoformat()} error={failed.last_error or '-'}"
             )
+        print(f"{report.parked} events parked until their customer has an account")
         return 0
 
     return asyncio.run(run_in_unit_of_work(NotificationsSettings(), work))
@@ -56,8 +58,13 @@ def main(argv: list[str] | None = None) -> int:
         settings=NotificationsSettings,
         migrations_dir=MIGRATIONS,
         commands={
-            "deliveries": ("counts per kind and status, and failed deliveries", _report, _report_args),
+            "deliveries": (
+                "counts per kind and status, failed deliveries, events parked",
+                _report,
+                _report_args,
+            ),
             "requeue-failed": ("send failed deliveries again", _requeue, _requeue_args),
+            "preview": ("render an email from sample data", preview, preview_args),
         },
         argv=argv,
     )

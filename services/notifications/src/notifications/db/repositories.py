@@ -6,11 +6,30 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
-from notifications.db.tables import Delivery, Recipient, TerminationNotice
+from notifications.db.tables import (
+    Base,
+    Campaign,
+    CustomerContact,
+    Delivery,
+    ParkedEvent,
+    Recipient,
+    TerminationNotice,
+)
 from notifications.domain.delivery import DeliveryStatus
+
+
+async def _insert_if_absent(session: AsyncSession, model: type[Base], values: dict[str, Any]) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING; True when the row is new. On PostgreSQL a concurrent
+    insert of the same key waits for the other transaction and then finds the row."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    result = await session.execute(insert(model).values(**values).on_conflict_do_nothing())
+    return bool(getattr(result, "rowcount", 0))
 
 
 class Recipients:
@@ -32,6 +51,51 @@ class Recipients:
 
     def add(self, recipient: Recipient) -> None:
         self.session.add(recipient)
+
+
+class CustomerContacts:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, customer_number: str) -> CustomerContact | None:
+        return await self.session.get(CustomerContact, customer_number)
+
+    async def lock(self, customer_number: str) -> CustomerContact:
+        """The customer's row (created empty when contracts has not spoken of them yet), locked
+        until the transaction ends. Parking an event for want of a recipient and making a
+        recipient known both take it first, so neither can miss what the other committed."""
+        await _insert_if_absent(self.session, CustomerContact, {"customer_number": customer_number})
+        contact: CustomerContact | None = await self.session.scalar(
+            select(CustomerContact)
+            .where(CustomerContact.customer_number == customer_number)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        assert contact is not None, "inserted above or by a committed transaction"
+        return contact
+
+
+class ParkedEvents:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def park(self, values: dict[str, Any]) -> bool:
+        """Keep an event for later; False when it is already parked for that handler."""
+        return await _insert_if_absent(self.session, ParkedEvent, values)
+
+    async def of_customer(self, customer_number: str) -> list[ParkedEvent]:
+        rows = await self.session.scalars(
+            select(ParkedEvent)
+            .where(ParkedEvent.customer_number == customer_number)
+            .order_by(ParkedEvent.parked_at, ParkedEvent.id)
+        )
+        return list(rows)
+
+    async def remove(self, parked_id: str) -> None:
+        await self.session.execute(delete(ParkedEvent).where(ParkedEvent.id == parked_id))
+
+    async def count(self) -> int:
+        return int(await self.session.scalar(select(func.count()).select_from(ParkedEvent)) or 0)
 
 
 class TerminationNotices:
@@ -164,3 +228,98 @@ class Deliveries:
             query = query.where(Delivery.id == delivery_id)
         result = await self.session.execute(query)
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def of_customer(
+        self, customer_number: str, account_id: str, *, limit: int, offset: int
+    ) -> tuple[list[Delivery], int]:
+        """A customer's messages (about the customer, or to their account), newest first, and
+        how many there are."""
+        mine = or_(Delivery.customer_number == customer_number, Delivery.account_id == account_id)
+        return await self._page([mine], limit, offset)
+
+    async def search(
+        self,
+        *,
+        status: DeliveryStatus | None = None,
+        kind: str | None = None,
+        customer_number: str | None = None,
+        event_id: str | None = None,
+        created_from: datetime | None = None,
+        created_to: datetime | None = None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[Delivery], int]:
+        """Deliveries matching every filter given, newest first, and how many match.
+
+        An event id finds the event's deliveries and the copies operators resent of them."""
+        conditions: list[ColumnElement[bool]] = []
+        if status is not None:
+            conditions.append(Delivery.status == status)
+        if kind is not None:
+            conditions.append(Delivery.kind == kind)
+        if customer_number is not None:
+            conditions.append(Delivery.customer_number == customer_number)
+        if event_id is not None:
+            original = aliased(Delivery)
+            of_event = select(original.id).where(original.event_id == event_id)
+            conditions.append(or_(Delivery.event_id == event_id, Delivery.resend_of.in_(of_event)))
+        if created_from is not None:
+            conditions.append(Delivery.created_at >= created_from)
+        if created_to is not None:
+            conditions.append(Delivery.created_at < created_to)
+        return await self._page(conditions, limit, offset)
+
+    async def _page(
+        self, conditions: list[ColumnElement[bool]], limit: int, offset: int
+    ) -> tuple[list[Delivery], int]:
+        total = await self.session.scalar(select(func.count()).select_from(Delivery).where(*conditions))
+        rows = await self.session.scalars(
+            select(Delivery)
+            .where(*conditions)
+            .order_by(Delivery.created_at.desc(), Delivery.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return list(rows), int(total or 0)
+
+    async def resend_count(self, delivery_id: str) -> int:
+        """How many copies operators have resent of a delivery."""
+        count = await self.session.scalar(
+            select(func.count()).select_from(Delivery).where(Delivery.resend_of == delivery_id)
+        )
+        return int(count or 0)
+
+
+class Campaigns:
+    """Newsletters sent by operations, whom they go to, and what became of their copies."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, campaign: Campaign) -> None:
+        self.session.add(campaign)
+
+    async def get(self, campaign_id: str) -> Campaign | None:
+        return await self.session.get(Campaign, campaign_id)
+
+    async def opted_in(self, newsletter: str) -> list[Recipient]:
+        """The recipients who said yes to this newsletter (never those who did not answer),
+        in a stable order."""
+        chosen = {
+            "offers": Recipient.offers,
+            "news": Recipient.news,
+            "energy_saving_advice": Recipient.energy_saving_advice,
+        }[newsletter]
+        rows = await self.session.scalars(
+            select(Recipient).where(chosen.is_(True)).order_by(Recipient.account_id)
+        )
+        return list(rows)
+
+    async def delivery_counts(self, campaign_id: str) -> dict[str, int]:
+        """The campaign's deliveries per status."""
+        rows = await self.session.execute(
+            select(Delivery.status, func.count())
+            .where(Delivery.campaign_id == campaign_id)
+            .group_by(Delivery.status)
+        )
+        return {status: count for status, count in rows}

@@ -127,6 +127,8 @@ class Delivery(Base):
     resend_of: Mapped[str | None] = mapped_column(String(36), index=True)
     # Newsletters only: the one-click unsubscribe URL (RFC 8058) for the List-Unsubscribe header.
     list_unsubscribe: Mapped[str | None] = mapped_column(String(500))
+    # Newsletters only: the campaign this is one recipient's copy of.
+    campaign_id: Mapped[str | None] = mapped_column(String(36), index=True)
 
 
 class TerminationNotice(Base):

@@ -1,4 +1,5 @@
-"""The MIME message of one delivery: text and HTML alternatives and a stable Message-ID."""
+"""The MIME message of one delivery: text and HTML alternatives, a stable Message-ID and, for
+newsletters, the one-click unsubscribe headers."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ class Outgoing:
     text: str
     html: str
     composed_at: datetime
+    list_unsubscribe: str | None = None  # newsletters: the one-click unsubscribe URL
 
 
 def build_message(mail: Outgoing) -> EmailMessage:
@@ -38,6 +40,11 @@ def build_message(mail: Outgoing) -> EmailMessage:
     message["Date"] = format_datetime(mail.composed_at)
     message["Message-ID"] = message_id(mail.delivery_id)
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies, please
+    if mail.list_unsubscribe is not None:
+        # RFC 8058: the mail client shows an unsubscribe button and POSTs this body to the URL;
+        # no log-in, no page to click through.
+        message["List-Unsubscribe"] = f"<{mail.list_unsubscribe}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     # Quoted-printable keeps long lines (the reset link) intact for every reader: its soft
     # line breaks disappear on decoding, and the body stays 7-bit safe for any relay.
     message.set_content(mail.text, subtype="plain", charset="utf-8", cte="quoted-printable")

@@ -211,6 +211,7 @@ class DeliverySender:
             text=self._sealer.open(delivery.sealed_text),
             html=self._sealer.open(delivery.sealed_html),
             composed_at=delivery.created_at,
+            list_unsubscribe=delivery.list_unsubscribe,
         )
 
     async def _settle(self, claimed: _Claimed, **values: Any) -> bool:

@@ -4,6 +4,8 @@ One folder per language holds, per kind of email, ``<kind>.txt`` (the plain-text
 ``subject`` block is the subject line) and ``<kind>.html``; ``_labels.txt`` names things (meter
 registers, document types) in that language and is handed to every template as ``labels``.
 HTML is autoescaped, plain text is not; an unknown variable is an error, never an empty gap.
+The HTML layout's one ``<style>`` block is inlined into each element's ``style`` attribute,
+since many mail clients ignore or strip a stylesheet in the head.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from css_inline import CSSInliner
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from notifications.domain.delivery import EmailKind
@@ -37,6 +40,8 @@ class EmailTemplates:
             keep_trailing_newline=True,
             auto_reload=False,
         )
+        # Everything the email needs is in the layout: nothing is ever fetched from elsewhere.
+        self._inliner = CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
         self._labels = {
             language: self._env.get_template(f"{language}/_labels.txt").module for language in LANGUAGES
         }
@@ -48,7 +53,7 @@ class EmailTemplates:
         values: Mapping[str, Any],
         recipient_name: str | None = None,
     ) -> RenderedEmail:
-        labels = self._labels[language]
+        labels: Any = self._labels[language]  # names set by _labels.txt, unknown to the type checker
         context: dict[str, Any] = {
             **values,
             "language": language,
@@ -63,5 +68,11 @@ class EmailTemplates:
         # One line whatever the template's layout: a line break would end the header.
         context["subject"] = " ".join("".join(subject_parts).split())
         text = text_template.render(context)
-        html = self._env.get_template(f"{language}/{kind.value}.html").render(context)
+        html = self._inline_css(self._env.get_template(f"{language}/{kind.value}.html").render(context))
         return RenderedEmail(subject=context["subject"], text=text, html=html)
+
+    def _inline_css(self, html: str) -> str:
+        inlined = self._inliner.inline(html)
+        # The inliner writes a no-break space (amounts, dates) back as "&nbsp;"; the part is
+        # UTF-8, so the character itself reads the same and matches the plain-text part.
+        return inlined.replace("&nbsp;", "\u00a0")

@@ -56,6 +56,8 @@ class SkipReason(StrEnum):
 
     # e.g. a reset link whose token is no longer valid, or a lock that has already ended
     EXPIRED = "expired-before-sending"
+    # no longer recorded: such events are parked until an account is known (use_cases/parking.py);
+    # kept for the rows written before
     NO_RECIPIENT = "no-recipient-known-for-customer"
     # a newer request of the same kind for the same account replaced this one (activation,
     # email change confirmation)

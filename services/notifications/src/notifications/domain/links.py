@@ -1,4 +1,5 @@
-"""Links into the portal's web front end that emails carry; all front-end paths live here."""
+"""Links into the portal's web front end that emails carry; all front-end paths live here,
+and the one API address a mail client calls itself (one-click unsubscribe)."""
 
 from __future__ import annotations
 
@@ -76,3 +77,19 @@ def accept_invitation_link(public_url: str, token: str) -> str:
 
 def register_link(public_url: str) -> str:
     return f"{_base(public_url)}/register"
+
+
+def preferences_link(public_url: str) -> str:
+    """The account's settings page where the newsletters are switched on and off."""
+    return f"{_base(public_url)}/preferences"
+
+
+def unsubscribe_page_link(public_url: str, token: str) -> str:
+    """The front end's page that confirms a newsletter's unsubscribe (a click opens it with a
+    GET, which must change nothing: link scanners follow links too)."""
+    return f"{_base(public_url)}/unsubscribe?token={quote(token, safe='')}"
+
+
+def one_click_unsubscribe_url(api_url: str, token: str) -> str:
+    """The List-Unsubscribe address (RFC 8058): mail clients POST to it, through the gateway."""
+    return f"{_base(api_url)}/notifications/v1/unsubscribe/{quote(token, safe='')}"

@@ -1,7 +1,7 @@
 """Language choice and the way each language writes dates, times, amounts and quantities.
 
-Written out here rather than pulled from a locale library: four languages, a few formats,
-and the output must not depend on the locales installed on the host.
+Babel's CLDR data does the writing: it ships with the package, so the output does not depend
+on the locales installed on the host.
 """
 
 from __future__ import annotations
@@ -11,30 +11,28 @@ from decimal import Decimal
 from typing import get_args
 from zoneinfo import ZoneInfo
 
+from babel import Locale
+from babel.dates import format_date as _cldr_date
+from babel.dates import format_time as _cldr_time
+from babel.dates import get_datetime_format
+from babel.numbers import format_currency, format_decimal
+
 from portal_schemas.types import Language, to_cents
 
 DEFAULT_LANGUAGE: Language = "nl"
 LANGUAGES: tuple[Language, ...] = get_args(Language)
 
-_MONTHS: dict[Language, tuple[str, ...]] = {
-    "nl": ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-           "september", "oktober", "november", "december"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"),
-    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-           "septembre", "octobre", "novembre", "décembre"),
-    "de": ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
-           "September", "Oktober", "November", "Dezember"),
-}  # fmt: skip
-
-# (thousands separator, decimal separator); French groups with a narrow no-break space.
-_SEPARATORS: dict[Language, tuple[str, str]] = {
-    "nl": (".", ","),
-    "en": (",", "."),
-    "fr": ("\u202f", ","),
-    "de": (".", ","),
+# One country's conventions per language. The customers live in the Netherlands (Dutch
+# postcodes, Europe/Amsterdam), hence nl_NL (€ 98,00). English as written in a euro country,
+# Ireland: day before month (1 March 2026) and €98.00, where en_US would write March 1, 2026.
+# French and German as in France and Germany (98,00 €); Belgium's fr_BE and de_BE write
+# amounts and dates the same way.
+_LOCALES: dict[Language, Locale] = {
+    "nl": Locale.parse("nl_NL"),
+    "en": Locale.parse("en_IE"),
+    "fr": Locale.parse("fr_FR"),
+    "de": Locale.parse("de_DE"),
 }
-_NBSP = "\u00a0"
 
 
 def pick_language(value: str | None) -> Language:
@@ -46,57 +44,34 @@ def pick_language(value: str | None) -> Language:
 
 
 def format_date(day: date, language: Language) -> str:
-    month = _MONTHS[language][day.month - 1]
-    if language == "de":
-        return f"{day.day}. {month} {day.year}"
-    if language == "fr" and day.day == 1:
-        return f"1er {month} {day.year}"
-    return f"{day.day} {month} {day.year}"
+    """The long form: 1 maart 2026, 1 March 2026, 1 mars 2026, 1. März 2026."""
+    return _cldr_date(day, "long", locale=_LOCALES[language])
 
 
 def format_datetime(moment: datetime, zone: ZoneInfo, language: Language) -> str:
-    """A moment as the customer's wall clock shows it (``zone``), e.g. 5 maart 2026 om 14:30."""
+    """A moment as the customer's wall clock shows it (``zone``): the long date and the hour
+    and minute, joined the language's way, e.g. 5 maart 2026, 14:30."""
     if moment.tzinfo is None:
         raise ValueError("a naive datetime has no defined local time")
     local = moment.astimezone(zone)
-    day = format_date(local.date(), language)
-    if language == "nl":
-        return f"{day} om {local:%H:%M}"
-    if language == "fr":
-        return f"{day} à {local.hour}h{local:%M}"
-    if language == "de":
-        return f"{day} um {local:%H:%M} Uhr"
-    return f"{day} at {local:%H:%M}"
-
-
-def _group(digits: str, separator: str) -> str:
-    head = len(digits) % 3 or 3
-    parts = [digits[:head]] + [digits[i : i + 3] for i in range(head, len(digits), 3)]
-    return separator.join(parts)
+    locale = _LOCALES[language]
+    # CLDR's "{1}, {0}" (date, time); the long time would add seconds and the zone's name.
+    pattern = str(get_datetime_format("long", locale=locale)).replace("'", "")
+    time = _cldr_time(local, "short", tzinfo=zone, locale=locale)
+    return pattern.replace("{0}", time).replace("{1}", format_date(local.date(), language))
 
 
 def format_money(amount: Decimal, language: Language) -> str:
-    """Euro, rounded half-up to the cent: € 1.234,56 / €1,234.56 / 1 234,56 € / 1.234,56 €."""
-    cents = to_cents(amount)
-    sign = "-" if cents < 0 else ""
-    units, fraction = f"{abs(cents):f}".split(".")
-    thousands, decimal = _SEPARATORS[language]
-    number = f"{_group(units, thousands)}{decimal}{fraction}"
-    if language == "nl":
-        return f"€{_NBSP}{sign}{number}"
-    if language == "en":
-        return f"{sign}€{number}"
-    return f"{sign}{number}{_NBSP}€"
+    """Euro, rounded half-up to the cent: € 1.234,56 / €1,234.56 / 1 234,56 € / 1.234,56 €
+    (with the language's no-break spaces)."""
+    # Babel rounds half-even (2.345 → 2.34); rounding here first leaves it nothing to round.
+    return format_currency(to_cents(amount), "EUR", locale=_LOCALES[language])
 
 
 def format_quantity(value: Decimal, language: Language) -> str:
-    """A meter value with the decimals it has (trailing zeros dropped), grouped by thousands."""
-    text = f"{value.normalize():f}"
-    sign = "-" if text.startswith("-") else ""
-    units, _, fraction = text.lstrip("-").partition(".")
-    thousands, decimal = _SEPARATORS[language]
-    grouped = _group(units, thousands)
-    return f"{sign}{grouped}{decimal}{fraction}" if fraction else f"{sign}{grouped}"
+    """A meter value with the decimals it has (trailing zeros dropped, never rounded), grouped
+    by thousands."""
+    return format_decimal(value, locale=_LOCALES[language], decimal_quantization=False)
 
 
 def format_postcode(postcode: str) -> str:

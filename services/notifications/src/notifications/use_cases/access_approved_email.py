@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 from notifications.domain.delivery import EmailKind, SkipReason
 from notifications.domain.links import accept_invitation_link
 from notifications.domain.locale import format_datetime, pick_language
-from notifications.use_cases.queue_email import Addressee, MailRoom, queue_email, skip_email
-from portal_chassis.dead_letter import PermanentError
-from portal_chassis.sealing import SealingError
+from notifications.use_cases.addressees import account_addressee
+from notifications.use_cases.mailed_secrets import open_secret
+from notifications.use_cases.queue_email import MailRoom, queue_email, skip_email
+from portal_chassis.mail_secrets import SecretPurpose
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.identity import PortalAccessApproved
 
@@ -30,22 +31,23 @@ async def queue_access_approved_email(
             reason=SkipReason.EXPIRED,
             language=language,
             recipient=str(data.email),
+            account_id=data.account_id,
         )
         return
-    try:
-        token = room.sealer.open(data.sealed_token)
-    except SealingError as exc:
-        # A key mismatch, not this message's bad luck: retrying cannot help.
-        raise PermanentError("invitation token cannot be opened with this service's key") from exc
+    token = open_secret(room, data.sealed_token, SecretPurpose.INVITATION_TOKEN)
+    # The account is only invited (activated once a password is chosen): greeted neutrally.
+    to = await account_addressee(
+        uow, room, account_id=data.account_id, email=str(data.email), language=language
+    )
     await queue_email(
         uow,
         room,
         event_id=event_id,
         kind=KIND,
-        to=Addressee(str(data.email), language),
+        to=to,
         values={
             "link": accept_invitation_link(room.settings.public_url, token),
-            "expires_at": format_datetime(data.expires_at, room.settings.zone, language),
+            "expires_at": format_datetime(data.expires_at, room.zone(to), language),
         },
         send_before=data.expires_at,
     )

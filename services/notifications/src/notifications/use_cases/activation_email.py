@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from notifications.db.repositories import Deliveries, Recipients
+from notifications.db.repositories import Deliveries
 from notifications.domain.delivery import EmailKind, SkipReason
 from notifications.domain.links import activation_link
 from notifications.domain.locale import format_datetime, pick_language
+from notifications.use_cases.addressees import account_addressee
 from notifications.use_cases.mailed_secrets import open_link_and_code, stale_reason
-from notifications.use_cases.queue_email import AboutAccount, Addressee, MailRoom, queue_email, skip_email
+from notifications.use_cases.queue_email import AboutAccount, MailRoom, queue_email, skip_email
+from portal_chassis.mail_secrets import SecretPurpose
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.identity import ActivationRequested
 
@@ -28,8 +30,10 @@ async def queue_activation_email(
     if await deliveries.exists(event_id, KIND):
         return  # handled before (the inbox guards too)
     language = pick_language(data.language)
-    known = await Recipients(uow.session).for_account(data.account_id)
-    customer_number = known.customer_number if known is not None else None
+    # Known only when the account was activated before (an address confirmed again).
+    to = await account_addressee(
+        uow, room, account_id=data.account_id, email=str(data.email), language=language
+    )
     about = AboutAccount(data.account_id, occurred_at)
 
     reason = await stale_reason(
@@ -47,13 +51,19 @@ async def queue_activation_email(
             kind=KIND,
             reason=reason,
             language=language,
-            recipient=str(data.email),
-            customer_number=customer_number,
+            recipient=to.email,
+            customer_number=to.customer_number,
             about=about,
         )
         return
 
-    token, code = open_link_and_code(room, data.sealed_token, data.sealed_code, "activation")
+    token, code = open_link_and_code(
+        room,
+        data.sealed_token,
+        data.sealed_code,
+        link=SecretPurpose.ACTIVATION_TOKEN,
+        code=SecretPurpose.ACTIVATION_CODE,
+    )
 
     await deliveries.supersede_pending(
         data.account_id, KIND, up_to=occurred_at, event_id=event_id, reason=SkipReason.SUPERSEDED.value
@@ -63,11 +73,11 @@ async def queue_activation_email(
         room,
         event_id=event_id,
         kind=KIND,
-        to=Addressee(str(data.email), language, customer_number),
+        to=to,
         values={
             "link": activation_link(room.settings.public_url, token),
             "code": code,
-            "expires_at": format_datetime(data.expires_at, room.settings.zone, language),
+            "expires_at": format_datetime(data.expires_at, room.zone(to), language),
         },
         send_before=data.expires_at,
         about=about,

@@ -31,12 +31,12 @@ async def queue_advance_email(uow: UnitOfWork, room: MailRoom, event_id: str, da
         event_id=event_id,
         kind=KIND,
         customer_number=data.customer_number,
-        values=lambda language: {
+        values=lambda to: {
             "changed_by": data.changed_by,
-            "amount": format_money(amount, language) if amount else None,  # None: no advance
-            "previous_amount": _money_or_none(data.previous_amount, language),
-            "recommended_amount": _money_or_none(recommended, language),
-            "effective_from": format_date(data.effective_from, language),
+            "amount": format_money(amount, to.language) if amount else None,  # None: no advance
+            "previous_amount": _money_or_none(data.previous_amount, to.language),
+            "recommended_amount": _money_or_none(recommended, to.language),
+            "effective_from": format_date(data.effective_from, to.language),
             "link": billing_link(room.settings.public_url, data.contract_id),
         },
     )

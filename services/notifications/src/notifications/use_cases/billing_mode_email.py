@@ -22,10 +22,10 @@ async def queue_billing_mode_email(
         event_id=event_id,
         kind=KIND,
         customer_number=data.customer_number,
-        values=lambda language: {
+        values=lambda to: {
             "mode": data.mode,  # named and explained by the templates' labels
             "previous_mode": data.previous_mode,
-            "effective_from": format_date(data.effective_from, language),
+            "effective_from": format_date(data.effective_from, to.language),
             "link": billing_link(room.settings.public_url, data.contract_id),
         },
     )

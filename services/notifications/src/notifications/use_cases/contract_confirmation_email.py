@@ -26,16 +26,16 @@ async def queue_contract_confirmation(
         event_id=event_id,
         kind=KIND,
         customer_number=data.customer_number,
-        values=lambda language: {
+        values=lambda to: {
             "contract_number": data.contract_number,  # None in events written before it existed
             "commodity": data.commodity,
             # Notifications keeps no product catalogue; the code is what the event has.
             "product": data.product_code,
-            "start_date": format_date(data.start_date, language),
+            "start_date": format_date(data.start_date, to.language),
             # ContractCreated carries no conclusion date: the contract is concluded when it is
             # created, so the event's moment, as a day in the customer's zone, stands in for it.
             "withdrawal_until": format_date(
-                calendar_day(occurred_at, room.settings.zone) + timedelta(days=WITHDRAWAL_DAYS), language
+                calendar_day(occurred_at, room.zone(to)) + timedelta(days=WITHDRAWAL_DAYS), to.language
             ),
             "link": contracts_link(room.settings.public_url),
         },

@@ -9,7 +9,8 @@ from __future__ import annotations
 from notifications.domain.delivery import EmailKind
 from notifications.domain.links import contracts_link
 from notifications.domain.locale import pick_language
-from notifications.use_cases.queue_email import Addressee, MailRoom, queue_email
+from notifications.use_cases.addressees import account_addressee
+from notifications.use_cases.queue_email import MailRoom, queue_email
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.identity import ContractLinked
 
@@ -25,8 +26,16 @@ async def queue_contract_linked_email(
         room,
         event_id=event_id,
         kind=KIND,
-        # Filed under the contract's customer: operators look up what was sent about it.
-        to=Addressee(str(data.email), language, data.customer_number),
+        # Filed under the contract's customer: operators look up what was sent about it. The
+        # greeting names the account's own customer, not the holder of a co-held contract.
+        to=await account_addressee(
+            uow,
+            room,
+            account_id=data.account_id,
+            email=str(data.email),
+            language=language,
+            customer_number=data.customer_number,
+        ),
         values={
             "contract_number": data.contract_number,
             # Phrased by the language's labels; an unknown role fails to render, never blank.

@@ -21,7 +21,7 @@ async def queue_document_email(
         event_id=event_id,
         kind=KIND,
         customer_number=data.customer_number,
-        values=lambda language: {
+        values=lambda to: {
             "document_kind": data.kind,
             "title": data.title,
             "link": document_link(room.settings.public_url, data.document_id),

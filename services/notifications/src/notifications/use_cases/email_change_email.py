@@ -8,15 +8,18 @@ after its expiry is not sent. The notice is sent in any case: that someone asked
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
-from notifications.db.repositories import Deliveries, Recipients
+from notifications.db.repositories import Deliveries
 from notifications.domain.addresses import mask_email
 from notifications.domain.delivery import EmailKind, SkipReason
 from notifications.domain.links import confirm_email_link, forgot_password_link
 from notifications.domain.locale import format_datetime, pick_language
+from notifications.use_cases.addressees import account_addressee
 from notifications.use_cases.mailed_secrets import open_link_and_code, stale_reason
 from notifications.use_cases.queue_email import AboutAccount, Addressee, MailRoom, queue_email, skip_email
+from portal_chassis.mail_secrets import SecretPurpose
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.identity import EmailChangeRequested
 
@@ -28,18 +31,19 @@ async def queue_email_change_emails(
     uow: UnitOfWork, room: MailRoom, event_id: str, occurred_at: datetime, data: EmailChangeRequested
 ) -> None:
     language = pick_language(data.language)
-    known = await Recipients(uow.session).for_account(data.account_id)
-    customer_number = known.customer_number if known is not None else None
-    await _queue_confirmation(uow, room, event_id, occurred_at, data, customer_number)
+    old = await account_addressee(
+        uow, room, account_id=data.account_id, email=str(data.old_email), language=language
+    )
+    await _queue_confirmation(uow, room, event_id, occurred_at, data, replace(old, email=str(data.new_email)))
     await queue_email(
         uow,
         room,
         event_id=event_id,
         kind=NOTICE,
-        to=Addressee(str(data.old_email), language, customer_number),
+        to=old,
         values={
             "new_email": mask_email(str(data.new_email)),
-            "requested_at": format_datetime(occurred_at, room.settings.zone, language),
+            "requested_at": format_datetime(occurred_at, room.zone(old), language),
             "link": forgot_password_link(room.settings.public_url),
         },
     )
@@ -51,7 +55,7 @@ async def _queue_confirmation(
     event_id: str,
     occurred_at: datetime,
     data: EmailChangeRequested,
-    customer_number: str | None,
+    to: Addressee,
 ) -> None:
     deliveries = Deliveries(uow.session)
     if await deliveries.exists(event_id, CONFIRMATION):
@@ -74,13 +78,19 @@ async def _queue_confirmation(
             kind=CONFIRMATION,
             reason=reason,
             language=language,
-            recipient=str(data.new_email),
-            customer_number=customer_number,
+            recipient=to.email,
+            customer_number=to.customer_number,
             about=about,
         )
         return
 
-    token, code = open_link_and_code(room, data.sealed_token, data.sealed_code, "email change")
+    token, code = open_link_and_code(
+        room,
+        data.sealed_token,
+        data.sealed_code,
+        link=SecretPurpose.EMAIL_CHANGE_TOKEN,
+        code=SecretPurpose.EMAIL_CHANGE_CODE,
+    )
 
     await deliveries.supersede_pending(
         data.account_id,
@@ -94,11 +104,11 @@ async def _queue_confirmation(
         room,
         event_id=event_id,
         kind=CONFIRMATION,
-        to=Addressee(str(data.new_email), language, customer_number),
+        to=to,
         values={
             "link": confirm_email_link(room.settings.public_url, token),
             "code": code,
-            "expires_at": format_datetime(data.expires_at, room.settings.zone, language),
+            "expires_at": format_datetime(data.expires_at, room.zone(to), language),
         },
         send_before=data.expires_at,
         about=about,

@@ -26,12 +26,12 @@ async def queue_invoice_email(uow: UnitOfWork, room: MailRoom, event_id: str, da
         event_id=event_id,
         kind=KIND,
         customer_number=data.customer_number,
-        values=lambda language: {
+        values=lambda to: {
             "kind": data.kind,
             "invoice_number": data.invoice_number,
-            "total": format_money(data.total_incl_vat, language),
+            "total": format_money(data.total_incl_vat, to.language),
             "refund": data.total_incl_vat < 0,
-            "due_date": format_date(data.due_date, language),
+            "due_date": format_date(data.due_date, to.language),
             "link": invoice_link(public_url, data.invoice_id),
             # The event names the credited invoice by id only: linked, not numbered.
             "credited_link": (

@@ -20,12 +20,12 @@ async def queue_move_email(uow: UnitOfWork, room: MailRoom, event_id: str, data:
         event_id=event_id,
         kind=KIND,
         customer_number=data.customer_number,
-        values=lambda language: {
+        values=lambda to: {
             # The event carries postcodes only; street and house number stay in contracts.
             "old_postcode": format_postcode(data.old_supply_postcode),
             "new_postcode": format_postcode(data.new_supply_postcode),
-            "move_out_date": format_date(data.move_out_date, language),
-            "move_in_date": format_date(data.move_in_date, language),
+            "move_out_date": format_date(data.move_out_date, to.language),
+            "move_in_date": format_date(data.move_in_date, to.language),
             "link": contracts_link(room.settings.public_url),
         },
     )

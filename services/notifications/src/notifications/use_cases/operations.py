@@ -1,12 +1,12 @@
-"""What operators do with the delivery log from the command line (no HTTP view yet: that
-needs the admin authentication a later issue brings)."""
+"""What operators do with the delivery log from the command line; the same log is searchable
+and resendable over HTTP (use_cases/delivery_log.py, /v1/admin/deliveries)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from notifications.db.repositories import Deliveries
+from notifications.db.repositories import Deliveries, ParkedEvents
 from notifications.domain.delivery import DeliveryStatus
 from portal_chassis.uow import UnitOfWork
 
@@ -26,6 +26,7 @@ class FailedDelivery:
 class DeliveryReport:
     counts: dict[tuple[str, str], int]  # (kind, status) -> deliveries
     failed: list[FailedDelivery]
+    parked: int = 0  # events waiting for their customer's first account (use_cases/parking.py)
 
 
 async def delivery_report(uow: UnitOfWork, failed_limit: int = 50) -> DeliveryReport:
@@ -34,6 +35,7 @@ async def delivery_report(uow: UnitOfWork, failed_limit: int = 50) -> DeliveryRe
     return DeliveryReport(
         counts=await deliveries.counts(),
         failed=[FailedDelivery(d.id, d.kind, d.attempts, d.last_error, d.created_at) for d in failed],
+        parked=await ParkedEvents(uow.session).count(),
     )
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from notifications.db.repositories import Recipients
 from notifications.domain.delivery import EmailKind, SkipReason
 from notifications.domain.links import password_reset_link
 from notifications.domain.locale import format_datetime, pick_language
-from notifications.use_cases.queue_email import Addressee, MailRoom, queue_email, skip_email
-from portal_chassis.dead_letter import PermanentError
-from portal_chassis.sealing import SealingError
+from notifications.use_cases.addressees import account_addressee
+from notifications.use_cases.mailed_secrets import open_secret
+from notifications.use_cases.queue_email import MailRoom, queue_email, skip_email
+from portal_chassis.mail_secrets import SecretPurpose
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.identity import PasswordResetRequested
 
@@ -21,8 +21,9 @@ async def queue_password_reset_email(
     uow: UnitOfWork, room: MailRoom, event_id: str, data: PasswordResetRequested
 ) -> None:
     language = pick_language(data.language)
-    known = await Recipients(uow.session).for_account(data.account_id)
-    customer_number = known.customer_number if known is not None else None
+    to = await account_addressee(
+        uow, room, account_id=data.account_id, email=str(data.email), language=language
+    )
     if data.expired(datetime.now(UTC)):
         # Arrived too late (a long consumer outage, a replay): a dead link helps nobody.
         await skip_email(
@@ -31,29 +32,27 @@ async def queue_password_reset_email(
             kind=KIND,
             reason=SkipReason.EXPIRED,
             language=language,
-            recipient=str(data.email),
-            customer_number=customer_number,
+            recipient=to.email,
+            customer_number=to.customer_number,
+            account_id=to.account_id,
         )
         return
-    try:
-        token = room.sealer.open(data.sealed_token)
-        code = room.sealer.open(data.sealed_code) if data.sealed_code else None
-    except SealingError as exc:
-        # Not this message's bad luck but a key mismatch: retrying cannot help.
-        raise PermanentError("reset token cannot be opened with this service's key") from exc
+    token = open_secret(room, data.sealed_token, SecretPurpose.PASSWORD_RESET_TOKEN)
+    sealed_code = data.sealed_code
+    code = open_secret(room, sealed_code, SecretPurpose.PASSWORD_RESET_CODE) if sealed_code else None
     await queue_email(
         uow,
         room,
         event_id=event_id,
         kind=KIND,
-        to=Addressee(str(data.email), language, customer_number),
+        to=to,
         values={
             "link": password_reset_link(room.settings.public_url, token),
-            "expires_at": format_datetime(data.expires_at, room.settings.zone, language),
+            "expires_at": format_datetime(data.expires_at, room.zone(to), language),
             # The app's short-lived code; older events carry none and the email shows only the link.
             "code": code,
             "code_expires_at": (
-                format_datetime(data.code_expires_at, room.settings.zone, language)
+                format_datetime(data.code_expires_at, room.zone(to), language)
                 if data.code_expires_at
                 else None
             ),

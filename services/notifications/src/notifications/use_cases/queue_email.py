@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -20,6 +21,7 @@ from notifications.db.tables import Delivery
 from notifications.delivery.templates import EmailTemplates
 from notifications.domain.delivery import DeliveryStatus, EmailKind, SkipReason, delivery_id
 from notifications.settings import NotificationsSettings
+from portal_chassis.mail_secrets import MailSecretsDecrypter
 from portal_chassis.sealing import Sealer
 from portal_chassis.uow import UnitOfWork
 from portal_schemas.types import Language
@@ -34,6 +36,11 @@ class MailRoom:
     sealer: Sealer
     templates: EmailTemplates
     wake_sender: Callable[[], None]
+    mail_secrets: MailSecretsDecrypter  # opens the tokens and codes identity sends (mailed_secrets)
+
+    def zone(self, to: Addressee) -> ZoneInfo:
+        """The zone the addressee reads dates and times in: theirs, else the supplier's."""
+        return to.time_zone or self.settings.zone
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,10 @@ class Addressee:
     language: Language
     customer_number: str | None = None
     name: str | None = None  # to greet them by; a neutral greeting when unknown
+    time_zone: ZoneInfo | None = None  # the account's choice; None: the supplier's (MailRoom.zone)
+    # The portal account written to, filed on the delivery so the account's messages can be
+    # listed; None when the address belongs to no account (yet).
+    account_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +74,7 @@ async def queue_email(
     values: Mapping[str, Any],
     send_before: datetime | None = None,
     about: AboutAccount | None = None,
+    list_unsubscribe: str | None = None,
 ) -> Delivery | None:
     """Render and store one pending email; None if this event already has one of this kind."""
     deliveries = Deliveries(uow.session)
@@ -75,7 +87,7 @@ async def queue_email(
         event_id=event_id,
         kind=kind.value,
         customer_number=to.customer_number,
-        account_id=about.account_id if about is not None else None,
+        account_id=about.account_id if about is not None else to.account_id,
         event_occurred_at=about.occurred_at if about is not None else None,
         recipient=to.email,
         language=to.language,
@@ -87,6 +99,7 @@ async def queue_email(
         created_at=now,
         next_attempt_at=now,
         send_before=send_before,
+        list_unsubscribe=list_unsubscribe,  # newsletters: the one-click unsubscribe address
     )
     deliveries.add(delivery)
     _after_commit(uow, room.wake_sender)
@@ -103,6 +116,7 @@ async def skip_email(
     recipient: str | None = None,
     customer_number: str | None = None,
     about: AboutAccount | None = None,
+    account_id: str | None = None,
 ) -> None:
     """Record that an event deliberately produced no email, and why."""
     deliveries = Deliveries(uow.session)
@@ -114,7 +128,7 @@ async def skip_email(
             event_id=event_id,
             kind=kind.value,
             customer_number=customer_number,
-            account_id=about.account_id if about is not None else None,
+            account_id=about.account_id if about is not None else account_id,
             event_occurred_at=about.occurred_at if about is not None else None,
             recipient=recipient,
             language=language,

@@ -31,11 +31,11 @@ async def queue_reading_confirmation(
         event_id=event_id,
         kind=KIND,
         customer_number=data.customer_number,
-        values=lambda language: {
+        values=lambda to: {
             "register": data.register_type,
-            "value": format_quantity(data.value, language),
+            "value": format_quantity(data.value, to.language),
             "unit": data.unit,
-            "read_on": format_date(calendar_day(data.read_at, room.settings.zone), language),
+            "read_on": format_date(calendar_day(data.read_at, room.zone(to)), to.language),
             "link": readings_link(room.settings.public_url),
             "unusual": data.confirmed_unusual,
             "final": data.final,

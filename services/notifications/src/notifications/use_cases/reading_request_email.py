@@ -25,13 +25,13 @@ async def queue_reading_reminder(
         event_id=event_id,
         kind=REMINDER,
         customer_number=data.customer_number,
-        values=lambda language: {
+        values=lambda to: {
             "registers": list(data.registers),  # named by the templates' labels
-            "due_on": format_date(data.due_on, language),
+            "due_on": format_date(data.due_on, to.language),
             "last_read_on": (
                 None
                 if data.last_read_at is None
-                else format_date(calendar_day(data.last_read_at, room.settings.zone), language)
+                else format_date(calendar_day(data.last_read_at, room.zone(to)), to.language)
             ),
             "link": submit_reading_link(room.settings.public_url, data.contract_id),
         },
@@ -47,9 +47,9 @@ async def queue_final_reading_request(
         event_id=event_id,
         kind=FINAL,
         customer_number=data.customer_number,
-        values=lambda language: {
+        values=lambda to: {
             "registers": list(data.registers),
-            "end_date": format_date(data.end_date, language),
+            "end_date": format_date(data.end_date, to.language),
             "link": submit_reading_link(room.settings.public_url, data.contract_id),
         },
     )

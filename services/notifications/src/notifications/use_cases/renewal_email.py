@@ -20,11 +20,11 @@ async def queue_renewal_email(uow: UnitOfWork, room: MailRoom, event_id: str, da
         event_id=event_id,
         kind=KIND,
         customer_number=data.customer_number,
-        values=lambda language: {
+        values=lambda to: {
             "contract_number": data.contract_number,  # None in events written before it existed
             "commodity": data.commodity,
             "product": data.product_code,
-            "fixed_term_end": format_date(data.fixed_term_end, language),
+            "fixed_term_end": format_date(data.fixed_term_end, to.language),
             "link": renewal_link(room.settings.public_url, data.contract_id),
         },
     )

@@ -31,9 +31,9 @@ async def queue_consent_granted_email(
         event_id=event_id,
         kind=GRANTED,
         customer_number=data.customer_number,
-        values=lambda language: {
-            "granted_on": format_date(calendar_day(data.granted_at, room.settings.zone), language),
-            "data_expected_by": format_date(data.data_expected_by, language),
+        values=lambda to: {
+            "granted_on": format_date(calendar_day(data.granted_at, room.zone(to)), to.language),
+            "data_expected_by": format_date(data.data_expected_by, to.language),
             "link": consumption_link(room.settings.public_url, data.contract_id),
         },
     )
@@ -48,8 +48,8 @@ async def queue_consent_revoked_email(
         event_id=event_id,
         kind=REVOKED,
         customer_number=data.customer_number,
-        values=lambda language: {
-            "revoked_on": format_date(calendar_day(data.revoked_at, room.settings.zone), language),
+        values=lambda to: {
+            "revoked_on": format_date(calendar_day(data.revoked_at, room.zone(to)), to.language),
             "link": smart_meter_consent_link(room.settings.public_url, data.contract_id),
         },
     )

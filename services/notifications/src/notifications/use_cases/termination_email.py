@@ -29,9 +29,12 @@ KIND = EmailKind.CONTRACT_TERMINATED
 async def queue_termination_email(
     uow: UnitOfWork, room: MailRoom, event_id: str, data: ContractTerminated
 ) -> None:
-    to = await addressee_or_skip(uow, event_id=event_id, kind=KIND, customer_number=data.customer_number)
+    # First, before anything is written: with nobody to write to, the event parks (raises).
+    to = await addressee_or_skip(
+        uow, room, event_id=event_id, kind=KIND, customer_number=data.customer_number
+    )
     if to is None:
-        return
+        return  # parked too long: recorded as skipped, and no terms count as mailed
     notices = TerminationNotices(uow.session)
     mailed = await notices.for_contract(data.contract_id)
     fee = to_cents(data.termination_fee)
@@ -45,6 +48,7 @@ async def queue_termination_email(
             language=to.language,
             recipient=to.email,
             customer_number=data.customer_number,
+            account_id=to.account_id,
         )
         return
     queued = await queue_email(

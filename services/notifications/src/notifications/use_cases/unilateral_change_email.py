@@ -27,11 +27,11 @@ async def queue_unilateral_change_email(
         event_id=event_id,
         kind=KIND,
         customer_number=data.customer_number,
-        values=lambda language: {
+        values=lambda to: {
             "change_kind": data.kind,
             # Written by operations, as it is; autoescaped in the HTML part.
             "description": data.description,
-            "effective_date": format_date(data.effective_date, language),
+            "effective_date": format_date(data.effective_date, to.language),
             "link": contracts_link(room.settings.public_url),
         },
     )

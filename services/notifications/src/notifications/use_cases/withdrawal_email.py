@@ -23,10 +23,10 @@ async def queue_withdrawal_email(
         event_id=event_id,
         kind=KIND,
         customer_number=data.customer_number,
-        values=lambda language: {
-            "withdrawn_on": format_date(data.withdrawn_on, language),
+        values=lambda to: {
+            "withdrawn_on": format_date(data.withdrawn_on, to.language),
             # None when supply never started; else what was supplied is settled, without a fee.
-            "last_supply_day": format_date(last_supply_day, language) if last_supply_day else None,
+            "last_supply_day": format_date(last_supply_day, to.language) if last_supply_day else None,
             "link": contracts_link(room.settings.public_url),
         },
     )
