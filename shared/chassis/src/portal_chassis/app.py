@@ -92,7 +92,7 @@ def build_service(
                 log.info(
                     "request",
                     method=request.method,
-                    path=request.url.path,
+                    path=_logged_path(request),
                     status=response.status_code,
                     duration_ms=round((time.perf_counter() - started) * 1000, 1),
                 )
@@ -120,3 +120,12 @@ def _safe_id(value: str | None) -> str | None:
 def runtime_of(app: FastAPI) -> ServiceRuntime:
     runtime: ServiceRuntime = app.state.runtime
     return runtime
+
+
+def _logged_path(request: Request) -> str:
+    """The route's template (``/v1/unsubscribe/{token}``), not the path as requested: paths can
+    carry what must stay out of logs (an unsubscribe token, a customer's invoice id). A request
+    no route matched is logged as such; its path is whatever the caller typed."""
+    route = request.scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else "(no route)"
