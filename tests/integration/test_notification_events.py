@@ -73,10 +73,6 @@ def words(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
-def unique_number() -> str:
-    return str(uuid.uuid4().int)[:9]
-
-
 @dataclass(frozen=True)
 class Person:
     """A customer with a portal account notifications knows, writing in ``language``."""
@@ -91,9 +87,9 @@ NewPerson = Callable[[Language], Person]
 
 
 @pytest.fixture
-def person(kafka: Any) -> NewPerson:
+def person(kafka: Any, helpers: Any) -> NewPerson:
     def make(language: Language) -> Person:
-        number = unique_number()
+        number = helpers.new_customer_number()
         someone = Person(number, str(uuid.uuid4()), f"post{number}@example.nl", language)
         activated = AccountActivated(
             account_id=someone.account_id,

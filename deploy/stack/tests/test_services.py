@@ -177,3 +177,8 @@ def test_a_compose_env_from_before_the_mail_keys_gets_them_appended(tmp_path: Pa
         "IDENTITY_MAIL_SECRETS_PUBLIC_KEY",
     ]
     assert write_compose_env(path) == (path, False)
+
+    unterminated = tmp_path / "edited.env"
+    unterminated.write_text("POSTGRES_PASSWORD=kept")  # no line end after the last line
+    write_compose_env(unterminated)
+    assert unterminated.read_text().splitlines()[0] == "POSTGRES_PASSWORD=kept"

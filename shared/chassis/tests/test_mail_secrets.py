@@ -7,6 +7,7 @@ import base64
 import json
 
 import pytest
+from joserfc import jwe
 from joserfc.jwk import ECKey
 
 from portal_chassis.mail_secrets import (
@@ -93,6 +94,17 @@ def test_another_key_pair_cannot_open_it(keys: tuple[str, str]) -> None:
 def test_garbage_is_refused_with_the_one_error(keys: tuple[str, str], value: str) -> None:
     with pytest.raises(MailSecretsError):
         MailSecretsDecrypter(keys[0]).decrypt(value, SecretPurpose.PASSWORD_RESET_TOKEN)
+
+
+def test_bytes_that_are_no_text_are_refused_with_the_one_error(keys: tuple[str, str]) -> None:
+    """The public key is no secret: anyone who can write to the topic can encrypt with it."""
+    private, public = keys
+    header = {"alg": "ECDH-ES+A256KW", "enc": "A256GCM", "purpose": "activation-code"}
+    registry = jwe.JWERegistry(algorithms=[header["alg"], header["enc"]], strict_check_header=False)
+    value = jwe.encrypt_compact(header, b"\xff\xfe", ECKey.import_key(json.loads(public)), registry=registry)
+
+    with pytest.raises(MailSecretsError, match="not text"):
+        MailSecretsDecrypter(private).decrypt(value, SecretPurpose.ACTIVATION_CODE)
 
 
 def test_a_fernet_token_is_not_taken_for_a_jwe() -> None:

@@ -109,7 +109,10 @@ class MailSecretsDecrypter:
             raise MailSecretsError(f"mail secret is not a {purpose}")
         if opened.plaintext is None:
             raise MailSecretsError("mail secret is empty")
-        return opened.plaintext.decode()
+        try:
+            return opened.plaintext.decode()
+        except UnicodeDecodeError as exc:  # authentic, but not what identity encrypts
+            raise MailSecretsError("mail secret is not text") from exc
 
 
 def is_jwe(value: str) -> bool:
