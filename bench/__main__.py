@@ -1,12 +1,12 @@
 """Runs every benchmark of the suite (or one, with ``--only``) and prints its figures.
 
-    uv run python -m bench [--only login|pipeline|ingestion|queries|billing|documents]
+    uv run python -m bench [--only login|pipeline|ingestion|queries|billing|documents|notifications]
                            [options of the benchmarks run]
 
 Without ``--only`` the log-in benchmark runs first, then the event pipeline, then the
 smart-meter feed ingestion, then the consumption queries, then the billing run, then the invoice
-PDF renders. Only the selected benchmarks are imported, so ``--only pipeline`` does not need
-identity to import.
+PDF renders, then notifications' email renders, campaign queuing and sending. Only the selected
+benchmarks are imported, so ``--only pipeline`` does not need identity to import.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ BENCHMARKS = {
     "queries": "bench.metering_queries",
     "billing": "bench.billing",
     "documents": "bench.billing_documents",
+    "notifications": "bench.notifications",
 }
 
 
