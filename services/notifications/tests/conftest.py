@@ -23,7 +23,7 @@ from notifications.delivery.sender import DeliverySender
 from notifications.settings import NotificationsSettings
 from portal_chassis.mail_secrets import MailSecretsEncrypter, generate_key_pair
 from portal_chassis.sealing import Sealer
-from portal_chassis.testing import Harness, service_under_test
+from portal_chassis.testing import Harness, TokenFactory, service_under_test
 from portal_schemas.identity import AccountActivated
 
 logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command
@@ -177,6 +177,14 @@ def app(settings: NotificationsSettings) -> FastAPI:
 async def service(app: FastAPI) -> AsyncIterator[Harness]:
     async with service_under_test(app, Base.metadata) as harness:
         yield harness
+
+
+@pytest.fixture
+def tokens(app: FastAPI) -> TokenFactory:
+    """Signs customers' and operators' tokens the app under test accepts."""
+    factory = TokenFactory()
+    factory.install(app)
+    return factory
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Every email greets by the customer's name when contracts sent one, writes moments in the
 account's time zone, and is filed under the account (and the customer, where known); the
-customer contacts read model keeps the newest name and language, the name sealed."""
+customer contacts read model keeps the newest name, sealed."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from notifications.db.repositories import CustomerContacts
 from portal_chassis.sealing import Sealer
 from portal_chassis.testing import Harness
 from portal_schemas import Envelope
-from portal_schemas.contracts import ContractCreated, CustomerDetailsChanged, CustomerRegistered
+from portal_schemas.contracts import ContractCreated, CustomerDetailsChanged
 from portal_schemas.identity import ContractLinked, PasswordChanged, PreferencesChanged
 
 from .conftest import text_and_html
@@ -23,11 +23,6 @@ def named(customer_number: str, sealed_name: str | None, at: dt.datetime) -> Env
         customer_number=customer_number, payment_method="direct_debit", sealed_name=sealed_name
     )
     return Envelope.wrap(details, subject=customer_number, producer="contracts", occurred_at=at)
-
-
-def registered(customer_number: str, language: str, at: dt.datetime) -> Envelope:
-    data = CustomerRegistered(customer_number=customer_number, segment="private", language=language)  # type: ignore[arg-type]
-    return Envelope.wrap(data, subject=customer_number, producer="contracts", occurred_at=at)
 
 
 async def prefer_zone(service: Harness, account_id: str, zone: str | None, at: dt.datetime = T0) -> None:
@@ -53,25 +48,17 @@ def password_changed(account_id: str = "account-1") -> PasswordChanged:
     )
 
 
-async def test_the_newest_name_and_language_win_and_the_name_stays_sealed(
-    service: Harness, sealer: Sealer
-) -> None:
+async def test_the_newest_name_wins_and_stays_sealed(service: Harness, sealer: Sealer) -> None:
     newer = named("100200300", sealer.seal("Sanne de Vries"), T0 + dt.timedelta(days=2))
     older = named("100200300", sealer.seal("Sanne Jansen"), T0 + dt.timedelta(days=1))
     for envelope in (newer, older, named("100200300", None, T0 + dt.timedelta(days=3)), newer):
         await service.redeliver(envelope, CustomerDetailsChanged.topic())
-    for envelope in (
-        registered("100200300", "fr", T0 + dt.timedelta(days=2)),
-        registered("100200300", "de", T0),
-    ):
-        await service.redeliver(envelope, CustomerRegistered.topic())
 
     async with service.runtime.sessions() as session:
         contact = await CustomerContacts(session).get("100200300")
     assert contact is not None and contact.sealed_name is not None
     assert "Sanne" not in contact.sealed_name  # kept as it travelled
     assert sealer.open(contact.sealed_name) == "Sanne de Vries"
-    assert contact.language == "fr"
 
 
 async def test_an_identity_email_greets_by_name_in_the_accounts_zone(

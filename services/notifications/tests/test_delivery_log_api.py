@@ -10,7 +10,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import select
 
 from notifications.db.tables import Delivery
@@ -22,13 +21,6 @@ from portal_schemas.billing import PaymentReminderDue, PaymentReturned
 CUSTOMER = "100200300"
 ACCOUNT = f"account-{CUSTOMER}"
 OTHER = "400500600"
-
-
-@pytest.fixture
-def tokens(app: FastAPI) -> TokenFactory:
-    factory = TokenFactory()
-    factory.install(app)
-    return factory
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from fastapi import FastAPI
 from pydantic import SecretStr, ValidationError
 from sqlalchemy import func, select
 
@@ -34,13 +33,6 @@ NL = {
     "body": "Eerste alinea\nmet twee regels.\n\nTweede <b>alinea</b>.",
 }
 EN = {"subject": "News from your energy supplier", "body": "First paragraph.\n\n\nSecond paragraph."}
-
-
-@pytest.fixture
-def tokens(app: FastAPI) -> TokenFactory:
-    factory = TokenFactory()
-    factory.install(app)
-    return factory
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 """recipients, customer contacts, parked events, campaigns and deliveries
 
-Revision ID: 54c92c3ee30d
+Revision ID: 8b9a4e0e93d2
 Revises: 
-Create Date: 2026-11-24 02:38:22.530417
+Create Date: 2026-11-24 03:12:09.869126
 """
 from collections.abc import Sequence
 
@@ -11,7 +11,7 @@ from alembic import op
 import portal_chassis.columns
 from portal_chassis.migrations import create_outbox_and_inbox_v1, drop_outbox_and_inbox_v1
 
-revision: str = '54c92c3ee30d'
+revision: str = '8b9a4e0e93d2'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -32,8 +32,6 @@ def upgrade() -> None:
     sa.Column('customer_number', sa.String(length=20), nullable=False),
     sa.Column('sealed_name', sa.Text(), nullable=True),
     sa.Column('name_updated_at', portal_chassis.columns.UtcDateTime(), nullable=True),
-    sa.Column('language', sa.String(length=2), nullable=True),
-    sa.Column('language_updated_at', portal_chassis.columns.UtcDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('customer_number')
     )
     op.create_table('deliveries',

@@ -22,7 +22,7 @@ from notifications.use_cases.advance_email import queue_advance_email
 from notifications.use_cases.billing_mode_email import queue_billing_mode_email
 from notifications.use_cases.contract_confirmation_email import queue_contract_confirmation
 from notifications.use_cases.contract_linked_email import queue_contract_linked_email
-from notifications.use_cases.customer_contacts import keep_customer_language, keep_customer_name
+from notifications.use_cases.customer_contacts import keep_customer_name
 from notifications.use_cases.document_email import queue_document_email
 from notifications.use_cases.email_change_email import queue_email_change_emails
 from notifications.use_cases.invoice_email import queue_invoice_email
@@ -66,7 +66,6 @@ from portal_schemas.contracts import (
     ContractTerminated,
     ContractWithdrawn,
     CustomerDetailsChanged,
-    CustomerRegistered,
     DocumentAvailable,
     RenewalProposed,
     UnilateralChangeAnnounced,
@@ -151,11 +150,7 @@ def event_handlers(room: MailRoom) -> EventHandlers:
     async def on_preferences_changed(uow: UnitOfWork, event: Envelope, data: PreferencesChanged) -> None:
         await keep_preferences(uow, data, as_of=event.occurred_at)
 
-    # Contracts' side of the read model: the language and the name to greet by.
-    @handlers.on(CustomerRegistered, name="customer-contacts-language")
-    async def on_customer_registered(uow: UnitOfWork, event: Envelope, data: CustomerRegistered) -> None:
-        await keep_customer_language(uow, data, as_of=event.occurred_at)
-
+    # Contracts' side of the read model: the name to greet by.
     @handlers.on(CustomerDetailsChanged, name="customer-contacts-name")
     async def on_customer_details_changed(
         uow: UnitOfWork, event: Envelope, data: CustomerDetailsChanged

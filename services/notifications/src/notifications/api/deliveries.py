@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from pydantic import AwareDatetime
 
-from notifications.api.deps import NowDep, WakeSenderDep
+from notifications.api.deps import NowDep, WakeSenderDep, problem
 from notifications.api.schemas import DeliveryOut
 from notifications.domain.delivery import DeliveryStatus, EmailKind
 from notifications.use_cases.delivery_log import DeliveryFilters, find_deliveries, get_delivery, resend
@@ -15,7 +15,6 @@ from portal_chassis.auth import OperatorDep
 from portal_chassis.deps import UowDep
 from portal_chassis.logging import get_logger
 from portal_chassis.pagination import Page, PageDep
-from portal_chassis.problems import MEDIA_TYPE
 
 log = get_logger(__name__)
 
@@ -24,14 +23,10 @@ router = APIRouter(prefix="/v1/admin/deliveries", tags=["operations"])
 DeliveryId = Annotated[str, Path(min_length=1, max_length=36, description="The delivery's id")]
 
 
-def _problem(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {MEDIA_TYPE: {}}}
-
-
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: _problem("No delivery with this id")}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: problem("No delivery with this id")}
 RESEND_ERRORS: dict[int | str, dict[str, Any]] = {
     **NOT_FOUND,
-    409: _problem(
+    409: problem(
         "Not resendable: still queued (delivery-still-queued), never composed "
         "(delivery-never-rendered), past its send_before (delivery-expired), replaced by a newer "
         "request (delivery-superseded), or changed meanwhile (delivery-changed)"

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request, status
+from fastapi import APIRouter, Path, status
 
-from notifications.api.deps import NowDep
+from notifications.api.deps import MailRoomDep, NowDep, problem
 from notifications.api.newsletter_schemas import (
     CampaignDeliveries,
     CampaignOut,
@@ -17,35 +17,23 @@ from notifications.api.newsletter_schemas import (
 )
 from notifications.domain.unsubscribe import TOKEN_MAX_LENGTH
 from notifications.use_cases.campaigns import campaign_report, send_campaign
-from notifications.use_cases.queue_email import MailRoom
 from notifications.use_cases.unsubscribe import Subscription, look_at_link, unsubscribe
 from portal_chassis.auth import OperatorDep
 from portal_chassis.deps import UowDep
-from portal_chassis.problems import MEDIA_TYPE
 
 admin = APIRouter(prefix="/v1/admin/campaigns", tags=["operations"])
 router = APIRouter(prefix="/v1/unsubscribe", tags=["newsletters"])
 
 
-def get_mail_room(request: Request) -> MailRoom:
-    room: MailRoom = request.app.state.mail_room
-    return room
-
-
-MailRoomDep = Annotated[MailRoom, Depends(get_mail_room)]
 CampaignId = Annotated[str, Path(min_length=1, max_length=36, description="The campaign's id")]
 Token = Annotated[
     str, Path(min_length=1, max_length=TOKEN_MAX_LENGTH, description="From the List-Unsubscribe header")
 ]
 
 
-def _problem(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {MEDIA_TYPE: {}}}
-
-
-_OPERATOR: dict[int | str, dict[str, Any]] = {401: _problem("`not-authenticated`: no valid operations token")}
+_OPERATOR: dict[int | str, dict[str, Any]] = {401: problem("`not-authenticated`: no valid operations token")}
 _UNKNOWN_LINK: dict[int | str, dict[str, Any]] = {
-    404: _problem("`unsubscribe-link-unknown`: not a link we made (made up, altered or cut)")
+    404: problem("`unsubscribe-link-unknown`: not a link we made (made up, altered or cut)")
 }
 # RFC 8058: the client POSTs "List-Unsubscribe=One-Click" as a form; the body is not needed.
 _ONE_CLICK_BODY: dict[str, Any] = {
@@ -67,7 +55,7 @@ _ONE_CLICK_BODY: dict[str, Any] = {
     "",
     status_code=status.HTTP_202_ACCEPTED,
     summary="Send a newsletter to every account opted in to it (each POST is a new campaign)",
-    responses={**_OPERATOR, 422: _problem("`validation`: the field is named; nothing is queued")},
+    responses={**_OPERATOR, 422: problem("`validation`: the field is named; nothing is queued")},
 )
 async def post_campaign(
     body: CampaignRequest, operator: OperatorDep, uow: UowDep, room: MailRoomDep
@@ -81,7 +69,7 @@ async def post_campaign(
 @admin.get(
     "/{campaign_id}",
     summary="A campaign and what became of its emails",
-    responses={**_OPERATOR, 404: _problem("`campaign-not-found`")},
+    responses={**_OPERATOR, 404: problem("`campaign-not-found`")},
 )
 async def get_campaign(campaign_id: CampaignId, operator: OperatorDep, uow: UowDep) -> CampaignOut:
     report = await campaign_report(uow, campaign_id)

@@ -302,18 +302,21 @@ class Campaigns:
     async def get(self, campaign_id: str) -> Campaign | None:
         return await self.session.get(Campaign, campaign_id)
 
-    async def opted_in(self, newsletter: str) -> list[Recipient]:
+    async def opted_in(self, newsletter: str) -> list[tuple[Recipient, str | None]]:
         """The recipients who said yes to this newsletter (never those who did not answer),
-        in a stable order."""
+        in a stable order, each with its customer's sealed name (None when none is known)."""
         chosen = {
             "offers": Recipient.offers,
             "news": Recipient.news,
             "energy_saving_advice": Recipient.energy_saving_advice,
         }[newsletter]
-        rows = await self.session.scalars(
-            select(Recipient).where(chosen.is_(True)).order_by(Recipient.account_id)
+        rows = await self.session.execute(
+            select(Recipient, CustomerContact.sealed_name)
+            .outerjoin(CustomerContact, CustomerContact.customer_number == Recipient.customer_number)
+            .where(chosen.is_(True))
+            .order_by(Recipient.account_id)
         )
-        return list(rows)
+        return [(recipient, sealed_name) for recipient, sealed_name in rows.tuples()]
 
     async def delivery_counts(self, campaign_id: str) -> dict[str, int]:
         """The campaign's deliveries per status."""

@@ -41,16 +41,14 @@ class Recipient(Base):
 
 
 class CustomerContact(Base):
-    """What contracts says about a customer: the name to greet them by (sealed, as it travels)
-    and the language of their contracts, used when no account has chosen one."""
+    """What contracts says about a customer: the name to greet them by (sealed, as it travels).
+    Also the row a parking and an activation for the customer lock, so they never miss each other."""
 
     __tablename__ = "customer_contacts"
 
     customer_number: Mapped[str] = mapped_column(String(20), primary_key=True)
     sealed_name: Mapped[str | None] = mapped_column(Text)
     name_updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # of the event that set it
-    language: Mapped[str | None] = mapped_column(String(2))
-    language_updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class ParkedEvent(Base):

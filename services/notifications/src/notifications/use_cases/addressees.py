@@ -5,6 +5,7 @@ and the time zone to write moments in (the account's choice, else the supplier's
 
 from __future__ import annotations
 
+from dataclasses import replace
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from notifications.db.repositories import CustomerContacts, Recipients
@@ -39,35 +40,40 @@ async def account_addressee(
     known = await Recipients(uow.session).for_account(account_id)
     if known is None:
         return Addressee(email, language, customer_number, account_id=account_id)
-    return Addressee(
-        email,
-        language,
-        customer_number or known.customer_number,
-        name=await customer_name(uow, room, known.customer_number),
-        time_zone=time_zone_of(known),
-        account_id=account_id,
+    # The event's own address and language, not those on file (an address being confirmed).
+    return replace(
+        await recipient_addressee(uow, room, known),
+        email=email,
+        language=language,
+        customer_number=customer_number or known.customer_number,
     )
 
 
 async def recipient_addressee(uow: UnitOfWork, room: MailRoom, recipient: Recipient) -> Addressee:
     """The account that receives a customer's mail, filed under that customer."""
+    contact = await CustomerContacts(uow.session).get(recipient.customer_number)
+    return addressee_of(room, recipient, contact.sealed_name if contact is not None else None)
+
+
+def addressee_of(room: MailRoom, recipient: Recipient, sealed_name: str | None) -> Addressee:
+    """``recipient_addressee`` for a caller that fetched the customer's sealed name itself
+    (a campaign, for all its recipients in one query)."""
     return Addressee(
         recipient.email,
         pick_language(recipient.language),
         recipient.customer_number,
-        name=await customer_name(uow, room, recipient.customer_number),
+        name=_open_name(room, sealed_name),
         time_zone=time_zone_of(recipient),
         account_id=recipient.account_id,
     )
 
 
-async def customer_name(uow: UnitOfWork, room: MailRoom, customer_number: str) -> str | None:
+def _open_name(room: MailRoom, sealed_name: str | None) -> str | None:
     """The customer's name as contracts last sent it, opened only now, for the greeting."""
-    contact = await CustomerContacts(uow.session).get(customer_number)
-    if contact is None or contact.sealed_name is None:
+    if sealed_name is None:
         return None
     try:
-        return room.sealer.open(contact.sealed_name)
+        return room.sealer.open(sealed_name)
     except SealingError:
         # Sealed with a key this service no longer holds: a neutral greeting beats no email.
         log.warning("customer name cannot be opened; greeting neutrally")

@@ -16,13 +16,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from notifications.db.repositories import Campaigns
-from notifications.db.tables import Campaign, Recipient
+from notifications.db.tables import Campaign
 from notifications.domain.delivery import DeliveryStatus, EmailKind
 from notifications.domain.links import one_click_unsubscribe_url, preferences_link, unsubscribe_page_link
 from notifications.domain.newsletters import paragraphs, recipient_event_id, text_for
 from notifications.domain.unsubscribe import unsubscribe_token
-from notifications.use_cases.addressees import recipient_addressee
-from notifications.use_cases.queue_email import MailRoom, queue_email
+from notifications.use_cases.addressees import addressee_of
+from notifications.use_cases.queue_email import MailRoom, compose_delivery, wake_sender_after_commit
 from portal_chassis.logging import get_logger
 from portal_chassis.problems import ProblemError
 from portal_chassis.uow import UnitOfWork
@@ -78,14 +78,35 @@ async def send_campaign(
         recipients=0,
     )
     campaigns.add(campaign)
+    key = room.settings.unsubscribe_key
     addresses: set[str] = set()
-    for recipient in await campaigns.opted_in(newsletter):
+    # A new campaign's copies cannot exist yet: composed and added without a lookup each.
+    for recipient, sealed_name in await campaigns.opted_in(newsletter):
         address = recipient.email.lower()
         if address in addresses:  # two accounts' read models with one address: one copy
             continue
         addresses.add(address)
-        if await _queue_copy(uow, room, campaign, newsletter, content, recipient):
-            campaign.recipients += 1
+        to = addressee_of(room, recipient, sealed_name)
+        language, text = text_for(content, to.language)
+        token = unsubscribe_token(key, recipient.account_id, newsletter)
+        delivery = compose_delivery(
+            room,
+            event_id=recipient_event_id(campaign.id, recipient.account_id),
+            kind=EmailKind.NEWSLETTER,
+            to=replace(to, language=language),
+            values={
+                "newsletter": newsletter,
+                "subject_line": text.subject,
+                "paragraphs": paragraphs(text.body),
+                "unsubscribe_link": unsubscribe_page_link(room.settings.public_url, token),
+                "preferences_link": preferences_link(room.settings.public_url),
+            },
+            list_unsubscribe=one_click_unsubscribe_url(room.settings.api_url, token),
+        )
+        delivery.campaign_id = campaign.id
+        uow.session.add(delivery)
+        campaign.recipients += 1
+    wake_sender_after_commit(uow, room)
     await uow.commit()
     log.info(
         "newsletter campaign queued",
@@ -95,39 +116,6 @@ async def send_campaign(
         operator=operator,
     )
     return QueuedCampaign(id=campaign.id, newsletter=newsletter, queued=campaign.recipients)
-
-
-async def _queue_copy(
-    uow: UnitOfWork,
-    room: MailRoom,
-    campaign: Campaign,
-    newsletter: MarketingTopic,
-    content: Mapping[Language, CampaignText],
-    recipient: Recipient,
-) -> bool:
-    to = await recipient_addressee(uow, room, recipient)
-    language, text = text_for(content, to.language)
-    token = unsubscribe_token(room.settings.unsubscribe_key, recipient.account_id, newsletter)
-    public_url = room.settings.public_url
-    delivery = await queue_email(
-        uow,
-        room,
-        event_id=recipient_event_id(campaign.id, recipient.account_id),
-        kind=EmailKind.NEWSLETTER,
-        to=replace(to, language=language),
-        values={
-            "newsletter": newsletter,
-            "subject_line": text.subject,
-            "paragraphs": paragraphs(text.body),
-            "unsubscribe_link": unsubscribe_page_link(public_url, token),
-            "preferences_link": preferences_link(public_url),
-        },
-        list_unsubscribe=one_click_unsubscribe_url(room.settings.api_url, token),
-    )
-    if delivery is None:
-        return False
-    delivery.campaign_id = campaign.id
-    return True
 
 
 async def campaign_report(uow: UnitOfWork, campaign_id: str) -> CampaignReport:

@@ -1,9 +1,9 @@
-"""What contracts tells notifications about a customer: the language of their contracts
-(CustomerRegistered) and the name to greet them by (CustomerDetailsChanged).
+"""What contracts tells notifications about a customer: the name to greet them by
+(CustomerDetailsChanged). Their language is the account's (identity's events).
 
 The name stays sealed as it travels (Fernet, the event sealing key) and is opened only to
-render an email (use_cases/addressees.py). Each field remembers when the event that set it
-happened: an older event never overwrites a newer value, whatever order the topics deliver them.
+render an email (use_cases/addressees.py). It remembers when the event that set it happened:
+an older event never overwrites a newer name, whatever order the topic delivers them in.
 """
 
 from __future__ import annotations
@@ -12,15 +12,7 @@ from datetime import datetime
 
 from notifications.db.repositories import CustomerContacts
 from portal_chassis.uow import UnitOfWork
-from portal_schemas.contracts import CustomerDetailsChanged, CustomerRegistered
-
-
-async def keep_customer_language(uow: UnitOfWork, data: CustomerRegistered, as_of: datetime) -> None:
-    contact = await CustomerContacts(uow.session).lock(data.customer_number)
-    if contact.language_updated_at is not None and contact.language_updated_at > as_of:
-        return
-    contact.language = data.language
-    contact.language_updated_at = as_of
+from portal_schemas.contracts import CustomerDetailsChanged
 
 
 async def keep_customer_name(uow: UnitOfWork, data: CustomerDetailsChanged, as_of: datetime) -> None:

@@ -1,7 +1,7 @@
 """Whom an email about a customer goes to, or the event parks until someone is known.
 
 Contracts', metering's and billing's events name the customer, not an account: the customer's
-most recently registered account receives them (as invoices do). A customer without a portal
+account whose address was set most recently receives them (as invoices do). A customer without a portal
 account yet gets the email once an account is activated for them: the lookup raises
 ``RecipientNotKnown`` before the use case writes anything, and the consumer parks the event
 (use_cases/parking.py).

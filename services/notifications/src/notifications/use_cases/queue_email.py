@@ -80,9 +80,36 @@ async def queue_email(
     deliveries = Deliveries(uow.session)
     if await deliveries.exists(event_id, kind):  # the inbox guards too; this also holds
         return None  # when an operator resets the consumer group and the inbox is pruned
+    delivery = compose_delivery(
+        room,
+        event_id=event_id,
+        kind=kind,
+        to=to,
+        values=values,
+        send_before=send_before,
+        about=about,
+        list_unsubscribe=list_unsubscribe,
+    )
+    deliveries.add(delivery)
+    wake_sender_after_commit(uow, room)
+    return delivery
+
+
+def compose_delivery(
+    room: MailRoom,
+    *,
+    event_id: str,
+    kind: EmailKind,
+    to: Addressee,
+    values: Mapping[str, Any],
+    send_before: datetime | None = None,
+    about: AboutAccount | None = None,
+    list_unsubscribe: str | None = None,
+) -> Delivery:
+    """One pending email, rendered and sealed, not stored yet (see queue_email)."""
     rendered = room.templates.render(kind, to.language, values, recipient_name=to.name)
     now = datetime.now(UTC)
-    delivery = Delivery(
+    return Delivery(
         id=delivery_id(event_id, kind.value),
         event_id=event_id,
         kind=kind.value,
@@ -101,9 +128,6 @@ async def queue_email(
         send_before=send_before,
         list_unsubscribe=list_unsubscribe,  # newsletters: the one-click unsubscribe address
     )
-    deliveries.add(delivery)
-    _after_commit(uow, room.wake_sender)
-    return delivery
 
 
 async def skip_email(
@@ -140,10 +164,11 @@ async def skip_email(
     )
 
 
-def _after_commit(uow: UnitOfWork, callback: Callable[[], None]) -> None:
-    # The chassis wakes only the outbox relay after a commit; this session-level hook wakes
-    # the sender the moment the consumer's transaction (delivery + inbox claim) is durable.
+def wake_sender_after_commit(uow: UnitOfWork, room: MailRoom) -> None:
+    """The chassis wakes only the outbox relay after a commit; this session-level hook wakes
+    the sender the moment the transaction that queued an email is durable."""
+
     def fire(_: Session) -> None:
-        callback()
+        room.wake_sender()
 
     event.listen(uow.session.sync_session, "after_commit", fire, once=True)
