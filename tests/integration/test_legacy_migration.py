@@ -43,6 +43,10 @@ def test_first_log_in_of_a_migrated_account(
     )
     assert changed.status_code == 202, changed.text
 
+    # The address check says why it comes: the account moved from the old portal.
+    moved = mail.wait_for(lambda m: email in m.to and "activate?token=" in (m.text or ""), timeout=30)
+    assert "overstap naar ons nieuwe klantportaal" in moved.subject
+    assert "ons oude klantportaal" in " ".join((moved.text or "").split())
     helpers.activate_from_mail(gateway, mail, email)
     helpers.log_in(gateway, email, new_password)
     old = gateway.post("/identity/v1/sessions", json={"username": username, "password": old_password})

@@ -256,6 +256,7 @@ async def test_first_log_in_leads_through_a_new_password_and_activation_to_a_ses
     [requested] = await service.outbox("ActivationRequested")
     data = ActivationRequested.model_validate(requested.data)
     assert (requested.subject, data.email, data.language) == (piet, EMAIL, "nl")
+    assert data.purpose == "legacy_migration"  # the mail explains the move
     [changed] = await service.outbox("PasswordChanged")
     told = PasswordChanged.model_validate(changed.data)
     assert (changed.subject, told.account_id, told.email) == (piet, piet, EMAIL)

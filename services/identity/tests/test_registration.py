@@ -108,6 +108,7 @@ async def test_registration_creates_a_pending_account_and_mails_link_and_code(
     [event] = await service.outbox("ActivationRequested")
     data = ActivationRequested.model_validate(event.data)
     assert (event.subject, data.email, data.language) == (account.id, EMAIL, "en")
+    assert data.purpose == "registration"
     assert data.expires_at == clock.now + timedelta(hours=24)
     token, code = await activation_secrets(service, mail_keys)
     assert re.fullmatch(r"[A-Za-z0-9_-]{43}", token)  # safe in a URL, even pasted as plain text

@@ -110,6 +110,37 @@ async def test_each_language_is_its_own(
     assert "1. Juli 2099, 12:00" in texts["de"]
 
 
+async def test_an_account_of_the_old_portal_is_told_about_the_move(
+    service: Harness, probe, mail, mail_secrets: MailSecretsEncrypter
+) -> None:
+    now = datetime.now(UTC)
+    for n, language in enumerate(("nl", "en", "fr", "de")):
+        data = activation_requested(mail_secrets, language=language, account_id=f"account-{language}")
+        await publish(
+            service, data.model_copy(update={"purpose": "legacy_migration"}), now + timedelta(seconds=n)
+        )
+    messages = {m["Content-Language"]: m for m in await probe.received(mail, 4)}
+    # Subjects this long are folded onto the header's second line; readers drop the fold's space.
+    assert (
+        messages["nl"]["Subject"].strip()
+        == "Bevestig je e-mailadres en rond de overstap naar ons nieuwe klantportaal af"
+    )
+    moving = "Confirm your email address to finish moving to our new customer portal"
+    assert messages["en"]["Subject"].strip() == moving
+    expected = {
+        "nl": ("ons oude klantportaal", "Fijn dat je je hebt aangemeld"),
+        "en": ("our old customer portal", "Thank you for registering"),
+        "fr": ("notre ancien portail client", "Merci pour votre inscription"),
+        "de": ("unserem alten Kundenportal", "vielen Dank für Ihre Registrierung"),
+    }
+    for language, (move, registration) in expected.items():
+        text, html = text_and_html(messages[language])
+        flat_text, flat_html = " ".join(text.split()), " ".join(html.split())
+        assert move in flat_text and move in flat_html, language
+        assert registration not in flat_text and registration not in flat_html, language
+        assert link() in text.splitlines() and CODE in text.splitlines()  # link and code as ever
+
+
 async def test_the_same_event_twice_sends_once(
     service: Harness, probe, mail, sender, mail_secrets: MailSecretsEncrypter
 ) -> None:

@@ -101,6 +101,7 @@ def _activation(language: Language) -> Values:
     return {
         "link": links.activation_link(SAMPLE_PORTAL_URL, _TOKEN),
         "code": _CODE,
+        "legacy_migration": False,  # True: an account of the old portal moving over
         "expires_at": _moment(_NOW + timedelta(hours=24), language),
     }
 

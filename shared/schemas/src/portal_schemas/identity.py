@@ -101,6 +101,9 @@ class ActivationRequested(EventData):
     sealed_token: str = Field(min_length=1)
     sealed_code: str = Field(min_length=1)
     expires_at: AwareDatetime
+    # Why the address needs confirming: a new registration, or an account of the old portal
+    # moving to this one (its mail explains the move). Absent in events written before it.
+    purpose: Literal["registration", "legacy_migration"] = "registration"
 
 
 class PasswordChanged(EventData):

@@ -276,6 +276,8 @@ async def _issue_activation(
             sealed_token=secrets.sealed_token,
             sealed_code=secrets.sealed_code,
             expires_at=activation.expires_at,
+            # Also on a resend: a migrated account keeps the mail that explains the move.
+            purpose="legacy_migration" if account.legacy_username is not None else "registration",
         ),
         subject=account.id,
     )

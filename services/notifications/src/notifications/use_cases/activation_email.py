@@ -77,6 +77,7 @@ async def queue_activation_email(
         values={
             "link": activation_link(room.settings.public_url, token),
             "code": code,
+            "legacy_migration": data.purpose == "legacy_migration",  # the old portal's account
             "expires_at": format_datetime(data.expires_at, room.zone(to), language),
         },
         send_before=data.expires_at,
