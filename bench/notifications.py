@@ -160,10 +160,10 @@ async def seed_recipients(database_url: str, sealer: Sealer, recipients: int) ->
         await connection.copy_records_to_table(
             "customer_contacts",
             records=[
-                (f"{400000000 + i}", sealer.seal(SAMPLE_NAME), now, _language(i), now)
+                (f"{400000000 + i}", sealer.seal(SAMPLE_NAME), now)
                 for i in range(recipients)
             ],
-            columns=["customer_number", "sealed_name", "name_updated_at", "language", "language_updated_at"],
+            columns=["customer_number", "sealed_name", "name_updated_at"],
         )
         await connection.execute("ANALYZE")
     finally:
