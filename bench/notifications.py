@@ -159,10 +159,7 @@ async def seed_recipients(database_url: str, sealer: Sealer, recipients: int) ->
         )  # fmt: skip
         await connection.copy_records_to_table(
             "customer_contacts",
-            records=[
-                (f"{400000000 + i}", sealer.seal(SAMPLE_NAME), now)
-                for i in range(recipients)
-            ],
+            records=[(f"{400000000 + i}", sealer.seal(SAMPLE_NAME), now) for i in range(recipients)],
             columns=["customer_number", "sealed_name", "name_updated_at"],
         )
         await connection.execute("ANALYZE")
