@@ -1,5 +1,7 @@
 import base64
 import json
+import os
+import sqlite3
 import stat
 from pathlib import Path
 
@@ -9,10 +11,12 @@ from portal_chassis.mail_secrets import MailSecretsDecrypter, MailSecretsEncrypt
 from portal_stack.compose import write_compose_env
 from portal_stack.docker import _detect, infrastructure_mode
 from portal_stack.postgres import env_database_urls, provisioning_sql
+from portal_stack.processes import ProcessError
 from portal_stack.services import (
     SERVICE_NAMES,
     Endpoints,
     MailSecretsKeys,
+    ServiceProcess,
     event_sealing_key,
     mail_secrets_keys,
     service_environment,
@@ -182,3 +186,23 @@ def test_a_compose_env_from_before_the_mail_keys_gets_them_appended(tmp_path: Pa
     unterminated.write_text("POSTGRES_PASSWORD=kept")  # no line end after the last line
     write_compose_env(unterminated)
     assert unterminated.read_text().splitlines()[0] == "POSTGRES_PASSWORD=kept"
+
+
+def test_a_database_from_a_rewritten_schema_history_says_to_clean_the_run_dir(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path, "contracts")
+    (tmp_path / "data").mkdir(exist_ok=True)
+    with sqlite3.connect(tmp_path / "data" / "contracts.sqlite3") as db:
+        db.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+        db.execute("INSERT INTO alembic_version VALUES ('0123456789ab')")  # no such revision
+    env = service_environment(
+        "contracts",
+        database_url=url,
+        endpoints=Endpoints(
+            kafka_bootstrap="127.0.0.1:9", smtp_port=1025, gateway_port=8080, identity_port=8101
+        ),
+        sealing_key=event_sealing_key(tmp_path),
+        base_env=dict(os.environ),
+    )
+    process = ServiceProcess("contracts", port=8102, env=env, log_dir=tmp_path / "logs")
+    with pytest.raises(ProcessError, match="make clean"):
+        process.migrate()

@@ -13,7 +13,7 @@ import httpx
 
 from portal_chassis.mail_secrets import generate_key_pair, public_jwk
 from portal_stack.ports import LOOPBACK
-from portal_stack.processes import ManagedProcess, run_logged
+from portal_stack.processes import ManagedProcess, ProcessError, run_logged
 
 SERVICE_NAMES: tuple[str, ...] = ("identity", "contracts", "metering", "billing", "notifications")
 DEFAULT_PORTS: dict[str, int] = {
@@ -190,10 +190,19 @@ class ServiceProcess(ManagedProcess):
 
     def migrate(self, timeout: float = 120.0) -> None:
         """Apply the service's migrations; raises ProcessError with the log tail on failure."""
-        run_logged(
-            f"{self.service} migrate",
-            [self.python, "-m", self.service, "migrate"],
-            self.log_file,
-            env=self.env,
-            timeout=timeout,
-        )
+        try:
+            run_logged(
+                f"{self.service} migrate",
+                [self.python, "-m", self.service, "migrate"],
+                self.log_file,
+                env=self.env,
+                timeout=timeout,
+            )
+        except ProcessError as exc:
+            if "Can't locate revision" not in str(exc):
+                raise
+            # A run dir kept from an earlier version whose schema history was rewritten.
+            raise ProcessError(
+                f"{exc}\n{self.service}'s database in the run dir was made by another version of "
+                "its schema: `make clean` removes the run dir (its data too), then `make up` again"
+            ) from exc
