@@ -104,3 +104,21 @@ async def test_emit_many_writes_what_emit_writes(tmp_path, reading) -> None:
         assert headers["event-type"] == "MeterReadingReceived"
         assert headers["correlation_id"] == json.loads(row["payload"])["correlation_id"]
     await engine.dispose()
+
+
+async def test_stopping_drains_every_batch_without_waiting_a_poll_between(tmp_path, reading) -> None:
+    engine, sessions = await setup(tmp_path)
+    recorder = Recorder()
+    relay = OutboxRelay(sessions, recorder, service="metering", poll_seconds=30.0, batch_size=2)
+    relay.start()
+    await asyncio.sleep(0.05)  # the relay found nothing and waits out its poll
+    async with UnitOfWork(sessions, "metering") as uow:
+        for meter in ("m-1", "m-2", "m-3", "m-4", "m-5"):
+            uow.emit(reading(), subject=meter)
+        await uow.commit()
+    # Committed without waking the relay: stop() alone must publish all five, three batches,
+    # well inside the 10 s it allows (a poll between batches would take 30 s and give up).
+    await asyncio.wait_for(relay.stop(), timeout=5)
+    assert [key for _, key, _ in recorder.sent] == ["m-1", "m-2", "m-3", "m-4", "m-5"]
+    assert await relay.pending_count() == 0
+    await engine.dispose()

@@ -86,8 +86,10 @@ class OutboxRelay:
                 if self._stopping.is_set():
                     return
                 continue
-            if self._stopping.is_set() and published == 0:
-                return
+            if self._stopping.is_set():
+                if published == 0:
+                    return
+                continue  # draining for shutdown: no pause between batches
             if published == self._batch_size:
                 continue  # more waiting: no pause
             if datetime.now(UTC) - last_cleanup > timedelta(hours=1):
