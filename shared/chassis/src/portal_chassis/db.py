@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -33,7 +34,7 @@ def make_engine(url: str) -> AsyncEngine:
             cur.close()
 
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=10,
         max_overflow=10,
@@ -42,6 +43,29 @@ def make_engine(url: str) -> AsyncEngine:
         hide_parameters=True,
         connect_args={"timeout": 5, "command_timeout": 30},
     )
+    event.listen(engine.sync_engine, "do_connect", _connect_failure_is_operational)
+    return engine
+
+
+# A new connection failing for these reasons means the database is away, not that the request
+# or event is wrong: refused or timed out, "the database system is starting up / shutting down",
+# or no connection slot free.
+_CANNOT_CONNECT = (
+    OSError,  # ConnectionRefusedError, TimeoutError (the connect timeout), name resolution
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+)
+
+
+def _connect_failure_is_operational(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+    """asyncpg's connect errors reach SQLAlchemy unwrapped (a bare ConnectionRefusedError), so
+    an API would answer 500 and a consumer count a database outage against the message. As the
+    DBAPI's OperationalError they become sqlalchemy.exc.OperationalError: a 503 problem
+    (problems.py) and a transient failure that consumers retry (dead_letter.py)."""
+    try:
+        return dialect.connect(*cargs, **cparams)
+    except _CANNOT_CONNECT as exc:
+        raise dialect.loaded_dbapi.OperationalError(f"cannot connect: {type(exc).__name__}", exc) from exc
 
 
 def make_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
