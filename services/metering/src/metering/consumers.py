@@ -16,14 +16,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from metering.settings import MeteringSettings
-from metering.use_cases.contract_view import amend_contract, end_contract, open_contract
+from metering.use_cases.contract_view import amend_contract, end_contract, move_contract, open_contract
 from metering.use_cases.feed import store_interval_batches
 from metering.use_cases.meter_installation import install_meter
 from portal_chassis.batch_consumers import BatchHandlers, BatchItem, Rejection
 from portal_chassis.consumers import EventHandlers
 from portal_chassis.uow import UnitOfWork
 from portal_schemas import Envelope
-from portal_schemas.contracts import ContractAmended, ContractCreated, ContractTerminated
+from portal_schemas.contracts import ContractAmended, ContractCreated, ContractMoved, ContractTerminated
 from portal_schemas.hub import IntervalReadingsPublished, MeterInstalled
 
 
@@ -50,6 +50,13 @@ def build_handlers(settings: MeteringSettings) -> EventHandlers:
         # start can bring it before the creation): an early amendment is kept
         # (early_amendments) and applied when ContractCreated arrives.
         await amend_contract(uow, data)
+
+    @handlers.on(ContractMoved, name="contract-moved")
+    async def on_contract_moved(uow: UnitOfWork, event: Envelope, data: ContractMoved) -> None:
+        # The same race as above, but a move cannot wait in a table of its own: it changes the
+        # meters ContractCreated makes, so an early one is a dead letter to redrive (see
+        # move_contract).
+        await move_contract(uow, data)
 
     @handlers.on(MeterInstalled, name="meter-installed")
     async def on_meter_installed(uow: UnitOfWork, event: Envelope, data: MeterInstalled) -> None:

@@ -11,7 +11,7 @@ contract's expected consumption names and digits not known yet.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from metering.db.repositories import (
     Contracts,
@@ -32,9 +32,10 @@ from metering.db.tables import (
 )
 from metering.domain.meters import current
 from metering.domain.registers import registers_for, unit_of
+from portal_chassis.dead_letter import PermanentError
 from portal_chassis.logging import get_logger
 from portal_chassis.uow import UnitOfWork
-from portal_schemas.contracts import ContractAmended, ContractCreated, ContractTerminated
+from portal_schemas.contracts import ContractAmended, ContractCreated, ContractMoved, ContractTerminated
 from portal_schemas.metering import FinalReadingRequested
 
 log = get_logger(__name__)
@@ -159,6 +160,58 @@ async def _request_final_reading(uow: UnitOfWork, contract: ContractView, now: d
         ),
         subject=contract.contract_id,
     )
+
+
+async def move_contract(uow: UnitOfWork, data: ContractMoved) -> None:
+    """The contract moves with its customer: the meter at the old address is removed the day
+    after the move-out day (its placement ends there, so interval data the old connection sends
+    later is no longer the customer's), and a placeholder meter with the commodity's registers
+    is placed at the new address on the move-in day, until the grid operator names it. The
+    contract's EAN is cleared: the connection at the new address is not known yet.
+
+    One meter is in place at a time: when the move-in day is on or before the move-out day,
+    readings from the move-in day on go to the new address's meter.
+
+    A move repeated under a new event id changes nothing (the new address's placeholder is
+    there already). A move of a contract not known yet cannot be kept for later as a
+    termination is (the meters it changes do not exist): it is a dead letter, redriven once
+    ContractCreated is applied.
+    """
+    contract = await Contracts(uow.session).get(data.contract_id)
+    if contract is None:
+        raise PermanentError(
+            "ContractMoved for a contract not known yet: redrive it after its ContractCreated"
+        )
+    meters = Meters(uow.session)
+    placed = await meters.of_contract_for_update(contract.contract_id)
+    old = current(placed)
+    assert old is not None, "every contract gets a meter with its ContractCreated"
+    if old.installed_on == data.move_in_date and old.serial is None and old.ean is None and len(placed) > 1:
+        log.info("move already applied; ContractMoved ignored", contract_id=contract.contract_id)
+        return
+    now = datetime.now(UTC)
+    old.removed_on = max(old.installed_on, data.move_out_date + timedelta(days=1))
+    contract.ean = None
+    contract.updated_at = now
+    new = Meter(
+        meter_id=str(uuid.uuid4()),
+        contract_id=contract.contract_id,
+        customer_number=contract.customer_number,
+        commodity=contract.commodity,
+        ean=None,
+        installed_on=data.move_in_date,
+        created_at=now,
+    )
+    expected = await ExpectedVolumes(uow.session).of_contract(contract.contract_id)
+    meters.add(
+        new,
+        [
+            MeterRegister(meter_id=new.meter_id, register_type=r, unit=unit_of(r))
+            for r in registers_for(contract.commodity, expected)  # type: ignore[arg-type]
+        ],
+    )
+    await uow.session.flush()
+    log.info("contract moved", contract_id=contract.contract_id, meter_id=new.meter_id)
 
 
 async def amend_contract(uow: UnitOfWork, data: ContractAmended) -> None:
