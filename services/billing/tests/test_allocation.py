@@ -55,6 +55,20 @@ def test_the_oldest_invoice_is_settled_first() -> None:
     ]
 
 
+def test_the_invoice_paid_for_goes_before_older_ones() -> None:
+    # A card payment of 30.00 started on the March invoice pays it, though February is older;
+    # the 10.00 left goes to February as usual.
+    result = allocate(
+        [debt("FEB", "50.00", date(2026, 2, 1)), debt("MAR", "30.00", date(2026, 3, 1))],
+        [paid("P", "40.00")],
+        first="MAR",
+    )
+    assert result == [
+        Allocation("MAR", "payment", "P", D("30.00")),
+        Allocation("FEB", "payment", "P", D("10.00")),
+    ]
+
+
 def test_same_due_date_goes_by_issue_date_then_number() -> None:
     due = date(2026, 3, 31)
     result = allocate(

@@ -152,6 +152,22 @@ async def test_pay_an_invoice_on_the_hosted_page(
     assert len(await service.outbox("InvoicePaid")) == 1
 
 
+async def test_the_invoice_paid_for_is_settled_before_an_older_one(
+    paying: tuple[Harness, httpx.AsyncClient], tokens: TokenFactory
+) -> None:
+    service, browser = paying
+    older = await open_invoice(service, "40.00", days_ago=20)
+    chosen = await open_invoice(service, "25.00")
+
+    started = await checkout(service, tokens, chosen)
+    assert started.status_code == 201, started.text
+    assert (await browser.post(f"{started.json()['redirect_url']}/succeed")).status_code == 303
+
+    assert await invoice_state(service, chosen) == ("paid", D("0.00"))
+    assert await invoice_state(service, older) == ("open", D("40.00"))
+    assert [e.data["invoice_id"] for e in await service.outbox("InvoicePaid")] == [chosen]
+
+
 async def test_a_declined_payment_books_nothing(
     paying: tuple[Harness, httpx.AsyncClient], tokens: TokenFactory
 ) -> None:

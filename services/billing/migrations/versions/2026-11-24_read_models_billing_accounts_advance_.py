@@ -1,8 +1,8 @@
 """read models, billing accounts, advance plans, invoices, payments, collections, dunning
 
-Revision ID: 68640b203939
+Revision ID: 07387aa73537
 Revises: 
-Create Date: 2026-11-24 00:58:29.731381
+Create Date: 2026-11-24 05:16:34.510096
 """
 from collections.abc import Sequence
 
@@ -11,7 +11,7 @@ from alembic import op
 import portal_chassis.columns
 from portal_chassis.migrations import create_outbox_and_inbox_v1, drop_outbox_and_inbox_v1
 
-revision: str = '68640b203939'
+revision: str = '07387aa73537'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -177,6 +177,16 @@ def upgrade() -> None:
         batch_op.create_index('ix_reading_view_contract_read_at', ['contract_id', 'read_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_reading_view_customer_number'), ['customer_number'], unique=False)
 
+    op.create_table('supply_address_changes',
+    sa.Column('contract_id', sa.String(length=64), nullable=False),
+    sa.Column('effective_from', sa.Date(), nullable=False),
+    sa.Column('street', sa.String(length=100), nullable=True),
+    sa.Column('house_number', sa.Integer(), nullable=True),
+    sa.Column('house_number_addition', sa.String(length=10), nullable=True),
+    sa.Column('postcode', sa.String(length=6), nullable=False),
+    sa.Column('city', sa.String(length=80), nullable=True),
+    sa.PrimaryKeyConstraint('contract_id', 'effective_from')
+    )
     op.create_table('tariff_periods',
     sa.Column('product_code', sa.String(length=50), nullable=False),
     sa.Column('commodity', sa.String(length=20), nullable=False),
@@ -317,6 +327,7 @@ def downgrade() -> None:
 
     op.drop_table('card_checkouts')
     op.drop_table('tariff_periods')
+    op.drop_table('supply_address_changes')
     with op.batch_alter_table('reading_view', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_reading_view_customer_number'))
         batch_op.drop_index('ix_reading_view_contract_read_at')

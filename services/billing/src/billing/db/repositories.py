@@ -50,6 +50,7 @@ from billing.db.tables import (
     ProductView,
     ReadingView,
     SettlementIndexRow,
+    SupplyAddressChange,
     TariffPeriodRow,
 )
 from billing.domain.advances import PlannedAdvance
@@ -85,6 +86,29 @@ class ContractViews:
 
     async def get(self, contract_id: str) -> ContractView | None:
         return await self.session.get(ContractView, contract_id)
+
+
+class SupplyAddressChanges:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def put(self, values: dict[str, Any]) -> None:
+        """Insert or replace the row of (contract_id, effective_from): the latest move to a day
+        wins."""
+        row = await self.session.get(SupplyAddressChange, (values["contract_id"], values["effective_from"]))
+        if row is None:
+            self.session.add(SupplyAddressChange(**values))
+        else:
+            for key, value in values.items():
+                setattr(row, key, value)
+
+    async def history(self, contract_id: str) -> list[SupplyAddressChange]:
+        rows = await self.session.scalars(
+            select(SupplyAddressChange)
+            .where(SupplyAddressChange.contract_id == contract_id)
+            .order_by(SupplyAddressChange.effective_from)
+        )
+        return list(rows)
 
 
 class ContractProducts:

@@ -42,8 +42,8 @@ def _money() -> ExactDecimal:
 
 
 class ContractView(Base):
-    """Contracts as the contracts service announced them (ContractCreated, ContractMoved,
-    ContractTerminated, ContractWithdrawn)."""
+    """Contracts as the contracts service announced them (ContractCreated, ContractTerminated,
+    ContractWithdrawn; the moves are in supply_address_changes)."""
 
     __tablename__ = "contract_view"
 
@@ -64,6 +64,23 @@ class ContractView(Base):
     supply_city: Mapped[str | None] = mapped_column(String(80))
     # {"electricity_normal": "2100", ...}: kWh / m3 / GJ a year, as strings (exact decimals).
     expected_annual_consumption: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+
+
+class SupplyAddressChange(Base):
+    """A contract's supply address from ``effective_from`` on (ContractMoved: the move-in day).
+    Before its first change a contract is supplied at contract_view's address (ContractCreated);
+    an invoice prints the address in force on the last day of its period, so an invoice issued
+    before a move keeps the old address however late it is downloaded."""
+
+    __tablename__ = "supply_address_changes"
+
+    contract_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    effective_from: Mapped[date] = mapped_column(Date, primary_key=True)
+    street: Mapped[str | None] = mapped_column(String(100))
+    house_number: Mapped[int | None] = mapped_column(Integer)
+    house_number_addition: Mapped[str | None] = mapped_column(String(10))
+    postcode: Mapped[str] = mapped_column(String(6))
+    city: Mapped[str | None] = mapped_column(String(80))
 
 
 class ContractProduct(Base):

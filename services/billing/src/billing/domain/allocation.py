@@ -1,7 +1,8 @@
 """Settling open invoices with a customer's credit: pure arithmetic, no I/O.
 
 - Debts are the open invoices with something still to pay (open amount above zero). The oldest
-  is settled first: earliest due date, then issue date, then invoice number.
+  is settled first: earliest due date, then issue date, then invoice number; an invoice the
+  money was paid for (a card payment started on it) goes before them all.
 - Credit is what the customer has and has not yet used: the unallocated rest of payments, and
   the negative open amount of invoices that came out below zero (a credit note, a settlement
   with more advances paid than energy used).
@@ -54,16 +55,17 @@ class Allocation:
     amount: Decimal
 
 
-def settlement_order(debts: Iterable[Debt]) -> list[Debt]:
-    return sorted(debts, key=lambda d: (d.due_date, d.issue_date, d.number))
+def settlement_order(debts: Iterable[Debt], first: str | None = None) -> list[Debt]:
+    return sorted(debts, key=lambda d: (d.invoice_id != first, d.due_date, d.issue_date, d.number))
 
 
 def usage_order(credits: Iterable[Credit]) -> list[Credit]:
     return sorted(credits, key=lambda c: (c.source != "invoice", c.since, c.number, c.source_id))
 
 
-def allocate(debts: Sequence[Debt], credits: Sequence[Credit]) -> list[Allocation]:
-    """Set the credit against the debts, oldest debt first, in the order of ``usage_order``."""
+def allocate(debts: Sequence[Debt], credits: Sequence[Credit], first: str | None = None) -> list[Allocation]:
+    """Set the credit against the debts, oldest debt first (the invoice ``first`` before
+    them), in the order of ``usage_order``."""
     for item in debts:
         if item.open_amount <= 0:
             raise ValueError("a debt must have an open amount above zero")
@@ -73,7 +75,7 @@ def allocate(debts: Sequence[Debt], credits: Sequence[Credit]) -> list[Allocatio
     allocations: list[Allocation] = []
     ordered = usage_order(credits)
     left = [credit.available for credit in ordered]
-    for debt in settlement_order(debts):
+    for debt in settlement_order(debts, first):
         needed = debt.open_amount
         for i, credit in enumerate(ordered):
             if needed == 0:

@@ -1,9 +1,10 @@
 """Card payments: a checkout on the provider's hosted page, and the provider's webhook.
 
 The customer pays one open invoice at a time, its open amount. The webhook books what the
-provider says was paid through book_payment; the provider's payment id is the reference, and
-(channel, reference) is booked once, so a repeated webhook books nothing. An amount other than
-the checkout's is booked as well (the money moved) and logged as a warning for operations.
+provider says was paid through book_payment, settling that invoice before any older one; the
+provider's payment id is the reference, and (channel, reference) is booked once, so a repeated
+webhook books nothing. An amount other than the checkout's is booked as well (the money moved)
+and logged as a warning for operations.
 """
 
 from __future__ import annotations
@@ -128,6 +129,7 @@ async def record_provider_payment(
         amount=payment.amount,
         reference=payment.payment_id,
         received_at=payment.occurred_at,
+        for_invoice=checkout.invoice_id,  # the customer paid this one, not the oldest
     )
     checkout.status = "paid"
     return "booked" if booked is not None else "already_booked"

@@ -9,16 +9,19 @@ and asks for a transfer. Rendering is CPU work: it runs in a worker thread, off 
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import date, datetime
 
-from billing.db.repositories import ContractViews, Customers, InvoiceDocuments
+from billing.db.repositories import ContractViews, Customers, InvoiceDocuments, SupplyAddressChanges
+from billing.db.tables import ContractView
 from billing.domain.invoice_document import (
+    ContractFacts,
     Supplier,
     invoice_document,
     invoice_filename,
     proof_of_address,
     proof_of_address_filename,
 )
+from billing.domain.supply_address import document_day, supplied_on
 from billing.rendering.facturx import render_invoice_file
 from billing.rendering.pdf import render_proof_of_address
 from billing.settings import BillingSettings
@@ -66,6 +69,10 @@ def _opened(sealer: Sealer | None, sealed: str | None, what: str) -> str | None:
         return None
 
 
+async def _supplied_on(uow: UnitOfWork, contract: ContractView, day: date) -> ContractFacts:
+    return supplied_on(contract, await SupplyAddressChanges(uow.session).history(contract.contract_id), day)
+
+
 async def invoice_pdf(
     uow: UnitOfWork, settings: BillingSettings, customer_number: str, invoice_id: str
 ) -> tuple[str, bytes]:
@@ -75,6 +82,7 @@ async def invoice_pdf(
     contract = (
         None if invoice.contract_id is None else await ContractViews(uow.session).get(invoice.contract_id)
     )
+    supplied = None if contract is None else await _supplied_on(uow, contract, document_day(invoice))
     documents = InvoiceDocuments(uow.session)
     credits = (
         None if invoice.credits_invoice_id is None else await documents.number_of(invoice.credits_invoice_id)
@@ -83,7 +91,7 @@ async def invoice_pdf(
     document = invoice_document(
         invoice,
         customer,
-        contract,
+        supplied,
         supplier_of(settings),
         customer_name=None if customer is None else _opened(sealer, customer.sealed_name, "name"),
         iban=None if customer is None else _opened(sealer, customer.sealed_iban, "iban"),
@@ -115,8 +123,9 @@ async def proof_of_address_pdf(
     invoice, contract = found
     customer = await Customers(uow.session).get(customer_number)
     name = None if customer is None else _opened(_sealer(settings), customer.sealed_name, "name")
+    supplied = await _supplied_on(uow, contract, document_day(invoice))
     proof = proof_of_address(
-        invoice, customer, contract, supplier_of(settings), customer_name=name, today=today
+        invoice, customer, supplied, supplier_of(settings), customer_name=name, today=today
     )
     if proof is None:
         raise ProblemError(

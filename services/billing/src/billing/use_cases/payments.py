@@ -36,10 +36,11 @@ async def book_payment(
     amount: Decimal,
     reference: str,
     received_at: datetime,
+    for_invoice: str | None = None,
 ) -> PaymentRow | None:
-    """Book money received and settle the oldest open invoices with it; what is left stays as
-    credit. None when (channel, reference) is already booked: the same payment announced
-    again books nothing."""
+    """Book money received and settle the oldest open invoices with it (``for_invoice``, the
+    invoice it was paid for, first); what is left stays as credit. None when (channel,
+    reference) is already booked: the same payment announced again books nothing."""
     if amount <= 0:
         raise ValueError("a payment is above zero")
     payments = Payments(uow.session)
@@ -60,7 +61,7 @@ async def book_payment(
     if not booked:
         log.info("payment already booked", channel=channel)
         return None
-    paid = await _settle(payments, customer_number, received_at)
+    paid = await _settle(payments, customer_number, received_at, first=for_invoice)
     payment = await payments.get(payment_id)
     assert payment is not None, "inserted above"
     uow.emit(
@@ -133,7 +134,9 @@ async def allocate_credit(uow: UnitOfWork, customer_number: str, now: datetime) 
     _announce_paid(uow, await _settle(payments, customer_number, now), now)
 
 
-async def _settle(payments: Payments, customer_number: str, now: datetime) -> list[InvoiceRow]:
+async def _settle(
+    payments: Payments, customer_number: str, now: datetime, first: str | None = None
+) -> list[InvoiceRow]:
     """Apply the allocation of the customer's credit; the invoices it brought to zero, in
     settlement order (each is now "paid")."""
     open_rows = await payments.open_invoices(customer_number)
@@ -148,7 +151,7 @@ async def _settle(payments: Payments, customer_number: str, now: datetime) -> li
     ] + [Credit("payment", p.id, p.unallocated, p.received_at, p.reference) for p in credit_payments.values()]
     invoices = {r.id: r for r in open_rows}
     touched: dict[str, InvoiceRow] = {}
-    for allocation in allocate(debts, credits):
+    for allocation in allocate(debts, credits, first):
         invoice = invoices[allocation.invoice_id]
         invoice.open_amount -= allocation.amount
         touched[invoice.id] = invoice

@@ -16,6 +16,7 @@ from billing.db.repositories import (
     Customers,
     Invoices,
     ReadingViews,
+    SupplyAddressChanges,
     Tariffs,
 )
 from billing.domain.tariffs import check_period_starts
@@ -172,14 +173,19 @@ async def record_details(uow: UnitOfWork, data: CustomerDetailsChanged, occurred
 
 
 async def record_move(uow: UnitOfWork, data: ContractMoved) -> None:
-    contract = await ContractViews(uow.session).get(data.contract_id)
-    if contract is None:
-        return
-    contract.supply_postcode = data.new_supply_postcode
-    contract.supply_street = data.new_supply_street
-    contract.supply_house_number = data.new_supply_house_number
-    contract.supply_house_number_addition = data.new_supply_house_number_addition
-    contract.supply_city = data.new_supply_city
+    """The new supply address from the move-in day on; invoices of earlier periods keep the
+    old one. Kept whether or not ContractCreated has arrived yet (another topic)."""
+    await SupplyAddressChanges(uow.session).put(
+        {
+            "contract_id": data.contract_id,
+            "effective_from": data.move_in_date,
+            "street": data.new_supply_street,
+            "house_number": data.new_supply_house_number,
+            "house_number_addition": data.new_supply_house_number_addition,
+            "postcode": data.new_supply_postcode,
+            "city": data.new_supply_city,
+        }
+    )
 
 
 async def record_withdrawal(uow: UnitOfWork, data: ContractWithdrawn) -> None:
