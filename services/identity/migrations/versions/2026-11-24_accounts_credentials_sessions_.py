@@ -1,8 +1,8 @@
-"""accounts, credentials, sessions, registration read models, contract links, access requests, email changes
+"""accounts, credentials, sessions, registration read models, contract links, access requests, email changes, contract ends
 
-Revision ID: a9e2275cbf93
+Revision ID: 829f69085b4d
 Revises: 
-Create Date: 2026-11-24 02:44:52.703753
+Create Date: 2026-11-24 05:15:18.616436
 """
 from collections.abc import Sequence
 
@@ -11,7 +11,7 @@ from alembic import op
 import portal_chassis.columns
 from portal_chassis.migrations import create_outbox_and_inbox_v1, drop_outbox_and_inbox_v1
 
-revision: str = 'a9e2275cbf93'
+revision: str = '829f69085b4d'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -70,6 +70,16 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('client_failures', schema=None) as batch_op:
         batch_op.create_index('ix_client_failures_client_at', ['client_key', 'failed_at'], unique=False)
+
+    op.create_table('contract_ends',
+    sa.Column('contract_id', sa.String(length=36), nullable=False),
+    sa.Column('customer_number', sa.String(length=20), nullable=False),
+    sa.Column('end_date', sa.Date(), nullable=False),
+    sa.Column('as_of', portal_chassis.columns.UtcDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('contract_id')
+    )
+    with op.batch_alter_table('contract_ends', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_contract_ends_customer_number'), ['customer_number'], unique=False)
 
     op.create_table('contract_facts',
     sa.Column('contract_id', sa.String(length=36), nullable=False),
@@ -287,6 +297,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_contract_facts_customer_number'))
 
     op.drop_table('contract_facts')
+    with op.batch_alter_table('contract_ends', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_contract_ends_customer_number'))
+
+    op.drop_table('contract_ends')
     with op.batch_alter_table('client_failures', schema=None) as batch_op:
         batch_op.drop_index('ix_client_failures_client_at')
 

@@ -96,7 +96,8 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
         async with runtime.new_uow() as uow:
             return await public_jwks(uow)
 
-    app.state.jwks = JwksCache(settings.jwks_url, loader=own_keys)  # no HTTP call to itself
+    # No HTTP call to itself; a retired key stops working within the cache time, as elsewhere.
+    app.state.jwks = JwksCache(settings.jwks_url, loader=own_keys, ttl_seconds=settings.jwks_cache_seconds)
     app.state.mail_secrets = mail_secrets
     app.state.clock = lambda: datetime.now(UTC)  # tests move it
     return app

@@ -6,6 +6,7 @@ Sealer (``event_handlers``)."""
 
 # No `from __future__ import annotations`: FastStream reads the handlers' annotations at runtime.
 
+from identity.use_cases.access_end import record_contract_end, reopen_access
 from identity.use_cases.newsletter_unsubscribe import unsubscribe_from_newsletter
 from identity.use_cases.read_models import (
     record_contract,
@@ -18,7 +19,13 @@ from portal_chassis.sealing import Sealer
 from portal_chassis.uow import UnitOfWork
 from portal_schemas import Envelope
 from portal_schemas.billing import InvoiceIssued
-from portal_schemas.contracts import ContractCreated, CustomerRegistered, RegistrationCodeIssued
+from portal_schemas.contracts import (
+    ContractCreated,
+    ContractTerminated,
+    ContractWithdrawn,
+    CustomerRegistered,
+    RegistrationCodeIssued,
+)
 from portal_schemas.notifications import MarketingUnsubscribed
 
 
@@ -32,6 +39,27 @@ def event_handlers(sealer: Sealer) -> EventHandlers:
     @handlers.on(ContractCreated, name="contract-facts")
     async def keep_contract_facts(uow: UnitOfWork, event: Envelope, data: ContractCreated) -> None:
         await record_contract(uow, data, event.occurred_at)
+        await reopen_access(uow, contract_id=data.contract_id, customer_number=data.customer_number)
+
+    @handlers.on(ContractTerminated, name="contract-ends")
+    async def keep_contract_end(uow: UnitOfWork, event: Envelope, data: ContractTerminated) -> None:
+        await record_contract_end(
+            uow,
+            contract_id=data.contract_id,
+            customer_number=data.customer_number,
+            end_date=data.end_date,
+            occurred_at=event.occurred_at,
+        )
+
+    @handlers.on(ContractWithdrawn, name="contract-withdrawals")
+    async def keep_withdrawal(uow: UnitOfWork, event: Envelope, data: ContractWithdrawn) -> None:
+        await record_contract_end(
+            uow,
+            contract_id=data.contract_id,
+            customer_number=data.customer_number,
+            end_date=data.last_supply_day or data.withdrawn_on,
+            occurred_at=event.occurred_at,
+        )
 
     @handlers.on(RegistrationCodeIssued, name="registration-codes")
     async def keep_registration_code(uow: UnitOfWork, event: Envelope, data: RegistrationCodeIssued) -> None:

@@ -18,6 +18,9 @@ class IdentitySettings(ServiceSettings):
 
     reset_token_hours: int = Field(24, ge=1, le=72)
     access_token_minutes: int = Field(15, ge=1, le=60)
+    # A rotated signing key is published in the JWKS this long before it signs, so every
+    # service has fetched it (they refetch for an unknown key id at most every 30 s).
+    signing_key_publish_seconds: int = Field(60, ge=0, le=3600)
     token_issuer: str = "identity"  # noqa: S105 - a claim value, not a secret
     token_audience: str = "portal"  # noqa: S105 - a claim value, not a secret
 
@@ -63,6 +66,11 @@ class IdentitySettings(ServiceSettings):
     # An approved portal access request: the set-password link in the mail lives a week.
     invitation_days: int = Field(7, ge=1, le=30)
 
+    # Portal access ends this many days after the last day of supply of the customer's last
+    # contract: time to receive, read and pay the final settlement (issued up to 10 days after
+    # the end, due 14 days later, reminders up to 28 days after that).
+    access_grace_days: int = Field(90, ge=0, le=730)
+
     # Notifications' public key (EC P-256 JWK JSON): the links' tokens and codes travel in the
     # events encrypted with it, so only notifications can open them. Required by create_app.
     mail_secrets_public_key: str | None = None
@@ -98,6 +106,10 @@ class IdentitySettings(ServiceSettings):
     @property
     def access_token_ttl(self) -> timedelta:
         return timedelta(minutes=self.access_token_minutes)
+
+    @property
+    def signing_key_publish_delay(self) -> timedelta:
+        return timedelta(seconds=self.signing_key_publish_seconds)
 
     def refresh_token_ttl(self, *, stay_signed_in: bool) -> timedelta:
         if stay_signed_in:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, case, delete, func, literal, null, or_, select, update
+from sqlalchemy import ColumnElement, Exists, case, delete, func, literal, null, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from identity.db.tables import (
     AccessRequest,
     Account,
     Activation,
     ClientFailure,
+    ContractEnd,
     ContractFacts,
     ContractLink,
     EmailChange,
@@ -133,6 +135,24 @@ class Accounts:
             select(Account).where(condition).order_by(Account.created_at).limit(limit).offset(offset)
         )
         return list(rows), int(total or 0)
+
+    async def change_status(self, account_id: str, *, old: str, new: str) -> bool:
+        """``old`` -> ``new`` in one conditional UPDATE: False when the account was not ``old``
+        (two runs of a job at once change it once)."""
+        statement = (
+            update(Account)
+            .where(Account.id == account_id, Account.status == old)
+            .values(status=new)
+            .returning(Account.id)
+            .execution_options(synchronize_session=False)
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none() is not None
+
+    async def ids_of_customer(self, customer_number: str, status: str) -> list[str]:
+        rows = await self.session.scalars(
+            select(Account.id).where(Account.customer_number == customer_number, Account.status == status)
+        )
+        return list(rows)
 
     @staticmethod
     def unlock(account: Account) -> None:
@@ -456,6 +476,70 @@ class ContractFactsRepository:
 
     def add(self, facts: ContractFacts) -> None:
         self.session.add(facts)
+
+
+class ContractEnds:
+    """Contracts' last days of supply (read model of ContractTerminated and ContractWithdrawn),
+    and the accounts whose contracts have all ended."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, contract_id: str) -> ContractEnd | None:
+        return await self.session.get(ContractEnd, contract_id)
+
+    def add(self, end: ContractEnd) -> None:
+        self.session.add(end)
+
+    async def accounts_past(self, cutoff: date, *, status: str, limit: int) -> list[Account]:
+        """Up to ``limit`` accounts with ``status`` that have a contract that ended, none that
+        runs, and none that ended on or after ``cutoff``. An account's contracts are those of
+        its customer number (known from ContractCreated or from their end) and its links; an
+        account identity knows no contract of is left alone."""
+
+        def ended_before_cutoff(contract_id: InstrumentedAttribute[str]) -> Exists:
+            return (
+                select(ContractEnd.contract_id)
+                .where(ContractEnd.contract_id == contract_id, ContractEnd.end_date < cutoff)
+                .exists()
+            )
+
+        linked = select(ContractLink.contract_id).where(ContractLink.account_id == Account.id)
+        some_ended = (
+            select(ContractEnd.contract_id)
+            .where(
+                or_(
+                    ContractEnd.customer_number == Account.customer_number,
+                    ContractEnd.contract_id.in_(linked),
+                )
+            )
+            .exists()
+        )
+        own_running = (
+            select(ContractFacts.contract_id)
+            .where(
+                ContractFacts.customer_number == Account.customer_number,
+                ~ended_before_cutoff(ContractFacts.contract_id),
+            )
+            .exists()
+        )
+        own_in_grace = (
+            select(ContractEnd.contract_id)
+            .where(ContractEnd.customer_number == Account.customer_number, ContractEnd.end_date >= cutoff)
+            .exists()
+        )
+        linked_running = (
+            select(ContractLink.contract_id)
+            .where(ContractLink.account_id == Account.id, ~ended_before_cutoff(ContractLink.contract_id))
+            .exists()
+        )
+        rows = await self.session.scalars(
+            select(Account)
+            .where(Account.status == status, some_ended, ~own_running, ~own_in_grace, ~linked_running)
+            .order_by(Account.id)
+            .limit(limit)
+        )
+        return list(rows)
 
 
 class RegistrationCodes:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from portal_chassis.columns import ExactDecimal, UtcDateTime
@@ -37,6 +37,8 @@ class Account(Base):
     # domain.legacy_hash) until the customer chooses a new password, then "pending".
     # "invited": opened by operations on an access request, no password yet.
     # "closed": merged into another account (``merged_into``); it can no longer log in.
+    # "ended": every contract ended a grace period ago (use_cases.access_end); a new contract
+    # of the customer makes it "active" again.
     status: Mapped[str] = mapped_column(String(10), default="active")
     activated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     # The old portal's user name (lower-cased), for imported accounts; log-in accepts it too.
@@ -171,6 +173,19 @@ class ContractFacts(Base):
     contract_number: Mapped[str | None] = mapped_column(String(9), unique=True)
     customer_number: Mapped[str] = mapped_column(String(20), index=True)
     as_of: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ContractEnd(Base):
+    """The last day of supply of a terminated or withdrawn contract (read model of contracts'
+    ContractTerminated and ContractWithdrawn; the newest event wins): portal access ends a grace
+    period after the last contract of an account has ended."""
+
+    __tablename__ = "contract_ends"
+
+    contract_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    customer_number: Mapped[str] = mapped_column(String(20), index=True)
+    end_date: Mapped[date] = mapped_column(Date)
+    as_of: Mapped[datetime] = mapped_column(UtcDateTime)  # occurred_at of the event that wrote it
 
 
 class RegistrationCode(Base):

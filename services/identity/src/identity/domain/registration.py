@@ -12,6 +12,7 @@ ACTIVE: Final = "active"
 LEGACY: Final = "legacy"  # imported from the old portal; a new password is due
 INVITED: Final = "invited"  # opened by operations on an access request; no password yet
 CLOSED: Final = "closed"  # merged into another account; cannot log in
+ENDED: Final = "ended"  # every contract ended a grace period ago; cannot log in
 
 _WHITESPACE = re.compile(r"\s+")
 

@@ -5,7 +5,8 @@ Failed attempts are counted per account; the one that reaches the maximum locks 
 for a while (AccountLocked tells the owner). While locked, even the right password is refused,
 and a completed password reset lifts the lock. Unknown addresses answer exactly like wrong
 passwords and are not counted. A registered account whose email address is not confirmed yet
-answers the right password with 403 ``account-not-activated`` (a wrong one as usual, 401).
+answers the right password with 403 ``account-not-activated`` (a wrong one as usual, 401), and
+an account whose contracts have all ended (use_cases.access_end) with 403 ``portal-access-ended``.
 
 An account imported from the old portal (status ``legacy``) is checked against its old hash;
 the right password does not sign in but answers 403 ``password-change-required`` with a
@@ -20,7 +21,7 @@ from identity.db.repositories import Accounts
 from identity.domain.hashing import off_loop
 from identity.domain.legacy_hash import verify_legacy_password
 from identity.domain.lockout import AccountLockedError
-from identity.domain.registration import ACTIVE, CLOSED, LEGACY
+from identity.domain.registration import ACTIVE, CLOSED, ENDED, LEGACY
 from identity.domain.secrets import hash_password, needs_rehash, verify_password
 from identity.settings import IdentitySettings
 from identity.use_cases.failed_passwords import count_wrong_password, locked_meanwhile, lockout_policy
@@ -70,6 +71,14 @@ async def log_in(
         await password_change_required(uow, settings, account, now)
     if not await off_loop(verify_password, account.password_hash, password):
         await count_wrong_password(uow, policy, account, now, wrong=_invalid_credentials)
+    if account.status == ENDED:
+        # Only the owner, who knows the password, learns why.
+        raise ProblemError(
+            403,
+            "portal-access-ended",
+            "Your contracts with us have ended, and with them your access to the customer "
+            "portal. Contact customer service for a copy of a document.",
+        )
     if account.status != ACTIVE:
         # Only someone who knows the password learns that the account waits for confirmation.
         raise ProblemError(

@@ -14,7 +14,7 @@ from typing import NoReturn
 
 from identity.db.repositories import Accounts, Sessions
 from identity.db.tables import Account, RefreshToken, SessionFamily
-from identity.domain.registration import CLOSED
+from identity.domain.registration import CLOSED, ENDED
 from identity.domain.secrets import new_token, token_digest
 from identity.domain.signing import issue_access_token
 from identity.settings import IdentitySettings
@@ -74,7 +74,7 @@ async def refresh_session(
         await _revoke_for_reuse(uow, family, now)
     account = await Accounts(uow.session).get(family.account_id)
     assert account is not None, "sessions reference an account"
-    if account.status == CLOSED:  # merged meanwhile (a merge also revokes its sessions)
+    if account.status in (CLOSED, ENDED):  # merged or access ended meanwhile (both revoke sessions)
         await uow.rollback()
         raise _invalid()
     issued = await _issue(uow, settings, account, family, now)
@@ -120,7 +120,7 @@ async def _issue(
         )
     )
     access = issue_access_token(
-        await current_key(uow),
+        await current_key(uow, publish_delay=settings.signing_key_publish_delay, now=now),
         account_id=account.id,
         customer_number=account.customer_number,
         session_id=family.id,
