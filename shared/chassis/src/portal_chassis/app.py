@@ -11,7 +11,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 
-from portal_chassis import health
+from portal_chassis import health, metrics
 from portal_chassis.auth import JwksCache
 from portal_chassis.batch_consumers import BatchHandlers, wire_batch_consumers
 from portal_chassis.broker import document_publishers, wire_consumers
@@ -59,6 +59,7 @@ def build_service(
         finally:
             for hook in on_shutdown:
                 await hook(runtime)
+            await app.state.metrics.close()
             await runtime.shutdown()
             log.info("service stopped")
 
@@ -72,10 +73,12 @@ def build_service(
         openapi_url="/openapi.json",
     )
     app.state.runtime = runtime
-    app.state.jwks = JwksCache(settings.jwks_url)
+    app.state.jwks = JwksCache(settings.jwks_url, ttl_seconds=settings.jwks_cache_seconds)
+    app.state.metrics = metrics.ServiceMetrics(runtime)
     install_problem_handlers(app)
     document_problems(app)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     for router in routers:
         app.include_router(router)
 
@@ -88,7 +91,7 @@ def build_service(
         with work_context(incoming) as correlation:
             response = await call_next(request)
             response.headers["X-Correlation-ID"] = correlation
-            if request.url.path not in ("/health", "/ready"):
+            if request.url.path not in ("/health", "/ready", "/metrics"):
                 log.info(
                     "request",
                     method=request.method,

@@ -1,5 +1,5 @@
-"""``python -m <service> serve | migrate | asyncapi``, the same for every service, and what a
-service's own operations commands share (:func:`run_in_unit_of_work`)."""
+"""``python -m <service> serve | migrate | asyncapi | dead-letters``, the same for every
+service, and what a service's own operations commands share (:func:`run_in_unit_of_work`)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,10 @@ from pathlib import Path
 import uvicorn
 from fastapi import FastAPI
 from faststream.specification import AsyncAPI
+from pydantic import ValidationError
 
+from portal_chassis import dead_letter_cli
+from portal_chassis.job_lock import JobLockTimeout, job_lock
 from portal_chassis.migrations import upgrade
 from portal_chassis.problems import ProblemError
 from portal_chassis.runtime import ServiceRuntime
@@ -25,12 +28,23 @@ Work = Callable[[UnitOfWork], Awaitable[int]]
 
 
 def today_arg(parser: argparse.ArgumentParser) -> None:
-    """``--today``: the day a daily job acts as, for tests and catch-up runs."""
+    """``--today``: the day a daily job acts as, for tests and catch-up runs. A command with it
+    is a scheduled job (:func:`scheduled_job`)."""
+    scheduled_job(parser)
     parser.add_argument(
         "--today",
         type=date.fromisoformat,
         help="the calendar day to act as (default: today in the service's zone); for tests and catch-up",
     )
+
+
+def scheduled_job(parser: argparse.ArgumentParser) -> None:
+    """Marks a command as a job cron starts (on every instance, maybe): :func:`run` holds its
+    job lock (portal_chassis.job_lock), so two runs at once run one after the other."""
+    parser.set_defaults(**{_SCHEDULED_JOB: True})
+
+
+_SCHEDULED_JOB = "_scheduled_job"
 
 
 def asyncapi_document(app: FastAPI) -> dict[str, object]:
@@ -62,6 +76,7 @@ def run(
     sub.add_parser("migrate", help="upgrade the database to the latest migration")
     spec = sub.add_parser("asyncapi", help="print the AsyncAPI document of this service")
     spec.add_argument("--output", type=Path)
+    dead_letter_cli.configure(sub)
     extra = commands or {}
     for name, (help_text, _, configure) in extra.items():
         configure(sub.add_parser(name, help=help_text))
@@ -87,7 +102,30 @@ def run(
         else:
             sys.stdout.write(text)
         return 0
+    if args.command == "dead-letters":
+        return dead_letter_cli.command(args, settings)
+    if getattr(args, _SCHEDULED_JOB, False):
+        return _one_at_a_time(settings, args.command, lambda: extra[args.command][1](args))
     return extra[args.command][1](args)
+
+
+# Exit code of a run that gave up waiting for another run of the same command (EX_TEMPFAIL).
+LOCK_TIMEOUT_CODE = 75
+
+
+def _one_at_a_time(settings: type[ServiceSettings], command: str, action: Callable[[], int]) -> int:
+    """A scheduled job under its job lock: started on two instances at once, the runs go one
+    after the other."""
+    try:
+        configured = settings()
+    except ValidationError:
+        return action()  # not configured: it cannot reach the database either (help, previews)
+    try:
+        with job_lock(configured, command):
+            return action()
+    except JobLockTimeout as exc:
+        print(str(exc), file=sys.stderr)
+        return LOCK_TIMEOUT_CODE
 
 
 async def run_in_unit_of_work(

@@ -29,6 +29,9 @@ class ServiceSettings(BaseSettings):
     traces_exporter: Literal["none", "console"] = Field("none", validation_alias="OTEL_TRACES_EXPORTER")
     event_sealing_key: SecretStr | None = Field(None, validation_alias="EVENT_SEALING_KEY")
     jwks_url: str = Field("http://127.0.0.1:8101/.well-known/jwks.json", validation_alias="IDENTITY_JWKS_URL")
+    # How long verified public keys are trusted before a refetch: a retired signing key stops
+    # being accepted within this time (an unknown key id is fetched sooner, see auth.JwksCache).
+    jwks_cache_seconds: float = Field(300.0, gt=0, validation_alias="JWKS_CACHE_SECONDS")
     consumer_max_attempts: int = Field(5, ge=1, validation_alias="CONSUMER_MAX_ATTEMPTS")
     outbox_poll_seconds: float = Field(1.0, gt=0, validation_alias="OUTBOX_POLL_SECONDS")
 
