@@ -11,6 +11,7 @@ from pathlib import Path
 from portal_stack import up as up_module
 from portal_stack.compose import write_compose_env
 from portal_stack.kafka import DEFAULT_PORT, create_topics, kafka_cli
+from portal_stack.kubernetes import stale_files, write_generated
 from portal_stack.ports import LOOPBACK
 
 
@@ -36,6 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     cli.add_argument("tool_class", help="TopicCommand, ConsumerGroupCommand, ... or a class name")
     cli.add_argument("args", nargs=argparse.REMAINDER)
     commands.add_parser("compose-env", help="write deploy/.env secrets for deploy/compose.yaml")
+    k8s = commands.add_parser(
+        "k8s-generate",
+        help="write deploy/k8s/base/generated/ (KafkaTopics from topics.toml, the gateway's nginx template)",
+    )
+    k8s.add_argument("--check", action="store_true", help="only report stale files; exit 1 if any")
     args = parser.parse_args(argv)
 
     if args.command == "up":
@@ -57,6 +63,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "compose-env":
         path, written = write_compose_env()
         print(f"{path}: {'written' if written else 'exists, left unchanged'}")
+        return 0
+    if args.command == "k8s-generate":
+        if args.check:
+            stale = stale_files()
+            for path in stale:
+                print(f"{path}: stale, run `uv run portal-stack k8s-generate`", file=sys.stderr)
+            return 1 if stale else 0
+        changed = write_generated()
+        print(f"{len(changed)} files written" + "".join(f"\n  {p}" for p in changed))
         return 0
     parser.error(f"unknown command {args.command}")
     return 2

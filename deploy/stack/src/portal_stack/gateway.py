@@ -7,7 +7,7 @@ import re
 import shutil
 import signal
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from string import Template
 
@@ -42,14 +42,15 @@ def gateway_port() -> int:
 def render_config(
     *,
     listen: str,
-    upstreams: Mapping[str, str],
+    upstreams: Mapping[str, str | Sequence[str]],
     rate_limit: str = DEFAULT_RATE_LIMIT,
     rate_burst: int = DEFAULT_RATE_BURST,
     access_log: str = "access.log",
     trusted_proxy: str = DEFAULT_TRUSTED_PROXY,
     template: str | None = None,
 ) -> str:
-    """The nginx.conf text. `upstreams` maps each service to host:port."""
+    """The nginx.conf text. `upstreams` maps each service to host:port, or to several when it
+    runs more than once: nginx then takes turns and skips an instance that does not answer."""
     missing = set(SERVICE_NAMES) - set(upstreams)
     if missing:
         raise ValueError(f"no upstream for {sorted(missing)}")
@@ -61,7 +62,7 @@ def render_config(
         "GATEWAY_RATE_LIMIT": rate_limit,
         "GATEWAY_RATE_BURST": str(rate_burst),
         "GATEWAY_TRUSTED_PROXY": trusted_proxy,
-        **{f"{name.upper()}_UPSTREAM": address for name, address in upstreams.items()},
+        **{f"{name.upper()}_UPSTREAM": _servers(address) for name, address in upstreams.items()},
     }
     text = template if template is not None else template_file().read_text()
     parsed = _UpperCaseTemplate(text)
@@ -69,6 +70,15 @@ def render_config(
     if unknown:
         raise ValueError(f"the gateway template uses unknown names: {sorted(unknown)}")
     return parsed.safe_substitute(values)
+
+
+def _servers(addresses: str | Sequence[str]) -> str:
+    # The template reads `server ${X_UPSTREAM};` (one address, as compose.yaml's envsubst
+    # fills it); more instances continue it as further `server` lines of the same upstream.
+    listed = [addresses] if isinstance(addresses, str) else list(addresses)
+    if not listed:
+        raise ValueError("an upstream needs at least one address")
+    return "; server ".join(listed)
 
 
 def nginx_binary() -> str:
@@ -99,7 +109,7 @@ class Gateway(ManagedProcess):
     def __init__(
         self,
         prefix: Path,
-        service_ports: Mapping[str, int],
+        service_ports: Mapping[str, int | Sequence[int]],
         *,
         port: int | None = None,
         log_file: Path | None = None,
@@ -108,7 +118,10 @@ class Gateway(ManagedProcess):
     ) -> None:
         self.prefix = prefix
         self.port = port if port is not None else gateway_port()
-        self.service_ports = dict(service_ports)
+        # every instance's port per service
+        self.service_ports = {
+            name: [ports] if isinstance(ports, int) else list(ports) for name, ports in service_ports.items()
+        }
         self.rate_limit = rate_limit
         self.rate_burst = rate_burst
         self.url = f"http://{LOOPBACK}:{self.port}"
@@ -130,7 +143,10 @@ class Gateway(ManagedProcess):
         config.write_text(
             render_config(
                 listen=f"{LOOPBACK}:{self.port}",
-                upstreams={name: f"{LOOPBACK}:{port}" for name, port in self.service_ports.items()},
+                upstreams={
+                    name: [f"{LOOPBACK}:{port}" for port in ports]
+                    for name, ports in self.service_ports.items()
+                },
                 rate_limit=self.rate_limit,
                 rate_burst=self.rate_burst,
                 access_log="access.log",

@@ -25,6 +25,32 @@ DEFAULT_PORTS: dict[str, int] = {
 }
 
 
+# A second, third ... instance of a service listens this far above the previous one (`make up`:
+# metering 8103, 8113, 8123); ephemeral stacks take free ports instead.
+REPLICA_PORT_STEP = 10
+REPLICAS_ENV = "PORTAL_REPLICAS"
+
+
+def parse_replicas(text: str) -> dict[str, int]:
+    """``metering=2,billing=2`` -> instances per service (the others run once)."""
+    replicas: dict[str, int] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, sep, count = item.partition("=")
+        name = name.strip()
+        if not sep or name not in SERVICE_NAMES or not count.strip().isdigit() or int(count) < 1:
+            raise ValueError(
+                f"{REPLICAS_ENV}: {item!r} is not like 'metering=2' "
+                f"(services: {', '.join(SERVICE_NAMES)}; at least 1 instance)"
+            )
+        replicas[name] = int(count)
+    return replicas
+
+
+def instance_name(service: str, instance: int) -> str:
+    """``billing`` for the first instance, ``billing-2`` for the second, ..."""
+    return service if instance == 1 else f"{service}-{instance}"
+
+
 def database_url_env(service: str) -> str:
     return f"{service.upper()}_DATABASE_URL"
 
@@ -158,7 +184,8 @@ def http_ready(url: str) -> bool:
 
 
 class ServiceProcess(ManagedProcess):
-    """One service: `python -m <service> migrate` once, then `... serve` until stopped.
+    """One instance of a service: `python -m <service> migrate` once, then `... serve` until
+    stopped. Instances after the first (`instance` 2, 3, ...) are named and log as `<service>-2`.
 
     Ready when `GET /ready` answers 200 (its database and Kafka are reachable).
     `stop()`, `kill()` and `restart()` come from ManagedProcess; restart does not migrate again.
@@ -173,15 +200,18 @@ class ServiceProcess(ManagedProcess):
         log_dir: Path,
         python: str | None = None,
         ready_timeout: float = 60.0,
+        instance: int = 1,
     ) -> None:
         self.service = service
+        self.instance = instance
         self.port = port
         self.python = python or sys.executable
         self.url = f"http://{LOOPBACK}:{port}"
+        name = instance_name(service, instance)
         super().__init__(
-            service,
+            name,
             [self.python, "-m", service, "serve", "--host", LOOPBACK, "--port", str(port)],
-            log_file=log_dir / f"{service}.log",
+            log_file=log_dir / f"{name}.log",
             env=env,
             ready=lambda: http_ready(f"{self.url}/ready"),
             ready_timeout=ready_timeout,

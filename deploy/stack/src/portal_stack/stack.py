@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +29,8 @@ from portal_stack.ports import LOOPBACK, free_ports, port_open
 from portal_stack.postgres import PostgresCluster, env_database_urls
 from portal_stack.processes import ManagedProcess, ProcessError
 from portal_stack.services import (
+    REPLICA_PORT_STEP,
+    REPLICAS_ENV,
     SERVICE_NAMES,
     Endpoints,
     ServiceProcess,
@@ -36,6 +38,7 @@ from portal_stack.services import (
     event_sealing_key,
     http_ready,
     mail_secrets_keys,
+    parse_replicas,
     payment_webhook_secret,
     service_environment,
     service_ports,
@@ -79,6 +82,19 @@ class StackConfig:
     rate_burst: int = DEFAULT_RATE_BURST
     start_gateway: bool = True
     provider_port: int = field(default_factory=provider_port)  # the payment provider simulator
+    # Instances per service (1 where absent): the same database and consumer groups, each its
+    # own port and log file, all behind the gateway. `replica_ports` are the ports of the 2nd,
+    # 3rd ... instances; without them each is REPLICA_PORT_STEP above the one before.
+    replicas: dict[str, int] = field(default_factory=dict)
+    replica_ports: dict[str, tuple[int, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name, count in self.replicas.items():
+            if name not in SERVICE_NAMES or count < 1:
+                raise ValueError(f"replicas: {name}={count} (a service of {SERVICE_NAMES}, at least 1)")
+        for name, ports in self.replica_ports.items():
+            if len(ports) != self.replicas.get(name, 1) - 1:
+                raise ValueError(f"replica_ports: {name} needs one port per instance after the first")
 
     @classmethod
     def from_env(cls, run_dir: Path | None = None) -> StackConfig:
@@ -93,6 +109,7 @@ class StackConfig:
             service_ports=service_ports(),
             infrastructure="docker" if env.get("PORTAL_INFRA") == "docker" else "local",
             log_level=env.get("LOG_LEVEL", "INFO"),
+            replicas=parse_replicas(env.get(REPLICAS_ENV, "")),
         )
 
     @classmethod
@@ -103,9 +120,16 @@ class StackConfig:
         database: Database = "postgres",
         services: Sequence[str] = SERVICE_NAMES,
         infrastructure: Mode | None = None,
+        replicas: Mapping[str, int] | None = None,
     ) -> StackConfig:
         """Tests: every port free and random, PostgreSQL, Docker where it can run."""
-        ports = free_ports(5 + len(SERVICE_NAMES))
+        wanted = {name: count for name, count in (replicas or {}).items() if count != 1}
+        # One call: ports chosen together are distinct.
+        ports = free_ports(5 + len(SERVICE_NAMES) + sum(max(count - 1, 0) for count in wanted.values()))
+        ports, extra = ports[: 5 + len(SERVICE_NAMES)], ports[5 + len(SERVICE_NAMES) :]
+        replica_ports = {}
+        for name, count in wanted.items():
+            replica_ports[name], extra = tuple(extra[: count - 1]), extra[count - 1 :]
         return cls(
             run_dir=run_dir,
             gateway_port=ports[0],
@@ -118,7 +142,18 @@ class StackConfig:
             services=tuple(services),
             infrastructure=infrastructure or infrastructure_mode(),
             log_level=os.environ.get("LOG_LEVEL", "INFO"),
+            replicas=wanted,
+            replica_ports=replica_ports,
         )
+
+    def instance_ports(self, service: str) -> list[int]:
+        """The ports of every instance of `service`, the first one's (`service_ports`) first."""
+        first = self.service_ports[service]
+        count = self.replicas.get(service, 1)
+        others = self.replica_ports.get(service) or tuple(
+            first + REPLICA_PORT_STEP * step for step in range(1, count)
+        )
+        return [first, *others]
 
     @property
     def log_dir(self) -> Path:
@@ -139,7 +174,8 @@ class Stack:
         self.mail: ManagedProcess | None = None
         self.provider: ManagedProcess | None = None
         self.payment_env: dict[str, str] = {}
-        self.services: dict[str, ServiceProcess] = {}
+        self.services: dict[str, ServiceProcess] = {}  # the first instance of each
+        self.instances: dict[str, list[ServiceProcess]] = {}  # all of them, the first first
         self.gateway: Gateway | None = None
         self.database_urls: dict[str, str] = {}
         self.timings: dict[str, float] = {}
@@ -219,7 +255,7 @@ class Stack:
         if config.start_gateway:
             self.gateway = Gateway(
                 config.run_dir / "gateway",
-                {name: config.service_ports[name] for name in SERVICE_NAMES},
+                {name: config.instance_ports(name) for name in SERVICE_NAMES},
                 port=config.gateway_port,
                 log_file=config.log_dir / "gateway.log",
                 rate_limit=config.rate_limit,
@@ -237,7 +273,11 @@ class Stack:
 
     def _check_ports_free(self) -> None:
         config = self.config
-        wanted = {f"{name} service": config.service_ports[name] for name in config.services}
+        wanted = {
+            f"{name} service{f' instance {number}' if number > 1 else ''}": port
+            for name in config.services
+            for number, port in enumerate(config.instance_ports(name), start=1)
+        }
         wanted["mail catcher SMTP"] = config.smtp_port
         wanted["mail catcher HTTP"] = config.mail_http_port
         if "billing" in config.services:
@@ -328,21 +368,28 @@ class Stack:
             )
             if name == "billing":
                 env.update(self.payment_env)
-            self.services[name] = ServiceProcess(
-                name,
-                port=config.service_ports[name],
-                env=env,
-                log_dir=config.log_dir,
-                python=config.python,
-            )
-        handles = list(self.services.values())
-        # Migrations are independent (one database each): run them side by side.
+            self.instances[name] = [
+                ServiceProcess(
+                    name,
+                    port=port,
+                    env=env,
+                    log_dir=config.log_dir,
+                    python=config.python,
+                    instance=number,
+                )
+                for number, port in enumerate(config.instance_ports(name), start=1)
+            ]
+            self.services[name] = self.instances[name][0]
+        firsts = list(self.services.values())
+        # Migrations are independent (one database each): run them side by side, once a service.
         started = time.monotonic()
-        with ThreadPoolExecutor(len(handles) or 1, thread_name_prefix="migrate") as pool:
-            for future in [pool.submit(handle.migrate) for handle in handles]:
+        with ThreadPoolExecutor(len(firsts) or 1, thread_name_prefix="migrate") as pool:
+            for future in [pool.submit(handle.migrate) for handle in firsts]:
                 future.result()
         self.timings["migrations"] = time.monotonic() - started
-        say(f"migrations of {len(handles)} services ({self.timings['migrations']:.1f}s)")
+        say(f"migrations of {len(firsts)} services ({self.timings['migrations']:.1f}s)")
+
+        handles = [handle for group in self.instances.values() for handle in group]
 
         started = time.monotonic()
         for handle in handles:
@@ -351,7 +398,12 @@ class Stack:
         for handle in handles:
             handle.wait_ready()
         self.timings["services"] = time.monotonic() - started
-        say(f"{len(handles)} services ready ({self.timings['services']:.1f}s)")
+        extra = len(handles) - len(firsts)
+        say(
+            f"{len(firsts)} services ready"
+            + (f", {extra} more instances" if extra else "")
+            + f" ({self.timings['services']:.1f}s)"
+        )
 
     def stop(self) -> None:
         """Stop everything this stack started, newest first; errors do not stop the rest."""
@@ -376,7 +428,7 @@ class Stack:
             found.append(self.mail)
         if self.provider is not None:
             found.append(self.provider)
-        found.extend(self.services.values())
+        found.extend(handle for group in self.instances.values() for handle in group)
         if self.gateway is not None:
             found.append(self.gateway)
         return found

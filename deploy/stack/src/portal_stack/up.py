@@ -97,7 +97,14 @@ def _write_state(run_dir: Path, stack: Stack | None, phase: str) -> None:
             mail={"smtp": f"{LOOPBACK}:{config.smtp_port}", "http": stack.mail_url},
             payment_provider=stack.provider_url if stack.provider is not None else None,
             services={
-                name: {"port": config.service_ports[name], "log": str(handle.log_file)}
+                name: {
+                    "port": config.service_ports[name],
+                    "log": str(handle.log_file),
+                    "instances": [
+                        {"name": each.name, "port": each.port, "log": str(each.log_file)}
+                        for each in stack.instances.get(name, [handle])
+                    ],
+                }
                 for name, handle in stack.services.items()
             },
             processes=[
@@ -136,6 +143,10 @@ def _summary(stack: Stack, seconds: float) -> str:
             f"http://{LOOPBACK}:{config.service_ports[name]}, log "
             f"{rel(stack.services[name].log_file)})"
         )
+        for extra in stack.instances.get(name, [])[1:]:
+            lines.append(
+                f"  {extra.name:<14} behind the same path   (direct {extra.url}, log {rel(extra.log_file)})"
+            )
     assert stack.kafka is not None
     lines += [
         f"  kafka          {stack.kafka.describe()}",
@@ -172,7 +183,11 @@ def _relative(path: Path) -> str:
 
 
 def up(run_dir: Path | None = None) -> int:
-    config = StackConfig.from_env(run_dir)
+    try:
+        config = StackConfig.from_env(run_dir)
+    except ValueError as exc:  # a malformed PORTAL_REPLICAS, say
+        say(str(exc))
+        return 2
     run_dir = config.run_dir
     run_dir.mkdir(parents=True, exist_ok=True)
     other = _running_up(run_dir)
@@ -290,8 +305,12 @@ def status(run_dir: Path | None = None) -> int:
         service = state["services"].get(name)
         if service is None:
             continue
-        ready = http_ready(f"http://{LOOPBACK}:{service['port']}/ready")
-        print(f"  {name:<14} {gateway}/{name}/   {_ok(ready)}   log {service['log']}")
+        # A state file of an `up` from before replicas lists no instances: just the one.
+        instances = service.get("instances") or [{"name": name, **service}]
+        for instance in instances:
+            ready = http_ready(f"http://{LOOPBACK}:{instance['port']}/ready")
+            where = f"{gateway}/{name}/" if instance["name"] == name else "(same path)"
+            print(f"  {instance['name']:<14} {where}   {_ok(ready)}   log {instance['log']}")
     host, _, port = str(state["kafka"]).partition(",")[0].rpartition(":")
     print(f"  kafka          {state['kafka']}   {_ok(port_open(int(port), host))}")
     mail = state["mail"]
