@@ -10,7 +10,7 @@ export UV_PYTHON ?= $(shell python3.11 -c 'import sys; print(sys.executable)' 2>
 
 SOURCE_DIRS = shared/schemas/src shared/chassis/src shared/profiles/src deploy/stack/src $(wildcard services/*/src)
 
-.PHONY: install up down status test lint bench clean
+.PHONY: install up down status test lint bench drill clean
 
 install:
 	scripts/install.sh
@@ -37,6 +37,10 @@ bench: install
 	else \
 	  echo "no benchmark yet (bench/__main__.py does not exist)"; \
 	fi
+
+# Failure drills on a stack of their own (drills/README.md); DRILL_ARGS="--only poison" runs one.
+drill: install
+	uv run --frozen python -m drills $(DRILL_ARGS)
 
 # Refuses while `make up` runs: deleting its run dir under it would orphan the processes.
 clean:
