@@ -1,11 +1,12 @@
 """Runs every benchmark of the suite (or one, with ``--only``) and prints its figures.
 
-    uv run python -m bench [--only login|pipeline|ingestion|queries|billing|documents|notifications]
+    uv run python -m bench [--only login|pipeline|ingestion|queries|billing|documents|notifications|e2e]
                            [options of the benchmarks run]
 
 Without ``--only`` the log-in benchmark runs first, then the event pipeline, then the
 smart-meter feed ingestion, then the consumption queries, then the billing run, then the invoice
-PDF renders, then notifications' email renders, campaign queuing and sending. Only the selected
+PDF renders, then notifications' email renders, campaign queuing and sending, then the
+end-to-end latency from a reading to its invoice email on the whole suite. Only the selected
 benchmarks are imported, so ``--only pipeline`` does not need identity to import.
 """
 
@@ -25,6 +26,7 @@ BENCHMARKS = {
     "billing": "bench.billing",
     "documents": "bench.billing_documents",
     "notifications": "bench.notifications",
+    "e2e": "bench.e2e_latency",
 }
 
 
