@@ -38,10 +38,13 @@ from portal_stack import MailCatcherClient, Stack, StackConfig, describe
 
 pytestmark = pytest.mark.integration
 
+SCALED_OUT = {"metering": 2, "billing": 2}  # instances of the session stack's services
+
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    config = StackConfig.ephemeral(tmp_path_factory.mktemp("stack"), database="postgres")
+    # Metering and billing run twice, as they are deployed (test_scale_out.py proves the sharing).
+    config = StackConfig.ephemeral(tmp_path_factory.mktemp("stack"), database="postgres", replicas=SCALED_OUT)
     suite = Stack(config)
     seconds = suite.start(report=lambda line: print(f"[stack] {line}", file=sys.stderr))
     print(f"[stack] ready in {seconds:.1f}s; infrastructure: {describe()}", file=sys.stderr)
@@ -471,3 +474,7 @@ def helpers() -> Any:
 
 ROOT = Path(__file__).resolve().parents[2]
 os.environ.setdefault("PORTAL_REPO_ROOT", str(ROOT))
+# Services trust fetched signing keys 5 s (not 300): a retired key stops working within the test
+# (test_operations.py); a rotated key signs at once instead of after a minute's publication.
+os.environ.setdefault("JWKS_CACHE_SECONDS", "5")
+os.environ.setdefault("IDENTITY_SIGNING_KEY_PUBLISH_SECONDS", "0")
