@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import socket
 from datetime import UTC, datetime
 
 import pytest
@@ -159,3 +160,16 @@ def test_origin_goes_with_all_only(capsys) -> None:
 
     assert dead_letter_cli.command(args, DemoSettings) == 2
     assert "go with --all" in capsys.readouterr().err
+
+
+def test_kafka_not_answering_is_a_message_and_exit_1(capsys, monkeypatch) -> None:
+    from .conftest import DemoSettings
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        address = f"127.0.0.1:{probe.getsockname()[1]}"
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", address)
+    args = argparse.Namespace(dead_letters="list", origin=None, since=None)
+
+    assert dead_letter_cli.command(args, DemoSettings) == 1
+    assert f"Kafka at {address} is not answering" in capsys.readouterr().err

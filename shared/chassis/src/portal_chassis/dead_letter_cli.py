@@ -15,18 +15,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Protocol
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaError
 
 from portal_chassis.settings import ServiceSettings
 from portal_schemas.topics import dead_letter_topic
 
 DLT_PREFIX = "dlt-"
 REDRIVEN_FROM = "redriven-from"
+# Reading the topic gives up when no record came for this long before its end was reached (the
+# broker went away): an operator's command ends rather than waiting for ever.
+STALL_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -129,6 +134,10 @@ def choose(
     return chosen
 
 
+class KafkaUnavailable(RuntimeError):
+    """Kafka stopped answering while the dead-letter topic was read."""
+
+
 class Topics(Protocol):
     async def read(self, topic: str) -> list[DeadLetter]: ...
     async def publish(
@@ -146,8 +155,8 @@ class KafkaTopics:
 
     async def read(self, topic: str) -> list[DeadLetter]:
         consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None, enable_auto_commit=False)
-        await consumer.start()
         try:
+            await consumer.start()
             numbers = consumer.partitions_for_topic(topic)
             if not numbers:
                 await consumer._client.force_metadata_update()
@@ -159,8 +168,13 @@ class KafkaTopics:
             await consumer.seek_to_beginning(*partitions)
             ends = await consumer.end_offsets(partitions)
             letters: list[DeadLetter] = []
+            stalled_at = time.monotonic() + STALL_SECONDS
             while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
                 batch = await consumer.getmany(timeout_ms=1000)
+                if batch:
+                    stalled_at = time.monotonic() + STALL_SECONDS
+                elif time.monotonic() > stalled_at:
+                    raise KafkaUnavailable(f"no record of {topic} for {STALL_SECONDS:.0f}s before its end")
                 for records in batch.values():
                     for r in records:
                         if r.offset < ends[TopicPartition(r.topic, r.partition)]:
@@ -269,6 +283,10 @@ def command(args: argparse.Namespace, settings: type[ServiceSettings]) -> int:
         except SelectionError as exc:
             print(str(exc), file=sys.stderr)
             return 2
+        except (KafkaError, KafkaUnavailable) as exc:
+            # What was redriven before is printed above; the rest stays on the dead-letter topic.
+            print(f"Kafka at {bootstrap} is not answering: {exc}", file=sys.stderr)
+            return 1
         finally:
             await topics.close()
 
