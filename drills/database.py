@@ -65,10 +65,7 @@ def _ask(client: httpx.Client, name: str, method: str, url: str, **kwargs: objec
 
 def _instances(stack: Stack) -> list[ServiceProcess]:
     """Every service process (several per service when the stack runs replicas)."""
-    instances: dict[str, list[ServiceProcess]] = getattr(stack, "instances", None) or {
-        name: [service] for name, service in stack.services.items()
-    }
-    return [instance for group in instances.values() for instance in group]
+    return [instance for group in stack.instances.values() for instance in group]
 
 
 def _round(stack: Stack, client: httpx.Client, login: dict[str, str], token: str) -> list[Probe]:

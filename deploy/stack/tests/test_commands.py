@@ -77,3 +77,16 @@ def test_commands_run_side_by_side(runner: Runner) -> None:
     assert commands.wait(slow).out.strip() == "slept 1.0"
     with pytest.raises(TimeoutError):
         commands.wait(commands.start("fakesvc", ["sleep", "5"], env=env), timeout=0.2)
+
+
+def test_a_dead_warm_process_is_replaced_and_close_ends_every_one(runner: Runner) -> None:
+    commands, env = runner
+    assert commands.run("fakesvc", ["echo", "a"], env={**env, "GREETING": "hi"}).code == 0
+    dead = commands._servers["fakesvc"]
+    dead.kill()
+    dead.wait()
+    assert commands.run("fakesvc", ["fail"], env=env).code == 3  # a fresh warm process
+    alive = commands._servers["fakesvc"]
+    assert alive is not dead and dead.stdout is not None and dead.stdout.closed
+    commands.close()
+    assert alive.returncode == 0 and alive.stdout is not None and alive.stdout.closed

@@ -13,8 +13,9 @@ import pytest
 from portal_stack import up
 from portal_stack.gateway import Gateway, check_config, render_config
 from portal_stack.ports import free_port
+from portal_stack.processes import ProcessError
 from portal_stack.services import SERVICE_NAMES, ServiceProcess, parse_replicas
-from portal_stack.stack import StackConfig
+from portal_stack.stack import Stack, StackConfig
 
 UPSTREAMS = {name: f"127.0.0.1:{8101 + i}" for i, name in enumerate(SERVICE_NAMES)}
 
@@ -22,7 +23,7 @@ UPSTREAMS = {name: f"127.0.0.1:{8101 + i}" for i, name in enumerate(SERVICE_NAME
 def test_replicas_from_the_environment_variable() -> None:
     assert parse_replicas("") == {}
     assert parse_replicas("metering=2, billing=3,") == {"metering": 2, "billing": 3}
-    for bad in ("metering", "metering=0", "metering=two", "payments=2", "billing=-1"):
+    for bad in ("metering", "metering=0", "metering=two", "payments=2", "billing=-1", "billing=²"):
         with pytest.raises(ValueError, match=r"PORTAL_REPLICAS: .* is not like 'metering=2'"):
             parse_replicas(bad)
 
@@ -38,6 +39,18 @@ def test_make_up_puts_each_further_instance_ten_ports_above(
     assert config.instance_ports("metering") == [8103, 8113]
     assert config.instance_ports("billing") == [9104, 9114, 9124]
     assert config.instance_ports("identity") == [8101]
+
+
+def test_instances_on_the_same_port_are_refused_before_anything_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PORTAL_REPLICAS", "metering=2")
+    monkeypatch.setenv("BILLING_PORT", "8113")
+
+    with pytest.raises(
+        ProcessError, match="the same port 8113 for metering service instance 2 and billing service"
+    ):
+        Stack(StackConfig.from_env(tmp_path))._check_ports_free()
 
 
 def test_ephemeral_instances_get_distinct_free_ports(tmp_path: Path) -> None:

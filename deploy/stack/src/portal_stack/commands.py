@@ -138,19 +138,15 @@ class CommandRunner:
 
     def close(self) -> None:
         for server in self._servers.values():
-            if server.stdin is not None:
-                with contextlib.suppress(OSError):
-                    server.stdin.close()  # end of input: the warm process exits
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            _end(server)
         self._servers.clear()
+        self._replies.clear()
 
     def _server(self, service: str, env: Mapping[str, str]) -> subprocess.Popen[str]:
         server = self._servers.get(service)
         if server is None or server.poll() is not None:
+            if server is not None:
+                _end(server)  # its pipes
             server = subprocess.Popen(
                 [self.python, "-m", "portal_stack.commands", service],
                 stdin=subprocess.PIPE,
@@ -162,6 +158,19 @@ class CommandRunner:
             self._servers[service] = server
             self._replies[service] = _Lines(server.stdout.fileno())
         return server
+
+
+def _end(server: subprocess.Popen[str]) -> None:
+    if server.stdin is not None:
+        with contextlib.suppress(OSError):
+            server.stdin.close()  # end of input: the warm process exits
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+    if server.stdout is not None:
+        server.stdout.close()
 
 
 # -- the warm process ------------------------------------------------------------------------

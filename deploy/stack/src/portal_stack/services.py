@@ -37,7 +37,7 @@ def parse_replicas(text: str) -> dict[str, int]:
     for item in filter(None, (part.strip() for part in text.split(","))):
         name, sep, count = item.partition("=")
         name = name.strip()
-        if not sep or name not in SERVICE_NAMES or not count.strip().isdigit() or int(count) < 1:
+        if not sep or name not in SERVICE_NAMES or not count.strip().isdecimal() or int(count) < 1:
             raise ValueError(
                 f"{REPLICAS_ENV}: {item!r} is not like 'metering=2' "
                 f"(services: {', '.join(SERVICE_NAMES)}; at least 1 instance)"

@@ -284,6 +284,14 @@ class Stack:
             wanted["payment provider simulator"] = config.provider_port
         if config.start_gateway:
             wanted["gateway"] = config.gateway_port
+        owners: dict[int, list[str]] = {}
+        for what, port in wanted.items():
+            owners.setdefault(port, []).append(what)
+        shared = [f"{port} for {' and '.join(names)}" for port, names in owners.items() if len(names) > 1]
+        if shared:  # the second would fail to listen: say why now rather than "not ready" later
+            raise ProcessError(
+                "the same port " + "; ".join(shared) + " (set the ports apart, see deploy/README.md)"
+            )
         taken = [f"{what} port {port}" for what, port in wanted.items() if port_open(port)]
         if taken:
             raise ProcessError(
