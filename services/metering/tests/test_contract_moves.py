@@ -84,3 +84,20 @@ async def test_a_move_before_its_contract_is_a_dead_letter(
     [dead] = dead_letters
     assert "not known yet" in dead.headers["dlt-error"]
     assert await rows(Meter) == 0
+
+
+async def test_a_move_before_supply_starts_places_the_new_meter_on_the_start_date(
+    service: Harness, tokens, contracts, rows
+) -> None:
+    await contracts.created(commodity="heat", start_date=date(2026, 5, 1))
+    first = dict(move_out_date=date(2026, 4, 9), move_in_date=date(2026, 4, 10))
+    await moved(service, **first)
+    new, old = sorted(await meters(service, tokens), key=lambda m: m["removed_on"] or "")
+    assert (old["installed_on"], old["removed_on"]) == ("2026-05-01", "2026-05-01")
+    assert (new["installed_on"], new["removed_on"]) == ("2026-05-01", None)
+
+    # Supply starts at the new address: its readings are the new meter's.
+    after = await reading(service, tokens, "3", "2026-05-05T12:00:00+02:00")
+    assert after["meter_id"] == new["meter_id"]
+    await moved(service, **first)  # the same move under a new event id
+    assert await rows(Meter) == 2

@@ -172,6 +172,9 @@ async def move_contract(uow: UnitOfWork, data: ContractMoved) -> None:
     One meter is in place at a time: when the move-in day is on or before the move-out day,
     readings from the move-in day on go to the new address's meter.
 
+    The placeholder is never placed before the meter it follows (meter_at takes the one installed
+    last): a contract that moves before its supply starts gets it on its start date.
+
     A move repeated under a new event id changes nothing (the new address's placeholder is
     there already). A move of a contract not known yet cannot be kept for later as a
     termination is (the meters it changes do not exist): it is a dead letter, redriven once
@@ -186,11 +189,11 @@ async def move_contract(uow: UnitOfWork, data: ContractMoved) -> None:
     placed = await meters.of_contract_for_update(contract.contract_id)
     old = current(placed)
     assert old is not None, "every contract gets a meter with its ContractCreated"
-    if old.installed_on == data.move_in_date and old.serial is None and old.ean is None and len(placed) > 1:
+    if _moved_already(placed, old, data):
         log.info("move already applied; ContractMoved ignored", contract_id=contract.contract_id)
         return
     now = datetime.now(UTC)
-    old.removed_on = max(old.installed_on, data.move_out_date + timedelta(days=1))
+    old.removed_on = _removed_on(old, data)
     contract.ean = None
     contract.updated_at = now
     new = Meter(
@@ -199,7 +202,7 @@ async def move_contract(uow: UnitOfWork, data: ContractMoved) -> None:
         customer_number=contract.customer_number,
         commodity=contract.commodity,
         ean=None,
-        installed_on=data.move_in_date,
+        installed_on=_placed_on(old, data),
         created_at=now,
     )
     expected = await ExpectedVolumes(uow.session).of_contract(contract.contract_id)
@@ -212,6 +215,25 @@ async def move_contract(uow: UnitOfWork, data: ContractMoved) -> None:
     )
     await uow.session.flush()
     log.info("contract moved", contract_id=contract.contract_id, meter_id=new.meter_id)
+
+
+def _removed_on(old: Meter, data: ContractMoved) -> date:
+    return max(old.installed_on, data.move_out_date + timedelta(days=1))
+
+
+def _placed_on(old: Meter, data: ContractMoved) -> date:
+    return max(old.installed_on, data.move_in_date)
+
+
+def _moved_already(placed: list[Meter], in_place: Meter, data: ContractMoved) -> bool:
+    """Whether the meter in place is the placeholder this move put after the one it removed."""
+    if in_place.serial is not None or in_place.ean is not None:
+        return False
+    return any(
+        m.removed_on == _removed_on(m, data) and in_place.installed_on == _placed_on(m, data)
+        for m in placed
+        if m is not in_place
+    )
 
 
 async def amend_contract(uow: UnitOfWork, data: ContractAmended) -> None:
