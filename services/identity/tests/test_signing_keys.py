@@ -126,6 +126,19 @@ def test_the_commands(
     assert "nothing to retire" in capsys.readouterr().out
 
 
+def test_retiring_before_any_key_exists_retires_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'keys.sqlite3'}"
+    upgrade(MIGRATIONS, url)
+    monkeypatch.setenv("IDENTITY_DATABASE_URL", url)
+
+    assert main(["retire-signing-keys"]) == 0
+    assert "nothing to retire" in capsys.readouterr().out
+    assert main(["retire-signing-keys", "--kid", "not-a-kid"]) == 1
+    assert "No active signing key" in capsys.readouterr().err
+
+
 async def test_start_up_keeps_the_keys_it_finds(service: Harness) -> None:
     before = await kids(service)
     async with service.runtime.new_uow() as uow:

@@ -99,6 +99,8 @@ async def retire_signing_keys(
     keys = await SigningKeys(uow.session).active()
     if kid is not None and kid not in {k.kid for k in keys}:
         raise ProblemError(404, "signing-key-not-found", f"No active signing key {kid}.")
+    if not keys:  # a database no service has started on yet
+        return Retirement(retired=[], kept=[])
     newest = keys[-1]
     if kid == newest.kid:
         only = "the only" if len(keys) == 1 else "the newest"
