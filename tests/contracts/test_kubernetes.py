@@ -407,7 +407,14 @@ def test_pods_run_as_non_root_with_a_read_only_root(resources: list[Resource]) -
             assert "memory" in container["resources"]["limits"]
 
 
-def test_the_kafka_topics_are_those_of_topics_toml(resources: list[Resource]) -> None:
+# Replicas per partition: the cluster's three brokers; the local overlay's single broker holds one.
+TOPIC_REPLICAS = {"base": CLUSTER_REPLICAS, "local": 1}
+
+
+def test_the_kafka_topics_are_those_of_topics_toml(
+    resources: list[Resource], request: pytest.FixtureRequest
+) -> None:
+    replicas = TOPIC_REPLICAS[request.node.callspec.params["resources"]]
     topics = {r["spec"]["topicName"]: r for r in resources if r["kind"] == "KafkaTopic"}
     specs = {spec.name: spec for spec in load_topics()}
     assert set(topics) == set(specs)
@@ -417,7 +424,7 @@ def test_the_kafka_topics_are_those_of_topics_toml(resources: list[Resource]) ->
         assert resource["metadata"]["labels"]["strimzi.io/cluster"] == STRIMZI_CLUSTER
         assert resource["spec"]["partitions"] == spec.partitions, name
         assert resource["spec"]["config"] == spec.configs(), name
-        assert 1 <= resource["spec"]["replicas"] <= CLUSTER_REPLICAS
+        assert resource["spec"]["replicas"] == replicas, name
 
 
 def test_services_find_kafka_and_identity_where_the_manifests_put_them(resources: list[Resource]) -> None:
