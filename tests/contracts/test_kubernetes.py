@@ -107,15 +107,16 @@ def _apply_patch(resources: list[Resource], patch: dict[str, Any]) -> None:
             node = resource
             for key in parents:
                 node = node[int(key)] if isinstance(node, list) else node[key]
+            index = int(last) if isinstance(node, list) else last
             if operation["op"] == "remove":
-                del node[int(last) if isinstance(node, list) else last]
+                del node[index]
             else:
                 assert operation["op"] in ("add", "replace"), operation
                 if operation["op"] == "replace":
-                    assert (int(last) if isinstance(node, list) else last) in (
-                        range(len(node)) if isinstance(node, list) else node
-                    ), f"replace of a missing {operation['path']}"
-                node[int(last) if isinstance(node, list) else last] = copy.deepcopy(operation["value"])
+                    assert index in (range(len(node)) if isinstance(node, list) else node), (
+                        f"replace of a missing {operation['path']}"
+                    )
+                node[index] = copy.deepcopy(operation["value"])
 
 
 def _pod_specs(resources: list[Resource]) -> Iterator[tuple[Resource, Resource]]:
@@ -126,10 +127,13 @@ def _pod_specs(resources: list[Resource]) -> Iterator[tuple[Resource, Resource]]
             yield resource, resource["spec"]["jobTemplate"]["spec"]["template"]["spec"]
 
 
+def _containers(pod: Resource) -> list[Resource]:
+    return [*pod.get("initContainers", []), *pod["containers"]]
+
+
 def _all_containers(resources: list[Resource]) -> Iterator[Resource]:
     for _, pod in _pod_specs(resources):
-        yield from pod.get("initContainers", [])
-        yield from pod["containers"]
+        yield from _containers(pod)
 
 
 @pytest.fixture(scope="module", params=sorted(KUSTOMIZATIONS))
@@ -146,7 +150,7 @@ def one(resources: list[Resource], kind: str, name: str) -> Resource:
 def portal_containers(resources: list[Resource]) -> Iterator[tuple[Resource, Resource, Resource]]:
     """(workload, pod spec, container) for every container running the suite's image."""
     for workload, pod in _pod_specs(resources):
-        for container in [*pod.get("initContainers", []), *pod["containers"]]:
+        for container in _containers(pod):
             if container["image"].split(":")[0] == IMAGE:
                 yield workload, pod, container
 
@@ -399,7 +403,7 @@ def test_pods_run_as_non_root_with_a_read_only_root(resources: list[Resource]) -
             continue
         assert pod["securityContext"]["runAsNonRoot"] is True, workload["metadata"]["name"]
         assert pod["automountServiceAccountToken"] is False
-        for container in [*pod.get("initContainers", []), *pod["containers"]]:
+        for container in _containers(pod):
             context = container["securityContext"]
             assert context["allowPrivilegeEscalation"] is False
             assert context["readOnlyRootFilesystem"] is True
@@ -474,6 +478,6 @@ def test_every_config_map_and_volume_claim_referenced_exists(resources: list[Res
                 assert ("ConfigMap", volume["configMap"]["name"]) in names
             if "persistentVolumeClaim" in volume:
                 assert ("PersistentVolumeClaim", volume["persistentVolumeClaim"]["claimName"]) in names
-        for container in [*pod.get("initContainers", []), *pod["containers"]]:
+        for container in _containers(pod):
             for source in container.get("envFrom", []):
                 assert ("ConfigMap", source["configMapRef"]["name"]) in names

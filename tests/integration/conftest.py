@@ -9,6 +9,9 @@ the five services and the gateway, all on free loopback ports.
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import io
 import itertools
 import json
 import os
@@ -19,7 +22,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -29,11 +32,12 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from pypdf import PdfReader
 from stdnum import ean as gs1
 
 from portal_schemas import Envelope, EventData
 from portal_schemas.contracts import ContractTerminated
-from portal_schemas.hub import MeterInstalled, RegisterSpec
+from portal_schemas.hub import IntervalReading, IntervalReadingsPublished, MeterInstalled, RegisterSpec
 from portal_stack import MailCatcherClient, Stack, StackConfig, describe
 from portal_stack.commands import CommandRunner
 
@@ -149,6 +153,10 @@ class Cli:
         if operator not in self._operator_tokens:
             self._operator_tokens[operator] = self("identity", "operator-token", "--operator", operator)
         return {"Authorization": f"Bearer {self._operator_tokens[operator]}"}
+
+    def forget_operator_tokens(self) -> None:
+        """After the key that signed them is retired: the next operator_headers asks anew."""
+        self._operator_tokens.clear()
 
 
 @pytest.fixture(scope="session")
@@ -430,12 +438,60 @@ def meter_installed(
     )
 
 
+def publish_intervals(
+    kafka: Kafka, ean: str, channel: str, unit: str, starts: list[datetime], value: str, minutes: int = 60
+) -> None:
+    """The hub's interval data for ``ean``: ``value`` for each interval of ``minutes`` from ``starts``."""
+    batch = IntervalReadingsPublished.model_validate(
+        {
+            "batch_id": uuid.uuid4().hex,
+            "ean": ean,
+            "channel": channel,
+            "interval_minutes": minutes,
+            "unit": unit,
+            "readings": [IntervalReading.model_validate({"start": s, "value": value}) for s in starts],
+        }
+    )
+    kafka.publish_event(batch, ean, "hub")
+
+
+def legacy_hash(password: str, salt: bytes, iterations: int = 10_000) -> str:
+    """A password hash as the old portal stored it (PBKDF2-SHA256)."""
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
+    encode = base64.b64encode
+    return f"pbkdf2_sha256${iterations}${encode(salt).decode()}${encode(digest).decode()}"
+
+
+def text_of(pdf: bytes) -> str:
+    """A PDF's text with every run of white space as one space."""
+    return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def euro_nl(amount: str) -> str:
+    """An amount as the Dutch mails write it: 1.234,56."""
+    return f"{Decimal(amount):,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
 def activate_from_mail(gateway: httpx.Client, mail: MailCatcherClient, email: str) -> None:
     """Activates a new account with the link of its activation mail."""
     message = mail.wait_for(lambda m: email in m.to and "activate?token=" in (m.text or ""), timeout=30)
     [token] = re.findall(r"activate\?token=(\S+)", message.text or "")
     activated = gateway.post("/identity/v1/activations", json={"token": token})
     assert activated.status_code == 204, activated.text
+
+
+def older_contract_ended(customer_number: str, contract_id: str) -> ContractTerminated:
+    """The end (a move, 2026-12-31) of a contract billing never heard of, with a 121.00 fee
+    (100.00 + 21 % VAT): billing invoices the fee alone, at once."""
+    return ContractTerminated(
+        contract_id=contract_id,
+        customer_number=customer_number,
+        end_date=date(2026, 12, 31),
+        reason="move",
+        termination_fee=Decimal("121.00"),
+        termination_fee_excl_vat=Decimal("100.00"),
+        termination_fee_vat_rate=Decimal("0.21"),
+    )
 
 
 def final_invoice(
@@ -446,16 +502,7 @@ def final_invoice(
     alone, at once (the customer's current contract would wait for its final reading)."""
     auth = auth or log_in(gateway, customer.email, customer.password)
     contract_id = f"legacy-{uuid.uuid4()}"
-    terminated = ContractTerminated(
-        contract_id=contract_id,
-        customer_number=customer.customer_number,
-        end_date=date(2026, 12, 31),
-        reason="move",
-        termination_fee=Decimal("121.00"),
-        termination_fee_excl_vat=Decimal("100.00"),
-        termination_fee_vat_rate=Decimal("0.21"),
-    )
-    kafka.publish_event(terminated, contract_id, "contracts")
+    kafka.publish_event(older_contract_ended(customer.customer_number, contract_id), contract_id, "contracts")
     [invoice] = eventually(
         lambda: gateway.get("/billing/v1/invoices", headers=auth).json()["items"], timeout=30
     )
@@ -477,6 +524,11 @@ def helpers() -> Any:
         meter_installed = staticmethod(meter_installed)
         activate_from_mail = staticmethod(activate_from_mail)
         final_invoice = staticmethod(final_invoice)
+        older_contract_ended = staticmethod(older_contract_ended)
+        publish_intervals = staticmethod(publish_intervals)
+        legacy_hash = staticmethod(legacy_hash)
+        text_of = staticmethod(text_of)
+        euro_nl = staticmethod(euro_nl)
 
     return Helpers
 

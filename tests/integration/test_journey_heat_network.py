@@ -9,7 +9,6 @@ command; everything the customer does goes through the gateway."""
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import uuid
@@ -18,9 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-from pypdf import PdfReader
 
-from portal_schemas.hub import IntervalReading, IntervalReadingsPublished
 from portal_stack import MailCatcherClient
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -31,20 +28,8 @@ def hours(day: date) -> list[datetime]:
     return [(start.astimezone(UTC) + timedelta(hours=n)).astimezone(AMS) for n in range(24)]
 
 
-def hourly(kafka: Any, ean: str, channel: str, unit: str, starts: list[datetime], value: str) -> None:
-    readings = [IntervalReading.model_validate({"start": s, "value": value}) for s in starts]
-    batch = IntervalReadingsPublished(
-        batch_id=uuid.uuid4().hex, ean=ean, channel=channel, interval_minutes=60, unit=unit, readings=readings
-    )  # type: ignore[arg-type]
-    kafka.publish_event(batch, ean, "hub")
-
-
 def series(period: dict[str, Any], name: str) -> dict[str, Any]:
     return next(s for s in period["series"] if s["name"] == name)
-
-
-def text_of(pdf: bytes) -> str:
-    return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
 def test_heat_network_customer_from_registration_to_the_invoice_pdf(
@@ -63,10 +48,9 @@ def test_heat_network_customer_from_registration_to_the_invoice_pdf(
     helpers.eventually(  # identity learns the customer from contracts' CustomerRegistered
         lambda: gateway.post("/identity/v1/registrations", json=body).status_code == 202, timeout=30
     )
-    assert gateway.post("/identity/v1/sessions", json={"email": email, "password": password}).status_code in (
-        401,
-        403,
-    )  # not active before the email's link is followed
+    early = gateway.post("/identity/v1/sessions", json={"email": email, "password": password})
+    # not active before the email's link is followed
+    assert (early.status_code, early.json()["type"]) == (403, "/problems/account-not-activated"), early.text
     helpers.activate_from_mail(gateway, mail, email)
     auth = helpers.log_in(gateway, email, password)
     activations = kafka.envelopes(
@@ -81,9 +65,9 @@ def test_heat_network_customer_from_registration_to_the_invoice_pdf(
         smart=True,
     )  # fmt: skip
     kafka.publish_event(placed, ean, "hub")
-    hourly(kafka, ean, "heat", "GJ", hours(date(2026, 1, 10)), "0.01")
-    hourly(kafka, ean, "heat", "GJ", hours(date(2026, 2, 3)), "0.02")
-    hourly(kafka, ean, "hot_water", "m3", hours(date(2026, 1, 10))[7:9], "0.05")
+    helpers.publish_intervals(kafka, ean, "heat", "GJ", hours(date(2026, 1, 10)), "0.01")
+    helpers.publish_intervals(kafka, ean, "heat", "GJ", hours(date(2026, 2, 3)), "0.02")
+    helpers.publish_intervals(kafka, ean, "hot_water", "m3", hours(date(2026, 1, 10))[7:9], "0.05")
 
     def consumption(path: str) -> dict[str, Any] | None:
         response = gateway.get(f"/metering/v1/contracts/{contract_id}/consumption{path}", headers=auth)
@@ -131,9 +115,7 @@ def test_heat_network_customer_from_registration_to_the_invoice_pdf(
     # The advance run of the next month (the scheduled command) invoices the new amount.
     summary = json.loads(cli("billing", "advance-run", "--month", f"{next_period:%Y-%m}"))
     assert summary["issued"] >= 1
-    [invoice] = helpers.eventually(
-        lambda: [i for i in gateway.get("/billing/v1/invoices", headers=auth).json()["items"]]
-    )
+    [invoice] = helpers.eventually(lambda: gateway.get("/billing/v1/invoices", headers=auth).json()["items"])
     assert (invoice["kind"], invoice["status"], invoice["total_incl_vat"]) == ("advance", "open", "200.00")
     assert invoice["period_start"] == next_period.isoformat()
     [issued] = kafka.about("billing.invoice-issued.v1", invoice["id"])
@@ -149,7 +131,7 @@ def test_heat_network_customer_from_registration_to_the_invoice_pdf(
     pdf = gateway.get(f"/billing/v1/invoices/{invoice['id']}/pdf", headers=auth)
     assert pdf.status_code == 200, pdf.text
     assert pdf.headers["content-type"] == "application/pdf"
-    printed = text_of(pdf.content)
+    printed = helpers.text_of(pdf.content)
     assert invoice["number"] in printed and "€ 200,00" in printed
     assert "Warmte Klant" in printed and "3511 AB" in printed
     assert re.search(r"Stadswarmte|[Vv]oorschot", printed), printed

@@ -9,22 +9,16 @@ through the gateway."""
 
 from __future__ import annotations
 
-import io
 import json
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-from pypdf import PdfReader
 
 from portal_stack import MailCatcherClient
 
 AMS = ZoneInfo("Europe/Amsterdam")
-
-
-def text_of(pdf: bytes) -> str:
-    return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
 def month_before(day: date) -> date:
@@ -49,7 +43,7 @@ def test_a_move_reported_a_week_ahead_takes_contract_meter_and_invoice_along(
     def pdf(invoice: dict[str, Any]) -> str:
         response = gateway.get(f"/billing/v1/invoices/{invoice['id']}/pdf", headers=auth)
         assert response.status_code == 200, response.text
-        return text_of(response.content)
+        return str(helpers.text_of(response.content))
 
     def advance_run(month: date) -> dict[str, Any]:
         invoiced = {i["id"] for i in my_invoices()}

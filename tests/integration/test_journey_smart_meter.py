@@ -10,8 +10,6 @@ messages are published as its adapter would, the daily job is run as operations 
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
 import uuid
 from datetime import date, datetime, timedelta
@@ -23,46 +21,15 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from portal_schemas.billing import InvoiceIssued, InvoicePaid
-from portal_schemas.hub import IntervalReading, IntervalReadingsPublished
 from portal_schemas.metering import MeterReadingReceived, SmartMeterConsentGranted, SmartMeterDataRequested
 from portal_stack import MailCatcherClient, Stack
 
 AMS = ZoneInfo("Europe/Amsterdam")
 
 
-def legacy_hash(password: str, salt: bytes, iterations: int = 10_000) -> str:
-    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
-    encode = base64.b64encode
-    return f"pbkdf2_sha256${iterations}${encode(salt).decode()}${encode(digest).decode()}"
-
-
-def euro_nl(amount: str) -> str:
-    """An amount as the Dutch mails write it: 1.234,56."""
-    return f"{Decimal(amount):,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
-
-
 def quarter_hours_or_hours(day: date, minutes: int) -> list[datetime]:
     start = datetime.combine(day, datetime.min.time(), tzinfo=AMS)
     return [start + timedelta(minutes=minutes * n) for n in range(24 * 60 // minutes)]
-
-
-def publish_intervals(
-    kafka: Any, ean: str, channel: str, unit: str, minutes: int, day: date, value: str
-) -> None:
-    batch = IntervalReadingsPublished.model_validate(
-        {
-            "batch_id": uuid.uuid4().hex,
-            "ean": ean,
-            "channel": channel,
-            "interval_minutes": minutes,
-            "unit": unit,
-            "readings": [
-                IntervalReading.model_validate({"start": s, "value": value})
-                for s in quarter_hours_or_hours(day, minutes)
-            ],
-        }
-    )
-    kafka.publish_event(batch, ean, "hub")
 
 
 def test_smart_meter_customer_from_migration_to_a_paid_settlement(
@@ -87,7 +54,7 @@ def test_smart_meter_customer_from_migration_to_a_paid_settlement(
     legacy_csv = tmp_path / "legacy.csv"
     legacy_csv.write_text(
         "legacy_username,email,customer_number,password_hash,language\n"
-        f"{username},{email},{number},{legacy_hash(old_password, suffix.encode())},nl\n"
+        f"{username},{email},{number},{helpers.legacy_hash(old_password, suffix.encode())},nl\n"
     )
     # A fixed three-year term: one price all year, so one consumption line per register.
     term_end = date(start.year + 3, start.month, min(start.day, 28)).isoformat()
@@ -108,13 +75,12 @@ def test_smart_meter_customer_from_migration_to_a_paid_settlement(
     assert changed.status_code == 202, changed.text
     helpers.activate_from_mail(gateway, mail, email)
     auth = helpers.log_in(gateway, email, new_password)
-    listed = helpers.eventually(
+    helpers.eventually(
         lambda: (
             {c["contract_id"] for c in gateway.get("/identity/v1/me/contracts", headers=auth).json()["items"]}
             >= {power_id, gas_id}
         )
     )
-    assert listed
 
     # The grid operator placed smart meters on both connections when supply started.
     def consent_url(contract_id: str) -> str:
@@ -146,9 +112,13 @@ def test_smart_meter_customer_from_migration_to_a_paid_settlement(
 
     # The hub answers with the interval data: two days of quarter hours, a day of gas hours.
     month = date(start.year + (start.month == 12), start.month % 12 + 1, 1)  # the first whole month
-    publish_intervals(kafka, power_ean, "electricity_consumption", "kWh", 15, month, "0.25")
-    publish_intervals(kafka, power_ean, "electricity_consumption", "kWh", 15, month + timedelta(1), "0.125")
-    publish_intervals(kafka, gas_ean, "gas", "m3", 60, month, "0.5")
+    for ean, channel, unit, minutes, day, value in (
+        (power_ean, "electricity_consumption", "kWh", 15, month, "0.25"),
+        (power_ean, "electricity_consumption", "kWh", 15, month + timedelta(1), "0.125"),
+        (gas_ean, "gas", "m3", 60, month, "0.5"),
+    ):
+        starts = quarter_hours_or_hours(day, minutes)
+        helpers.publish_intervals(kafka, ean, channel, unit, starts, value, minutes=minutes)
 
     def by_day(contract_id: str, name: str) -> list[dict[str, Any]]:
         shown = gateway.get(
@@ -204,7 +174,7 @@ def test_smart_meter_customer_from_migration_to_a_paid_settlement(
     assert issued["data"]["estimated"] is False
     news = mail.wait_for(lambda m: email in m.to and settlement["number"] in m.subject, timeout=30)
     assert "jaarafrekening" in news.subject
-    assert euro_nl(settlement["total_incl_vat"]) in " ".join((news.text or "").split())
+    assert helpers.euro_nl(settlement["total_incl_vat"]) in " ".join((news.text or "").split())
 
     # Paid by card on the provider's hosted page.
     started = gateway.post(f"/billing/v1/invoices/{settlement['id']}/card-payment", headers=auth)
@@ -220,7 +190,7 @@ def test_smart_meter_customer_from_migration_to_a_paid_settlement(
     assert paid_event["data"]["customer_number"] == number
     assert gateway.get(f"/billing/v1/invoices/{settlement['id']}", headers=auth).json()["status"] == "paid"
     receipt = mail.wait_for(lambda m: email in m.to and "betaling van" in m.subject, timeout=30)
-    assert euro_nl(settlement["total_incl_vat"]) in receipt.subject and "kaartbetaling" in (
+    assert helpers.euro_nl(settlement["total_incl_vat"]) in receipt.subject and "kaartbetaling" in (
         receipt.text or ""
     )
     assert re.search(r"Ontvangen op:\s+\d", receipt.text or "")

@@ -29,11 +29,6 @@ AMS = ZoneInfo("Europe/Amsterdam")
 GRACE_DAYS = 90  # IDENTITY_ACCESS_GRACE_DAYS, identity's default
 
 
-def euro_nl(amount: str) -> str:
-    """An amount as the Dutch mails write it: 1.234,56."""
-    return f"{Decimal(amount):,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
-
-
 def dearer_product(cli: Any, kafka: Any, tmp_path: Path) -> str:
     """A three-year product concluded when prices were higher (no longer on sale): leaving it
     early costs (0.280000 - 0.247934, today's VAST-3JR) per remaining kWh, excl. VAT."""
@@ -106,7 +101,7 @@ def test_switching_away_to_the_final_settlement_and_the_end_of_portal_access(
         lambda m: customer.email in m.to and "Opzegging bevestigd" in m.subject, timeout=30
     )
     text = " ".join((confirmed.text or "").split())
-    assert euro_nl(provisional["termination_fee"]) in text and "voorlopig" in text
+    assert helpers.euro_nl(provisional["termination_fee"]) in text and "voorlopig" in text
     shown = gateway.get(f"/contracts/v1/contracts/{contract_id}", headers=auth).json()
     assert (shown["status"], shown["termination_fee_is_final"]) == ("terminating", False)
 
@@ -145,7 +140,7 @@ def test_switching_away_to_the_final_settlement_and_the_end_of_portal_access(
     assert (issued["data"]["kind"], issued["data"]["estimated"]) == ("final_settlement", False)
     news = mail.wait_for(lambda m: customer.email in m.to and invoice["number"] in m.subject, timeout=30)
     assert "eindafrekening" in news.subject
-    assert euro_nl(invoice["total_incl_vat"]) in " ".join((news.text or "").split())
+    assert helpers.euro_nl(invoice["total_incl_vat"]) in " ".join((news.text or "").split())
 
     # Portal access lasts the grace period after the last day of supply (the daily job's
     # boundary is unit-tested), then ends: no log-in, no refreshed session.

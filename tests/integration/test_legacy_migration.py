@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import uuid
 from pathlib import Path
 from typing import Any
@@ -13,12 +11,6 @@ import httpx
 from portal_stack import MailCatcherClient
 
 
-def legacy_hash(password: str, salt: bytes, iterations: int = 10_000) -> str:
-    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
-    encode = base64.b64encode
-    return f"pbkdf2_sha256${iterations}${encode(salt).decode()}${encode(digest).decode()}"
-
-
 def test_first_log_in_of_a_migrated_account(
     gateway: httpx.Client, mail: MailCatcherClient, cli: Any, tmp_path: Path, helpers: Any
 ) -> None:
@@ -26,9 +18,10 @@ def test_first_log_in_of_a_migrated_account(
     username, email = f"oudeklant{suffix}", f"oud{suffix}@example.nl"
     old_password = "het oude wachtwoord van toen"
     csv = tmp_path / "legacy.csv"
+    hashed = helpers.legacy_hash(old_password, suffix.encode())
     csv.write_text(
         "legacy_username,email,customer_number,password_hash,language\n"
-        f"{username},{email},{str(uuid.uuid4().int)[:9]},{legacy_hash(old_password, suffix.encode())},nl\n"
+        f"{username},{email},{helpers.new_customer_number()},{hashed},nl\n"
     )
     assert cli("identity", "import-legacy", str(csv)).startswith("imported 1")
 

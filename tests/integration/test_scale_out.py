@@ -10,7 +10,6 @@ import subprocess
 import uuid
 from collections import Counter
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -168,15 +167,7 @@ def test_events_shared_by_the_instances_are_each_applied_once_and_published_once
     contract_ids = spread_keys(4, partitions)
     event_ids = set()
     for contract_id in contract_ids:  # older contracts of the customer: a final invoice each, at once
-        terminated = ContractTerminated(
-            contract_id=contract_id,
-            customer_number=customer.customer_number,
-            end_date=date(2026, 12, 31),
-            reason="move",
-            termination_fee=Decimal("121.00"),
-            termination_fee_excl_vat=Decimal("100.00"),
-            termination_fee_vat_rate=Decimal("0.21"),
-        )
+        terminated = helpers.older_contract_ended(customer.customer_number, contract_id)
         event_ids.add(str(kafka.publish_event(terminated, contract_id, "contracts").event_id))
 
     # Billing: one final invoice per contract, neither lost nor issued twice.
